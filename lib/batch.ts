@@ -1,0 +1,70 @@
+import type { Readable } from 'node:stream'
+
+/**
+ * Counters of a batch. The window stage updates them while it writes the
+ * body, so they are final once `body` has ended.
+ */
+export interface BatchStats {
+  /** Records written into the batch. */
+  records: number
+  /** Uncompressed NDJSON bytes written into the batch. */
+  bytes: number
+}
+
+/**
+ * One object-to-be: what flows between `minuteWindow()`, `gzip()`,
+ * `keyRotate()` and `s3Writable()`.
+ *
+ * A batch is announced as soon as its first record arrives and its bytes
+ * follow through `body`, so a batch is never held whole in memory: the window
+ * writes into `body` (respecting backpressure), `gzip()` replaces `body` with
+ * the compressed stream, `keyRotate()` sets `key`, and `s3Writable()` streams
+ * `body` into S3 as one object.
+ *
+ * Stages never mutate a batch they received; they pass on a copy
+ * (`{ ...batch, body: compressed }`) that shares the same `stats`.
+ *
+ * @example
+ * ```ts
+ * for await (const batch of source.pipe(minuteWindow())) {
+ *   batch.body.pipe(fs.createWriteStream(`${batch.windowStart}.ndjson`))
+ * }
+ * ```
+ */
+export interface Batch {
+  /** Marks the object as a batch so stages can reject anything else. */
+  readonly kind: 'batch'
+  /** The object's bytes. Ends when the window closes; destroyed on failure. */
+  readonly body: Readable
+  /** Start of the window, ms since the epoch, aligned to a multiple of `windowMs` (UTC). */
+  readonly windowStart: number
+  /** End of the window (exclusive), ms since the epoch. */
+  readonly windowEnd: number
+  /** When the first record of this batch arrived, ms since the epoch. Default keys use it. */
+  readonly openedAt: number
+  /** 0-based sequence number of this batch within its window stage. */
+  readonly seq: number
+  /** Partition the records share (reserved for partitioned windows; `undefined` today). */
+  readonly partition?: string
+  /** Object key in the bucket; set by `keyRotate()` or, when absent, by `s3Writable()`. */
+  readonly key?: string
+  /** MIME type of the uncompressed content. */
+  readonly contentType: string
+  /** `'gzip'` once `gzip()` has compressed the body. */
+  readonly contentEncoding?: string
+  /** Live counters, final once `body` has ended. */
+  readonly stats: BatchStats
+}
+
+/**
+ * Tells whether a value is a {@link Batch}.
+ *
+ * @example
+ * ```ts
+ * new Writable({ objectMode: true, write (chunk, _, cb) { if (!isBatch(chunk)) return cb(new Error('not a batch')); ... } })
+ * ```
+ */
+export function isBatch (value: unknown): value is Batch {
+  return typeof value === 'object' && value !== null && (value as Batch).kind === 'batch' &&
+    typeof (value as Batch).body?.pipe === 'function'
+}

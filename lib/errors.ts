@@ -1,0 +1,182 @@
+/**
+ * Every error this package emits or throws is an {@link S3SinkError} with a
+ * stable `code`. Codes are public API: match on `err.code`, never on messages.
+ *
+ * @packageDocumentation
+ */
+
+/**
+ * Base class of every error of this package.
+ *
+ * @example
+ * ```ts
+ * try { await pipeline(source, minuteWindow(), gzip(), s3Writable(cfg)) }
+ * catch (err) { if (err instanceof S3SinkError) console.error(err.code, err.message) }
+ * ```
+ */
+export class S3SinkError extends Error {
+  override name = 'S3SinkError'
+  readonly code: string = 'ERR_S3_SINK'
+
+  constructor (message: string, options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+/**
+ * A factory was given an option it cannot use. `option` names it, as the
+ * caller wrote it (`options.windowMs`, `config.bucket`).
+ *
+ * @example
+ * ```ts
+ * try { minuteWindow({ windowMs: 0 }) }
+ * catch (err) { err.code === 'ERR_INVALID_OPTION' && err.option === 'options.windowMs' }
+ * ```
+ */
+export class InvalidOptionError extends S3SinkError {
+  override name = 'InvalidOptionError'
+  override readonly code = 'ERR_INVALID_OPTION'
+  readonly option: string
+
+  constructor (option: string, message: string) {
+    super(`${option} ${message}`)
+    this.option = option
+  }
+}
+
+/**
+ * A record could not be turned into JSON (a cycle, a BigInt, a function, or a
+ * `stringify` callback that threw). `index` is the record's 0-based position
+ * among the records the stage received.
+ *
+ * @example
+ * ```ts
+ * stream.on('error', (err) => { if (err.code === 'ERR_SERIALIZE') console.error('record', err.index) })
+ * ```
+ */
+export class SerializationError extends S3SinkError {
+  override name = 'SerializationError'
+  override readonly code = 'ERR_SERIALIZE'
+  readonly index: number
+
+  constructor (index: number, message: string, options?: { cause?: unknown }) {
+    super(`record ${index} cannot be serialized: ${message}`, options)
+    this.index = index
+  }
+}
+
+/**
+ * A single record is larger than the window's `maxBytes`, so no object can
+ * hold it.
+ *
+ * @example
+ * ```ts
+ * stream.on('error', (err) => { if (err.code === 'ERR_WINDOW_OVERFLOW') console.error(err.index, err.bytes) })
+ * ```
+ */
+export class WindowOverflowError extends S3SinkError {
+  override name = 'WindowOverflowError'
+  override readonly code = 'ERR_WINDOW_OVERFLOW'
+  readonly index: number
+  readonly bytes: number
+
+  constructor (index: number, bytes: number, maxBytes: number) {
+    super(`record ${index} is ${bytes} bytes, above maxBytes (${maxBytes}): no object can hold it`)
+    this.index = index
+    this.bytes = bytes
+  }
+}
+
+/**
+ * A stage that expects batches (from `minuteWindow()`) received something else.
+ *
+ * @example
+ * ```ts
+ * // gzip() right after filterApis(), without minuteWindow() between them:
+ * stream.on('error', (err) => err.code === 'ERR_INVALID_BATCH')
+ * ```
+ */
+export class InvalidBatchError extends S3SinkError {
+  override name = 'InvalidBatchError'
+  override readonly code = 'ERR_INVALID_BATCH'
+
+  constructor (stage: string) {
+    super(`${stage} expects batches made by minuteWindow(); put minuteWindow() before it`)
+  }
+}
+
+/**
+ * A batch was cut short: its body was destroyed by its consumer before the
+ * window closed (the records still to come have nowhere to go), or the stage
+ * producing it was destroyed (the object must not be completed truncated).
+ *
+ * @example
+ * ```ts
+ * stream.on('error', (err) => err.code === 'ERR_BATCH_ABORTED')
+ * ```
+ */
+export class BatchAbortedError extends S3SinkError {
+  override name = 'BatchAbortedError'
+  override readonly code = 'ERR_BATCH_ABORTED'
+
+  constructor (message = 'the batch body was destroyed before the window closed', options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+/**
+ * A callback the caller supplied (`apiName`, `isFailed`, `key`, ...) threw or
+ * returned something unusable. `option` names it; the thrown value is `cause`.
+ *
+ * @example
+ * ```ts
+ * stream.on('error', (err) => { if (err.code === 'ERR_CALLBACK') console.error(err.option, err.cause) })
+ * ```
+ */
+export class CallbackError extends S3SinkError {
+  override name = 'CallbackError'
+  override readonly code = 'ERR_CALLBACK'
+  readonly option: string
+
+  constructor (option: string, message: string, options?: { cause?: unknown }) {
+    super(`${option} ${message}`, options)
+    this.option = option
+  }
+}
+
+/**
+ * An object could not be written to S3. `bucket` and `key` say which; the AWS
+ * error is `cause`. When aborting the multipart upload failed too, that error
+ * is `abortError`: the original failure stays the one reported.
+ *
+ * @example
+ * ```ts
+ * stream.on('error', (err) => {
+ *   if (err.code === 'ERR_S3_UPLOAD') console.error(err.bucket, err.key, err.cause)
+ * })
+ * ```
+ */
+export class S3UploadError extends S3SinkError {
+  override name = 'S3UploadError'
+  override readonly code = 'ERR_S3_UPLOAD'
+  readonly bucket: string
+  readonly key: string
+  abortError?: unknown
+
+  constructor (bucket: string, key: string, cause: unknown) {
+    super(`upload of s3://${bucket}/${key} failed: ${describe(cause)}`, { cause })
+    this.bucket = bucket
+    this.key = key
+  }
+}
+
+/** `Name: message` of an error-like value, without ever printing its fields. */
+export function describe (err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`
+  return String(err)
+}
+
+/** Makes sure only `Error` objects travel through streams. */
+export function toError (value: unknown): Error {
+  return value instanceof Error ? value : new S3SinkError(`non-error thrown: ${String(value)}`, { cause: value })
+}

@@ -1,0 +1,26 @@
+/**
+ * s3-stream-sink: composable Node.js streams that deliver records into
+ * Amazon S3 and S3-compatible stores.
+ *
+ * @packageDocumentation
+ */
+export { filterApis, type FilterApisOptions } from './stages/filter-apis.js'
+export { serialize, type SerializeOptions } from './stages/serialize.js'
+export { minuteWindow, type MinuteWindowOptions } from './stages/minute-window.js'
+export { gzip, type GzipOptions } from './stages/gzip.js'
+export { keyRotate, type KeyRotateOptions } from './stages/key-rotate.js'
+export { s3Writable, type S3WritableOptions, type ObjectWritten, type UploadParams } from './sinks/s3-writable.js'
+export { isBatch, type Batch, type BatchStats } from './batch.js'
+export { systemClock, type Clock } from './clock.js'
+export type { S3ConnectionOptions } from './internal/s3-client.js'
+export type { Stringify } from './internal/ndjson-line.js'
+export {
+  S3SinkError,
+  InvalidOptionError,
+  SerializationError,
+  WindowOverflowError,
+  InvalidBatchError,
+  BatchAbortedError,
+  CallbackError,
+  S3UploadError
+} from './errors.js'

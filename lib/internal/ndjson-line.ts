@@ -1,0 +1,29 @@
+import { SerializationError, describe } from '../errors.js'
+import { typeName } from './validate.js'
+
+/** Turns one record into its JSON text; must not contain a raw newline. */
+export type Stringify = (record: unknown) => string
+
+/**
+ * One NDJSON line for `record`, always ending in `\n` (never `os.EOL`, so
+ * objects are byte-identical on every OS). Throws a `SerializationError`
+ * naming the record's index instead of dropping or mangling it.
+ */
+export function ndjsonLine (record: unknown, index: number, stringify?: Stringify): string {
+  let text: unknown
+  try {
+    text = stringify === undefined ? JSON.stringify(record) : stringify(record)
+  } catch (err) {
+    throw new SerializationError(index, describe(err), { cause: err })
+  }
+  if (typeof text !== 'string') {
+    throw new SerializationError(index, stringify === undefined
+      ? `JSON has no text for ${typeName(record)}`
+      : `stringify returned ${typeName(text)}, not a string`)
+  }
+  // Only a caller's stringify can break the one-record-per-line framing.
+  if (stringify !== undefined && text.includes('\n')) {
+    throw new SerializationError(index, 'stringify returned text containing a newline')
+  }
+  return text + '\n'
+}

@@ -1,0 +1,87 @@
+import { InvalidOptionError } from '../errors.js'
+
+// Each check throws synchronously, naming the option the way the caller wrote
+// it, so a factory fails at the line that built it rather than mid-stream.
+
+export function validateObject (value: unknown, name: string): asserts value is Record<string, unknown> | undefined {
+  if (value === undefined) return
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidOptionError(name, `must be an object, got ${typeName(value)}`)
+  }
+}
+
+export function validateInteger (value: unknown, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new InvalidOptionError(name, `must be an integer, got ${typeName(value)}`)
+  }
+  if (value < min || value > max) {
+    throw new InvalidOptionError(name, `must be between ${min} and ${max}, got ${value}`)
+  }
+  return value
+}
+
+export function validateBoolean (value: unknown, name: string): boolean | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'boolean') throw new InvalidOptionError(name, `must be a boolean, got ${typeName(value)}`)
+  return value
+}
+
+export function validateString (value: unknown, name: string, { empty = false } = {}): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') throw new InvalidOptionError(name, `must be a string, got ${typeName(value)}`)
+  if (!empty && value.length === 0) throw new InvalidOptionError(name, 'must not be empty')
+  return value
+}
+
+export function validateFunction<F extends (...args: never[]) => unknown> (value: unknown, name: string): F | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'function') throw new InvalidOptionError(name, `must be a function, got ${typeName(value)}`)
+  return value as F
+}
+
+export function validateStringArray (value: unknown, name: string): string[] | undefined {
+  if (value === undefined) return undefined
+  if (!Array.isArray(value)) throw new InvalidOptionError(name, `must be an array of strings, got ${typeName(value)}`)
+  value.forEach((item, i) => { validateString(item, `${name}[${i}]`) })
+  return [...value] as string[]
+}
+
+export function validateOneOf<T extends string> (value: unknown, name: string, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined
+  if (!allowed.includes(value as T)) {
+    throw new InvalidOptionError(name, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${typeName(value)}`)
+  }
+  return value as T
+}
+
+/** Rejects keys the factory does not know, so a typo never passes silently. */
+export function validateKnownKeys (value: Record<string, unknown>, name: string, known: readonly string[], hints: Record<string, string> = {}): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue
+    const hint = hints[key]
+    throw new InvalidOptionError(`${name}.${key}`, hint ?? 'is not a known option')
+  }
+}
+
+/**
+ * Prefixes and keys: S3 accepts almost anything, but a leading `/`, a `..`
+ * segment or a control character makes keys that tools mishandle.
+ */
+export function validateKeyText (value: string, name: string): void {
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new InvalidOptionError(name, 'must not contain control characters')
+  if (value.startsWith('/')) throw new InvalidOptionError(name, 'must not start with "/"')
+  if (value.split('/').some((segment) => segment === '..' || segment === '.')) {
+    throw new InvalidOptionError(name, 'must not contain "." or ".." segments')
+  }
+  if (Buffer.byteLength(value) > 1024) throw new InvalidOptionError(name, 'must be at most 1024 bytes')
+}
+
+/** Describes a value for an error message without printing its contents. */
+export function typeName (value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value)
+  if (typeof value === 'boolean') return String(value)
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+}

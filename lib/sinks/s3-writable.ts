@@ -1,0 +1,229 @@
+import { Writable } from 'node:stream'
+import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3'
+import { isBatch, type Batch } from '../batch.js'
+import { BatchAbortedError, InvalidBatchError, InvalidOptionError, S3UploadError } from '../errors.js'
+import { defaultKey, normalizePrefix } from '../internal/object-key.js'
+import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
+import { UploadJob } from '../internal/upload-job.js'
+import { validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+
+/** Extra parameters for every object, e.g. `StorageClass`, `ServerSideEncryption`, `Metadata`, `Tagging`. */
+export type UploadParams = Omit<PutObjectCommandInput, 'Bucket' | 'Key' | 'Body' | 'ContentLength'>
+
+/**
+ * Options of {@link s3Writable}: the sink config's connection fields, or a
+ * `client` of your own, plus upload tuning.
+ */
+export interface S3WritableOptions extends S3ConnectionOptions {
+  /** Accepted for compatibility with the sink config; must be `'s3'` when given. */
+  type?: 's3'
+  /** Target bucket. */
+  bucket?: string
+  /** Alias of `bucket`, as in the sink config's own example. */
+  bucketName?: string
+  /** Key prefix for batches that no `keyRotate()` named. */
+  prefix?: string
+  /** An S3 client of your own; then no connection field may be given. */
+  client?: S3Client
+  /** Multipart part size in bytes, at least 5 MiB. Default 5 MiB. */
+  partSize?: number
+  /** Parts of one object uploaded in parallel. Default 4. */
+  queueSize?: number
+  /** Objects uploaded at once; further batches wait (backpressure). Default 2. */
+  concurrency?: number
+  /** After a failure, how long to wait for parts in flight before aborting anyway, in ms. Default 10000. */
+  abortTimeout?: number
+  /** Extra parameters for every object. */
+  params?: UploadParams
+}
+
+/** What the `'object'` event carries for every object written. */
+export interface ObjectWritten {
+  bucket: string
+  key: string
+  etag: string | undefined
+  /** Bytes stored (compressed size for gzip batches). */
+  bytes: number
+  /** Records in the object. */
+  records: number
+  /** Start of the object's window, ms since the epoch. */
+  windowStart: number
+}
+
+const MIN_PART_SIZE = 5 * 1024 * 1024
+const DEFAULTS = Object.freeze({ partSize: MIN_PART_SIZE, queueSize: 4, concurrency: 2, abortTimeout: 10_000 })
+const OWN_FIELDS = ['type', 'bucket', 'bucketName', 'prefix', 'client', 'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'params'] as const
+const HINTS = {
+  apisToSend: 'belongs to filterApis(); pass the config to filterApis() as well',
+  skipOnFail: 'belongs to filterApis(); pass the config to filterApis() as well'
+}
+
+interface Settings {
+  client: S3Client
+  bucket: string
+  prefix: string
+  partSize: number
+  queueSize: number
+  concurrency: number
+  abortTimeout: number
+  params: UploadParams
+}
+
+/**
+ * Uploads every batch it receives as one S3 object with lib-storage's
+ * `Upload`: multipart above `partSize`, a single PutObject below, streaming
+ * the batch body so it is never held whole in memory (about
+ * `concurrency × (queueSize + 2) × partSize` bytes at most).
+ *
+ * `final` resolves only once every object is complete, so when `pipeline()`
+ * resolves, everything is in S3. On failure or destroy it aborts the
+ * multipart uploads in flight and fails with `ERR_S3_UPLOAD` (bucket, key, the
+ * AWS error as `cause`). Emits `'object'` ({@link ObjectWritten}) per object.
+ *
+ * @example
+ * ```ts
+ * const sink = s3Writable({ bucket: 'logs', region: 'us-west-2', accessKeyId, secretAccessKey, prefix: 'runs/' })
+ * sink.on('object', ({ key, records }) => console.log(key, records))
+ * await pipeline(source, filterApis(), minuteWindow(), gzip(), sink)
+ * ```
+ */
+export function s3Writable (options: S3WritableOptions): Writable {
+  validateObject(options, 'options')
+  if (options === undefined) throw new InvalidOptionError('options', 'is required (at least a bucket)')
+  validateKnownKeys(options, 'options', [...OWN_FIELDS, ...CONNECTION_FIELDS], HINTS)
+  if (options.type !== undefined && options.type !== 's3') throw new InvalidOptionError('options.type', 'must be "s3" when given')
+  const bucket = validateString(options.bucket, 'options.bucket') ?? validateString(options.bucketName, 'options.bucketName')
+  if (bucket === undefined) throw new InvalidOptionError('options.bucket', 'is required (or options.bucketName)')
+  if (options.bucket !== undefined && options.bucketName !== undefined && options.bucket !== options.bucketName) {
+    throw new InvalidOptionError('options.bucketName', 'differs from options.bucket; give one of them')
+  }
+  validateObject(options.params, 'options.params')
+  for (const field of ['Bucket', 'Key', 'Body']) {
+    if (options.params?.[field as keyof UploadParams] !== undefined) throw new InvalidOptionError(`options.params.${field}`, 'is set by the sink')
+  }
+  return new S3Writable({
+    client: resolveClient(options),
+    bucket,
+    prefix: normalizePrefix(options.prefix, 'options.prefix'),
+    partSize: validateInteger(options.partSize, 'options.partSize', MIN_PART_SIZE, 5 * 1024 ** 3) ?? DEFAULTS.partSize,
+    queueSize: validateInteger(options.queueSize, 'options.queueSize', 1, 64) ?? DEFAULTS.queueSize,
+    concurrency: validateInteger(options.concurrency, 'options.concurrency', 1, 256) ?? DEFAULTS.concurrency,
+    abortTimeout: validateInteger(options.abortTimeout, 'options.abortTimeout', 0) ?? DEFAULTS.abortTimeout,
+    params: { ...options.params }
+  })
+}
+
+function resolveClient (options: S3WritableOptions): S3Client {
+  if (options.client === undefined) return createS3Client(options, 'options')
+  if (typeof (options.client as { send?: unknown }).send !== 'function') {
+    throw new InvalidOptionError('options.client', 'must be an S3Client')
+  }
+  const clash = CONNECTION_FIELDS.find((field) => options[field] !== undefined)
+  if (clash !== undefined) throw new InvalidOptionError(`options.${clash}`, 'cannot be combined with options.client; configure your client instead')
+  return options.client
+}
+
+class S3Writable extends Writable {
+  readonly #s: Settings
+  readonly #jobs = new Map<UploadJob, Batch>()
+  #parked: ((err?: Error | null) => void) | null = null
+  #finalCb: ((err?: Error | null) => void) | null = null
+
+  constructor (settings: Settings) {
+    super({ objectMode: true, highWaterMark: 1 })
+    this.#s = settings
+  }
+
+  override _write (batch: unknown, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (!isBatch(batch)) return cb(new InvalidBatchError('s3Writable()'))
+    const key = batch.key ?? defaultKey(this.#s.prefix, batch)
+    const job = new UploadJob({
+      client: this.#s.client,
+      params: {
+        ...this.#s.params,
+        Bucket: this.#s.bucket,
+        Key: key,
+        ContentType: this.#s.params.ContentType ?? batch.contentType,
+        ...(batch.contentEncoding === undefined ? {} : { ContentEncoding: batch.contentEncoding })
+      },
+      body: batch.body,
+      partSize: this.#s.partSize,
+      queueSize: this.#s.queueSize,
+      abortTimeout: this.#s.abortTimeout
+    })
+    this.#jobs.set(job, batch)
+    void job.settled.then(() => { this.#onSettled(job) })
+    // Acknowledged once the upload is under way; final() waits for it to complete.
+    if (this.#jobs.size < this.#s.concurrency) cb()
+    else this.#parked = cb
+  }
+
+  override _final (cb: (err?: Error | null) => void): void {
+    if (this.#jobs.size === 0) cb()
+    else this.#finalCb = cb
+  }
+
+  override _destroy (err: Error | null, cb: (err?: Error | null) => void): void {
+    const jobs = [...this.#jobs.keys()]
+    this.#jobs.clear()
+    this.#parked = null
+    this.#finalCb = null
+    const reason = err ?? new BatchAbortedError('s3Writable() was destroyed before the upload completed')
+    Promise.all(jobs.map(async (job) => {
+      const abortError = await job.abort(reason)
+      await job.settled
+      return { job, abortError }
+    })).then((results) => {
+      let reported: Error | null = err
+      for (const { job, abortError } of results) {
+        // An upload that failed on its own, not because of this destroy, is
+        // the real cause: it outranks a premature close or a bare destroy().
+        const own = job.failure !== undefined && job.failure !== reason && !isAbortError(job.failure)
+        if (own && (reported === null || isPrematureClose(reported))) reported = this.#uploadError(job, job.failure)
+        if (abortError !== undefined && reported instanceof S3UploadError && reported.key === job.key) reported.abortError = abortError
+      }
+      cb(reported)
+    }, cb)
+  }
+
+  #onSettled (job: UploadJob): void {
+    const batch = this.#jobs.get(job)
+    if (batch === undefined) return // destroyed meanwhile: _destroy reports
+    if (!job.ok) {
+      this.destroy(this.#uploadError(job, job.failure))
+      return
+    }
+    this.#jobs.delete(job)
+    const written: ObjectWritten = {
+      bucket: this.#s.bucket,
+      key: job.key,
+      etag: job.etag,
+      bytes: job.bytes,
+      records: batch.stats.records,
+      windowStart: batch.windowStart
+    }
+    this.emit('object', written)
+    const parked = this.#parked
+    if (parked !== null && this.#jobs.size < this.#s.concurrency) {
+      this.#parked = null
+      parked()
+    }
+    const finalCb = this.#finalCb
+    if (finalCb !== null && this.#jobs.size === 0) {
+      this.#finalCb = null
+      finalCb()
+    }
+  }
+
+  #uploadError (job: UploadJob, cause: unknown): S3UploadError {
+    return new S3UploadError(this.#s.bucket, job.key, cause)
+  }
+}
+
+function isPrematureClose (err: Error): boolean {
+  return (err as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE' || err instanceof BatchAbortedError
+}
+
+function isAbortError (err: unknown): boolean {
+  return err instanceof Error && err.name === 'AbortError'
+}

@@ -1,0 +1,56 @@
+import { Transform, type TransformCallback } from 'node:stream'
+import { isBatch, type Batch } from '../batch.js'
+import { CallbackError, InvalidBatchError, InvalidOptionError } from '../errors.js'
+import { defaultKey, normalizePrefix } from '../internal/object-key.js'
+import { validateFunction, validateKeyText, validateObject } from '../internal/validate.js'
+
+/** Options of {@link keyRotate}. */
+export interface KeyRotateOptions {
+  /** Key prefix; `logs` and `logs/` give the same keys. Default: none. */
+  prefix?: string
+  /** Names a batch's object instead of the default format. Gets the batch and the normalized prefix. */
+  key?: (batch: Batch, prefix: string) => string
+}
+
+/**
+ * Names each batch's object. The default key is
+ * `[prefix]/YYYY/MM/DD/HH/YYYY-MM-DD-HH-MM-SS-IDENTIFIER.gz` (`.ndjson` when
+ * the batch is not gzipped), with the UTC time at which the batch's first
+ * record arrived and a 64-hex-character random IDENTIFIER. Put it after
+ * `gzip()` so the extension matches the body.
+ *
+ * @example
+ * ```ts
+ * await pipeline(source, minuteWindow(), gzip(), keyRotate({ prefix: 'runs/' }), s3Writable(cfg))
+ * // runs/2026/11/25/14/2026-11-25-14-03-07-9f2c...e41a.gz
+ * ```
+ */
+export function keyRotate (options: KeyRotateOptions = {}): Transform {
+  validateObject(options, 'options')
+  const prefix = normalizePrefix(options.prefix, 'options.prefix')
+  const key = validateFunction<(batch: Batch, prefix: string) => string>(options.key, 'options.key')
+
+  return new Transform({
+    objectMode: true,
+    highWaterMark: 1,
+    transform (batch: unknown, _encoding: BufferEncoding, cb: TransformCallback) {
+      if (!isBatch(batch)) return cb(new InvalidBatchError('keyRotate()'))
+      if (key === undefined) return cb(null, { ...batch, key: defaultKey(prefix, batch) })
+      let name: unknown
+      try {
+        name = key(batch, prefix)
+      } catch (err) {
+        return cb(new CallbackError('options.key', 'threw', { cause: err }))
+      }
+      if (typeof name !== 'string' || name.length === 0) {
+        return cb(new CallbackError('options.key', 'must return a non-empty string'))
+      }
+      try {
+        validateKeyText(name, 'options.key()')
+      } catch (err) {
+        return cb(new CallbackError('options.key', `returned an unusable key: ${(err as InvalidOptionError).message}`, { cause: err }))
+      }
+      cb(null, { ...batch, key: name })
+    }
+  })
+}

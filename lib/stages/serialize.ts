@@ -1,0 +1,87 @@
+import { Transform, type TransformCallback } from 'node:stream'
+import { ndjsonLine, type Stringify } from '../internal/ndjson-line.js'
+import { validateFunction, validateInteger, validateObject, validateOneOf } from '../internal/validate.js'
+
+/** Options of {@link serialize}. */
+export interface SerializeOptions {
+  /** Output format. Only `'ndjson'` today. */
+  format?: 'ndjson'
+  /** Serializer for one record; must return one line of text. Default `JSON.stringify`. */
+  stringify?: Stringify
+  /** Output is coalesced into chunks of about this many bytes. Default 64 KiB. */
+  chunkSize?: number
+}
+
+const DEFAULTS = Object.freeze({ format: 'ndjson', chunkSize: 64 * 1024 })
+
+/**
+ * Records in, NDJSON bytes out. Every line ends in `\n` on every OS, and
+ * lines are coalesced into chunks of about `chunkSize` bytes (gzip runs about
+ * 5x slower when fed one small chunk per record). Chunks always hold whole
+ * lines. What a quiet feed leaves in the buffer is pushed on the next turn of
+ * the event loop, so no record waits for the next one.
+ *
+ * A record that cannot be serialized (a cycle, a BigInt, `undefined`) fails
+ * the stream with `ERR_SERIALIZE` and the record's index: never a silent drop.
+ *
+ * @example
+ * ```ts
+ * await pipeline(source, serialize(), fs.createWriteStream('runs.ndjson'))
+ * ```
+ */
+export function serialize (options: SerializeOptions = {}): Transform {
+  validateObject(options, 'options')
+  validateOneOf(options.format, 'options.format', ['ndjson'] as const)
+  const stringify = validateFunction<Stringify>(options.stringify, 'options.stringify')
+  const chunkSize = validateInteger(options.chunkSize, 'options.chunkSize', 1) ?? DEFAULTS.chunkSize
+  let pending = ''
+  let index = 0
+  let scheduled: NodeJS.Immediate | null = null
+
+  const stream = new Transform({
+    writableObjectMode: true,
+    readableObjectMode: false,
+    readableHighWaterMark: chunkSize,
+    transform (record: unknown, _encoding: BufferEncoding, cb: TransformCallback) {
+      let line: string
+      try {
+        line = ndjsonLine(record, index, stringify)
+      } catch (err) {
+        return cb(err as Error)
+      }
+      index++
+      pending += line
+      // String length undercounts multi-byte text; close enough for a coalescing threshold.
+      if (pending.length >= chunkSize) return cb(null, take())
+      if (scheduled === null) scheduled = setImmediate(flushIdle)
+      cb()
+    },
+    flush (cb: TransformCallback) {
+      cancel()
+      cb(null, pending.length > 0 ? take() : null)
+    },
+    destroy (err: Error | null, cb: (error: Error | null) => void) {
+      cancel()
+      pending = ''
+      cb(err)
+    }
+  })
+
+  function take (): Buffer {
+    const chunk = Buffer.from(pending)
+    pending = ''
+    return chunk
+  }
+
+  function cancel (): void {
+    if (scheduled !== null) clearImmediate(scheduled)
+    scheduled = null
+  }
+
+  function flushIdle (): void {
+    scheduled = null
+    if (pending.length > 0 && !stream.destroyed) stream.push(take())
+  }
+
+  return stream
+}

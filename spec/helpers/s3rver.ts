@@ -1,0 +1,77 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { AddressInfo } from 'node:net'
+import { gunzipSync } from 'node:zlib'
+import { createHash } from 'node:crypto'
+import { GetObjectCommand, ListObjectsV2Command, S3Client, CreateBucketCommand } from '@aws-sdk/client-s3'
+// s3rver ships no types; its surface used here is tiny.
+// @ts-expect-error no declaration file
+import S3rver from 's3rver'
+
+/** A real S3-compatible server on 127.0.0.1 with its data in a temp directory. */
+export interface LocalS3 {
+  endpoint: string
+  /** Sink config pointing at it (s3rver accepts any secret: signatures are not checked). */
+  config: { endpoint: string, region: string, accessKeyId: string, secretAccessKey: string, forcePathStyle: true }
+  client: S3Client
+  createBucket (name: string): Promise<void>
+  listKeys (bucket: string, prefix?: string): Promise<string[]>
+  getObject (bucket: string, key: string): Promise<{ body: Buffer, contentType?: string, contentEncoding?: string }>
+  /** Every object under `prefix`, gunzipped when named `.gz`, as NDJSON lines parsed, in key order. */
+  readRecords (bucket: string, prefix?: string): Promise<unknown[]>
+  close (): Promise<void>
+}
+
+export async function startS3rver (): Promise<LocalS3> {
+  const directory = await mkdtemp(join(tmpdir(), 's3rver-'))
+  const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true })
+  const { port } = await server.run() as AddressInfo
+  const endpoint = `http://127.0.0.1:${port}`
+  const config = { endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true as const }
+  const client = new S3Client({ ...config, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } })
+
+  async function listKeys (bucket: string, prefix?: string): Promise<string[]> {
+    const keys: string[] = []
+    let token: string | undefined
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }))
+      for (const item of page.Contents ?? []) if (item.Key !== undefined) keys.push(item.Key)
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined
+    } while (token !== undefined)
+    return keys.sort()
+  }
+
+  async function getObject (bucket: string, key: string): Promise<{ body: Buffer, contentType?: string, contentEncoding?: string }> {
+    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+    const body = Buffer.from(await res.Body!.transformToByteArray())
+    return { body, contentType: res.ContentType, contentEncoding: res.ContentEncoding }
+  }
+
+  return {
+    endpoint,
+    config,
+    client,
+    async createBucket (name) { await client.send(new CreateBucketCommand({ Bucket: name })) },
+    listKeys,
+    getObject,
+    async readRecords (bucket, prefix) {
+      const records: unknown[] = []
+      for (const key of await listKeys(bucket, prefix)) {
+        const { body } = await getObject(bucket, key)
+        const text = (key.endsWith('.gz') ? gunzipSync(body) : body).toString('utf8')
+        for (const line of text.split('\n')) if (line !== '') records.push(JSON.parse(line))
+      }
+      return records
+    },
+    async close () {
+      client.destroy()
+      await server.close()
+      await rm(directory, { recursive: true, force: true })
+    }
+  }
+}
+
+export function sha256 (data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex')
+}

@@ -1,0 +1,62 @@
+import { Readable, Writable } from 'node:stream'
+import type { Batch } from '../../lib/batch.js'
+
+/** Everything a readable emits, once it ends. */
+export async function collect<T = unknown> (stream: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const item of stream) out.push(item)
+  return out
+}
+
+/** All bytes of a stream as one Buffer. */
+export async function bytesOf (stream: AsyncIterable<Buffer | string>): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))
+  return Buffer.concat(chunks)
+}
+
+/** An object-mode source of `items`. */
+export function source<T> (items: Iterable<T> | AsyncIterable<T>): Readable {
+  return Readable.from(items, { objectMode: true })
+}
+
+/** A sink that takes `delayMs` per chunk (real time: keep it small) and records what it got. */
+export function slowSink<T = unknown> (delayMs: number, options: { objectMode?: boolean, highWaterMark?: number } = {}): Writable & { received: T[] } {
+  const received: T[] = []
+  const sink = new Writable({
+    objectMode: options.objectMode ?? true,
+    highWaterMark: options.highWaterMark ?? 1,
+    write (chunk: T, _encoding, cb) {
+      received.push(chunk)
+      setTimeout(cb, delayMs)
+    }
+  })
+  return Object.assign(sink, { received })
+}
+
+/** Reads every batch body to the end: batches with their decoded text. */
+export async function drainBatches (batches: AsyncIterable<Batch>): Promise<Array<{ batch: Batch, text: string }>> {
+  const out: Array<Promise<{ batch: Batch, text: string }>> = []
+  for await (const batch of batches) {
+    out.push(bytesOf(batch.body).then((body) => ({ batch, text: body.toString('utf8') })))
+  }
+  return Promise.all(out)
+}
+
+/** A Run result as the Intuned sink documents it. */
+export function run (i: number, api = `api${i % 3}`, failed = false): Record<string, unknown> {
+  return {
+    apiInfo: {
+      name: api,
+      parameters: { page: i },
+      runId: `run-${i}`,
+      result: failed
+        ? { status: 'failed', error: 'Timeout', message: `run ${i} timed out`, statusCode: 504 }
+        : { status: 'completed', result: { items: [i, i * 2], title: `item ${i}` }, statusCode: 200 }
+    },
+    workspaceId: 'ws-1',
+    project: { id: 'proj-1', name: 'Demo project' },
+    projectJob: { id: 'job-1' },
+    projectJobRun: { id: `jobrun-${i}` }
+  }
+}
