@@ -180,3 +180,34 @@ export function describe (err: unknown): string {
 export function toError (value: unknown): Error {
   return value instanceof Error ? value : new S3SinkError(`non-error thrown: ${String(value)}`, { cause: value })
 }
+
+/** One problem found in a sink config. */
+export interface ConfigIssue {
+  /** Where: `bucket`, `apisToSend[2]`, `skipOnFailure` (an unknown field). */
+  path: string
+  /** What: `'missing'`, `'type'`, `'unknown'` or `'invalid'`. */
+  problem: 'missing' | 'type' | 'unknown' | 'invalid'
+  /** A sentence for people; never contains a secret's value. */
+  message: string
+}
+
+/**
+ * A sink config has problems; `issues` lists every one of them at once, so a
+ * config is fixed in one round.
+ *
+ * @example
+ * ```ts
+ * try { createS3Sink({ type: 's3', bucket: 'b', skipOnFailure: true }) }
+ * catch (err) { if (err.code === 'ERR_S3_SINK_CONFIG') for (const i of err.issues) console.error(i.path, i.message) }
+ * ```
+ */
+export class ConfigError extends S3SinkError {
+  override name = 'ConfigError'
+  override readonly code = 'ERR_S3_SINK_CONFIG'
+  readonly issues: readonly ConfigIssue[]
+
+  constructor (issues: readonly ConfigIssue[]) {
+    super(`invalid sink config: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`)
+    this.issues = issues
+  }
+}

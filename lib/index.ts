@@ -22,5 +22,7 @@ export {
   InvalidBatchError,
   BatchAbortedError,
   CallbackError,
-  S3UploadError
+  S3UploadError,
+  ConfigError,
+  type ConfigIssue
 } from './errors.js'
