@@ -48,6 +48,8 @@ export interface ObjectWritten {
   records: number
   /** Start of the object's window, ms since the epoch. */
   windowStart: number
+  /** The batch's sequence number in its window stage: objects sorted by it hold the feed in order. */
+  seq: number
 }
 
 const MIN_PART_SIZE = 5 * 1024 * 1024
@@ -200,7 +202,8 @@ class S3Writable extends Writable {
       etag: job.etag,
       bytes: job.bytes,
       records: batch.stats.records,
-      windowStart: batch.windowStart
+      windowStart: batch.windowStart,
+      seq: batch.seq
     }
     this.emit('object', written)
     const parked = this.#parked

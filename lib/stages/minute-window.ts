@@ -1,7 +1,7 @@
 import { PassThrough, Transform, type TransformCallback } from 'node:stream'
 import type { Batch, BatchStats } from '../batch.js'
 import { systemClock, type Clock } from '../clock.js'
-import { BatchAbortedError, WindowOverflowError, toError } from '../errors.js'
+import { BatchAbortedError, InvalidOptionError, WindowOverflowError, toError } from '../errors.js'
 import { whenWritable } from '../internal/drain.js'
 import { ndjsonLine, type Stringify } from '../internal/ndjson-line.js'
 import { validateFunction, validateInteger, validateObject } from '../internal/validate.js'
@@ -70,7 +70,9 @@ export function minuteWindow (options: MinuteWindowOptions = {}): Transform {
 function validateClock (clock: unknown): Clock | undefined {
   if (clock === undefined) return undefined
   validateObject(clock, 'options.clock')
-  for (const fn of ['now', 'setTimeout', 'clearTimeout']) validateFunction(clock[fn], `options.clock.${fn}`)
+  for (const fn of ['now', 'setTimeout', 'clearTimeout']) {
+    if (typeof clock[fn] !== 'function') throw new InvalidOptionError(`options.clock.${fn}`, 'must be a function')
+  }
   return clock as unknown as Clock
 }
 

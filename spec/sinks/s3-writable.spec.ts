@@ -1,0 +1,249 @@
+import { once } from 'node:events'
+import { inspect } from 'node:util'
+import { PassThrough } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { expect } from 'chai'
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand,
+  PutObjectCommand, S3Client, UploadPartCommand
+} from '@aws-sdk/client-s3'
+import { mockClient } from 'aws-sdk-client-mock'
+import { gzip, minuteWindow, s3Writable, type Batch, type ObjectWritten } from '../../lib/index.js'
+import { manualClock } from '../helpers/manual-clock.js'
+import { source } from '../helpers/streams.js'
+
+const T0 = Date.UTC(2026, 10, 25, 14, 3, 7)
+const MiB = 1024 * 1024
+const KEY_RE = /^runs\/2026\/11\/25\/14\/2026-11-25-14-03-07-[0-9a-f]{64}\.gz$/
+
+function fakeClient (): { client: S3Client, mock: ReturnType<typeof mockClient> } {
+  const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } })
+  const mock = mockClient(client)
+  mock.on(PutObjectCommand).resolves({ ETag: '"put-etag"' })
+  mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' })
+  mock.on(UploadPartCommand).callsFake((input: { PartNumber: number }) => ({ ETag: `"part-${input.PartNumber}"` }))
+  mock.on(CompleteMultipartUploadCommand).resolves({ ETag: '"complete-etag"' })
+  mock.on(AbortMultipartUploadCommand).resolves({})
+  return { client, mock }
+}
+
+/** A batch whose body is `bytes` long, made by hand. */
+function batchOf (bytes: number, fields: Partial<Batch> = {}): Batch {
+  const body = new PassThrough()
+  body.end(Buffer.alloc(bytes, 0x61))
+  return { kind: 'batch', body, windowStart: T0 - 7000, windowEnd: T0 + 53_000, openedAt: T0, seq: 0, contentType: 'application/x-ndjson', stats: { records: 3, bytes }, ...fields }
+}
+
+describe('s3Writable()', () => {
+  describe('commands sent (aws-sdk-client-mock)', () => {
+    it('uploads a small batch as one PutObject with its key, type and encoding', async () => {
+      const { client, mock } = fakeClient()
+      const sink = s3Writable({ bucket: 'logs', client, prefix: 'runs' })
+      const written: ObjectWritten[] = []
+      sink.on('object', (o: ObjectWritten) => written.push(o))
+      await pipeline(source([{ a: 1 }, { a: 2 }]), minuteWindow({ clock: manualClock(T0) }), gzip(), sink)
+      const puts = mock.commandCalls(PutObjectCommand)
+      expect(puts).to.have.length(1)
+      const input = puts[0]!.args[0].input
+      expect(input).to.include({ Bucket: 'logs', ContentType: 'application/x-ndjson', ContentEncoding: 'gzip' })
+      expect(input.Key).to.match(KEY_RE)
+      expect(mock.commandCalls(CreateMultipartUploadCommand)).to.have.length(0)
+      expect(written).to.have.length(1)
+      expect(written[0]).to.include({ bucket: 'logs', key: input.Key, etag: '"put-etag"', records: 2 })
+      expect(written[0]!.bytes).to.equal((input.Body as Buffer).length)
+    })
+
+    it('uses the multipart API above partSize, parts in order, with the extra params', async () => {
+      const { client, mock } = fakeClient()
+      const sink = s3Writable({ bucketName: 'logs', client, params: { StorageClass: 'STANDARD_IA' } })
+      await pipeline(source([batchOf(12 * MiB, { key: 'fixed/key.ndjson' })]), sink)
+      const create = mock.commandCalls(CreateMultipartUploadCommand)[0]!.args[0].input
+      expect(create).to.include({ Bucket: 'logs', Key: 'fixed/key.ndjson', StorageClass: 'STANDARD_IA', ContentType: 'application/x-ndjson' })
+      const parts = mock.commandCalls(UploadPartCommand).map((c) => c.args[0].input)
+      expect(parts.map((p) => p.PartNumber).sort()).to.deep.equal([1, 2, 3])
+      expect(parts.map((p) => (p.Body as Buffer).length).sort((a, b) => a - b)).to.deep.equal([2 * MiB, 5 * MiB, 5 * MiB])
+      const complete = mock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input
+      expect(complete.UploadId).to.equal('upload-1')
+      expect(complete.MultipartUpload?.Parts?.map((p) => p.PartNumber)).to.deep.equal([1, 2, 3])
+      expect(mock.commandCalls(AbortMultipartUploadCommand)).to.have.length(0)
+    })
+
+    it('resolves pipeline() only once every upload has completed', async () => {
+      const { client, mock } = fakeClient()
+      let release!: () => void
+      const gate = new Promise<void>((resolve) => { release = resolve })
+      mock.on(PutObjectCommand).callsFake(async () => { await gate; return { ETag: '"late"' } })
+      let resolved = false
+      const done = pipeline(source([batchOf(10), batchOf(10)]), s3Writable({ bucket: 'logs', client })).then(() => { resolved = true })
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(resolved).to.equal(false)
+      release()
+      await done
+      expect(mock.commandCalls(PutObjectCommand)).to.have.length(2)
+    })
+  })
+
+  describe('failures', () => {
+    it('aborts a failed multipart upload and rejects with the original error, once', async () => {
+      const { client, mock } = fakeClient()
+      const cause = Object.assign(new Error('We encountered an internal error'), { name: 'InternalError' })
+      mock.on(UploadPartCommand, { PartNumber: 2 }).rejects(cause)
+      const sink = s3Writable({ bucket: 'logs', client })
+      const errors: Error[] = []
+      sink.on('error', (e) => errors.push(e))
+      const err = await pipeline(source([batchOf(12 * MiB, { key: 'k.ndjson' })]), sink).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD', bucket: 'logs', key: 'k.ndjson', cause })
+      expect((err as Error).message).to.include('s3://logs/k.ndjson').and.include('InternalError')
+      const aborts = mock.commandCalls(AbortMultipartUploadCommand)
+      expect(aborts).to.have.length(1)
+      expect(aborts[0]!.args[0].input).to.deep.equal({ Bucket: 'logs', Key: 'k.ndjson', UploadId: 'upload-1' })
+      expect(mock.commandCalls(CompleteMultipartUploadCommand)).to.have.length(0)
+      expect(errors).to.have.length(1)
+    })
+
+    it('keeps the original error when AbortMultipartUpload fails too', async () => {
+      const { client, mock } = fakeClient()
+      const cause = Object.assign(new Error('slow down'), { name: 'SlowDown' })
+      const abortFailure = Object.assign(new Error('Method Not Allowed'), { name: 'MethodNotAllowed' })
+      mock.on(UploadPartCommand, { PartNumber: 1 }).rejects(cause)
+      mock.on(AbortMultipartUploadCommand).rejects(abortFailure)
+      const err = await pipeline(source([batchOf(11 * MiB, { key: 'k' })]), s3Writable({ bucket: 'logs', client })).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD', cause, abortError: abortFailure })
+    })
+
+    it('fails a single PutObject with the key and AWS error, nothing to abort', async () => {
+      const { client, mock } = fakeClient()
+      const cause = Object.assign(new Error('Access Denied'), { name: 'AccessDenied' })
+      mock.on(PutObjectCommand).rejects(cause)
+      const err = await pipeline(source([batchOf(100, { key: 'small' })]), s3Writable({ bucket: 'logs', client })).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD', key: 'small', cause })
+      expect(mock.commandCalls(AbortMultipartUploadCommand)).to.have.length(0)
+    })
+
+    it('rejects anything that is not a batch with ERR_INVALID_BATCH', async () => {
+      const { client } = fakeClient()
+      const err = await pipeline(source([{ apiInfo: {} }]), s3Writable({ bucket: 'logs', client })).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_INVALID_BATCH' })
+    })
+
+    it('on destroy mid-upload: aborts the multipart upload in flight and reports the error once', async () => {
+      const { client, mock } = fakeClient()
+      let partsStarted = 0
+      mock.on(UploadPartCommand).callsFake(async (input: { PartNumber: number }) => {
+        partsStarted++
+        await new Promise((resolve) => setTimeout(resolve, 30))
+        return { ETag: `"p${input.PartNumber}"` }
+      })
+      const sink = s3Writable({ bucket: 'logs', client, abortTimeout: 1000 })
+      const errors: Error[] = []
+      sink.on('error', (e) => errors.push(e))
+      const body = new PassThrough()
+      sink.write(batchOf(0, { body, key: 'live' }))
+      body.write(Buffer.alloc(6 * MiB)) // one full part, the body stays open
+      while (partsStarted === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+      const boom = new Error('upstream died')
+      sink.destroy(boom)
+      await new Promise((resolve) => sink.once('close', resolve))
+      expect(errors).to.deep.equal([boom])
+      expect(body.destroyed).to.equal(true)
+      expect(mock.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input.UploadId)).to.deep.equal(['upload-1'])
+      expect(mock.commandCalls(CompleteMultipartUploadCommand)).to.have.length(0)
+    })
+
+    it('abandons a hanging part after abortTimeout and still aborts', async () => {
+      const { client, mock } = fakeClient()
+      mock.on(UploadPartCommand).callsFake(() => new Promise(() => {}))
+      const sink = s3Writable({ bucket: 'logs', client, abortTimeout: 50 })
+      sink.on('error', () => {})
+      const body = new PassThrough()
+      sink.write(batchOf(0, { body, key: 'hang' }))
+      body.write(Buffer.alloc(6 * MiB))
+      await new Promise((resolve) => setTimeout(resolve, 30))
+      sink.destroy(new Error('stop'))
+      await new Promise((resolve) => sink.once('close', resolve))
+      expect(mock.commandCalls(AbortMultipartUploadCommand)).to.have.length(1)
+    })
+  })
+
+  describe('backpressure', () => {
+    it('keeps at most `concurrency` objects uploading; write() waits for a free slot', async () => {
+      const { client, mock } = fakeClient()
+      let active = 0
+      let peak = 0
+      mock.on(PutObjectCommand).callsFake(async () => {
+        active++
+        peak = Math.max(peak, active)
+        await new Promise((resolve) => setTimeout(resolve, 15))
+        active--
+        return { ETag: '"e"' }
+      })
+      const sink = s3Writable({ bucket: 'logs', client, concurrency: 2 })
+      let refused = 0
+      for (let i = 0; i < 8; i++) {
+        if (!sink.write(batchOf(10, { key: `k${i}` }))) {
+          refused++
+          await once(sink, 'drain')
+        }
+      }
+      sink.end()
+      await once(sink, 'finish')
+      expect(refused).to.be.greaterThan(0)
+      expect(peak).to.equal(2)
+      expect(mock.commandCalls(PutObjectCommand)).to.have.length(8)
+    })
+  })
+
+  describe('options', () => {
+    const bad: Array<[string, Record<string, unknown>]> = [
+      ['options.bucket', {}],
+      ['options.bucket', { bucket: '' }],
+      ['options.bucket', { bucket: 7 }],
+      ['options.bucketName', { bucket: 'a', bucketName: 'b' }],
+      ['options.type', { bucket: 'a', type: 'gcs' }],
+      ['options.partSize', { bucket: 'a', partSize: 1024 }],
+      ['options.queueSize', { bucket: 'a', queueSize: 0 }],
+      ['options.concurrency', { bucket: 'a', concurrency: 1.5 }],
+      ['options.abortTimeout', { bucket: 'a', abortTimeout: -1 }],
+      ['options.prefix', { bucket: 'a', prefix: '/abs' }],
+      ['options.prefix', { bucket: 'a', prefix: 'a/../b' }],
+      ['options.skipOnFail', { bucket: 'a', skipOnFail: true }],
+      ['options.skipOnFailure', { bucket: 'a', skipOnFailure: true }],
+      ['options.secretAccessKey', { bucket: 'a', accessKeyId: 'AK' }],
+      ['options.accessKeyId', { bucket: 'a', secretAccessKey: 'SK' }],
+      ['options.endpoint', { bucket: 'a', endpoint: 'minio:9000' }],
+      ['options.forcePathStyle', { bucket: 'a', forcePathStyle: 'yes' }],
+      ['options.region', { bucket: 'a', client: new S3Client({ region: 'x' }), region: 'y' }],
+      ['options.client', { bucket: 'a', client: {} }],
+      ['options.params.Key', { bucket: 'a', params: { Key: 'k' } }]
+    ]
+    for (const [option, options] of bad) {
+      it(`rejects ${option} in ${inspect(options, { depth: 0, breakLength: Infinity })}`, () => {
+        expect(() => s3Writable(options as never)).to.throw().that.includes({ code: 'ERR_INVALID_OPTION', option })
+      })
+    }
+
+    it('names filterApis() when given its options', () => {
+      expect(() => s3Writable({ bucket: 'a', apisToSend: ['x'] } as never)).to.throw(/filterApis/)
+    })
+
+    it('accepts the Intuned sink config fields and does not mutate them', () => {
+      const config = Object.freeze({ type: 's3' as const, bucket: 'b', region: 'us-west-2', accessKeyId: 'AK', secretAccessKey: 'SK', prefix: 'p/', endpoint: 'https://s3.example.com', forcePathStyle: true })
+      const sink = s3Writable(config)
+      expect(config.prefix).to.equal('p/')
+      sink.destroy()
+    })
+
+    it('never shows the secret or session token in util.inspect or errors', () => {
+      const secretAccessKey = 'SECRET-wJalrXUtnFEMI-K7MDENG'
+      const sessionToken = 'TOKEN-FwoGZXIvYXdzEJr'
+      const sink = s3Writable({ bucket: 'b', region: 'us-west-2', accessKeyId: 'AK', secretAccessKey, sessionToken })
+      for (const text of [inspect(sink, { depth: Infinity, showHidden: true }), inspect(sink, { depth: 4 })]) {
+        expect(text).not.to.include(secretAccessKey)
+        expect(text).not.to.include(sessionToken)
+      }
+      sink.destroy()
+      const err = (() => { try { s3Writable({ bucket: 'b', secretAccessKey } as never) } catch (e) { return e as Error } })()
+      expect(inspect(err)).not.to.include(secretAccessKey)
+    })
+  })
+})
