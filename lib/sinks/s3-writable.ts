@@ -55,10 +55,7 @@ export interface ObjectWritten {
 const MIN_PART_SIZE = 5 * 1024 * 1024
 const DEFAULTS = Object.freeze({ partSize: MIN_PART_SIZE, queueSize: 4, concurrency: 2, abortTimeout: 10_000 })
 const OWN_FIELDS = ['type', 'bucket', 'bucketName', 'prefix', 'client', 'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'params'] as const
-const HINTS = {
-  apisToSend: 'belongs to filterApis(); pass the config to filterApis() as well',
-  skipOnFail: 'belongs to filterApis(); pass the config to filterApis() as well'
-}
+const FILTER_HINT = 'filters records, which s3Writable() cannot do: pass the config to filterApis() as well'
 
 interface Settings {
   client: S3Client
@@ -92,7 +89,13 @@ interface Settings {
 export function s3Writable (options: S3WritableOptions): Writable {
   validateObject(options, 'options')
   if (options === undefined) throw new InvalidOptionError('options', 'is required (at least a bucket)')
-  validateKnownKeys(options, 'options', [...OWN_FIELDS, ...CONNECTION_FIELDS], HINTS)
+  const { apisToSend, skipOnFail, ...rest } = options as S3WritableOptions & { apisToSend?: unknown, skipOnFail?: unknown }
+  validateKnownKeys(rest, 'options', [...OWN_FIELDS, ...CONNECTION_FIELDS])
+  // The sink config may be passed as is; its filter fields are fine while they
+  // ask for no filtering, and refused when ignoring them would deliver records
+  // the caller meant to drop.
+  if (skipOnFail !== undefined && skipOnFail !== false) throw new InvalidOptionError('options.skipOnFail', FILTER_HINT)
+  if (apisToSend !== undefined) throw new InvalidOptionError('options.apisToSend', FILTER_HINT)
   if (options.type !== undefined && options.type !== 's3') throw new InvalidOptionError('options.type', 'must be "s3" when given')
   const bucket = validateString(options.bucket, 'options.bucket') ?? validateString(options.bucketName, 'options.bucketName')
   if (bucket === undefined) throw new InvalidOptionError('options.bucket', 'is required (or options.bucketName)')

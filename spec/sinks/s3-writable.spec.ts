@@ -227,8 +227,8 @@ describe('s3Writable()', () => {
     })
 
     it('accepts the Intuned sink config fields and does not mutate them', () => {
-      const config = Object.freeze({ type: 's3' as const, bucket: 'b', region: 'us-west-2', accessKeyId: 'AK', secretAccessKey: 'SK', prefix: 'p/', endpoint: 'https://s3.example.com', forcePathStyle: true })
-      const sink = s3Writable(config)
+      const config = Object.freeze({ type: 's3' as const, bucket: 'b', skipOnFail: false, region: 'us-west-2', accessKeyId: 'AK', secretAccessKey: 'SK', prefix: 'p/', endpoint: 'https://s3.example.com', forcePathStyle: true })
+      const sink = s3Writable(config as never)
       expect(config.prefix).to.equal('p/')
       sink.destroy()
     })
