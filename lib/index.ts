@@ -6,7 +6,7 @@
  */
 export { filterApis, type FilterApisOptions } from './stages/filter-apis.js'
 export { serialize, type SerializeOptions } from './stages/serialize.js'
-export { minuteWindow, type MinuteWindowOptions } from './stages/minute-window.js'
+export { minuteWindow, type MinuteWindowOptions, type MinuteWindowStream } from './stages/minute-window.js'
 export { gzip, type GzipOptions } from './stages/gzip.js'
 export { keyRotate, type KeyRotateOptions } from './stages/key-rotate.js'
 export { s3Writable, type S3WritableOptions, type ObjectWritten, type UploadParams } from './sinks/s3-writable.js'

@@ -1,10 +1,10 @@
 import { PassThrough, Transform, type TransformCallback } from 'node:stream'
 import type { Batch, BatchStats } from '../batch.js'
 import { systemClock, type Clock } from '../clock.js'
-import { BatchAbortedError, InvalidOptionError, WindowOverflowError, toError } from '../errors.js'
+import { BatchAbortedError, InvalidOptionError, WindowOverflowError, toError, type SerializationError } from '../errors.js'
 import { whenWritable } from '../internal/drain.js'
 import { ndjsonLine, type Stringify } from '../internal/ndjson-line.js'
-import { validateFunction, validateInteger, validateObject } from '../internal/validate.js'
+import { validateFunction, validateInteger, validateObject, validateOneOf } from '../internal/validate.js'
 
 /** Options of {@link minuteWindow}. */
 export interface MinuteWindowOptions {
@@ -20,6 +20,13 @@ export interface MinuteWindowOptions {
   stringify?: Stringify
   /** Time source and timers; tests inject a fake one. Default {@link systemClock}. */
   clock?: Clock
+  /**
+   * What to do with a record no object can take (it cannot be serialized, or
+   * it is larger than `maxBytes`): `'error'` fails the stream with the
+   * record's index (default); `'skip'` drops it, counts it in `skipped` and
+   * emits `'invalid'` `{ index, error, record }`.
+   */
+  onInvalid?: 'error' | 'skip'
 }
 
 const DEFAULTS = Object.freeze({
@@ -40,6 +47,12 @@ interface OpenBatch {
   pendingBytes: number
 }
 
+/** The stream {@link minuteWindow} returns. */
+export interface MinuteWindowStream extends Transform {
+  /** Records dropped under `onInvalid: 'skip'`. */
+  readonly skipped: number
+}
+
 /**
  * Cuts a feed into batches, one per window aligned to UTC multiples of
  * `windowMs`, and earlier when `maxBytes` or `maxRecords` is reached. A window
@@ -55,7 +68,7 @@ interface OpenBatch {
  * await pipeline(source, minuteWindow({ maxBytes: 64 * 1024 * 1024 }), gzip(), s3Writable(cfg))
  * ```
  */
-export function minuteWindow (options: MinuteWindowOptions = {}): Transform {
+export function minuteWindow (options: MinuteWindowOptions = {}): MinuteWindowStream {
   validateObject(options, 'options')
   return new MinuteWindow({
     windowMs: validateInteger(options.windowMs, 'options.windowMs', 1) ?? DEFAULTS.windowMs,
@@ -63,7 +76,8 @@ export function minuteWindow (options: MinuteWindowOptions = {}): Transform {
     maxRecords: validateInteger(options.maxRecords, 'options.maxRecords', 1) ?? DEFAULTS.maxRecords,
     chunkSize: validateInteger(options.chunkSize, 'options.chunkSize', 1) ?? DEFAULTS.chunkSize,
     stringify: validateFunction<Stringify>(options.stringify, 'options.stringify'),
-    clock: validateClock(options.clock) ?? systemClock
+    clock: validateClock(options.clock) ?? systemClock,
+    onInvalid: validateOneOf(options.onInvalid, 'options.onInvalid', ['error', 'skip'] as const) ?? 'error'
   })
 }
 
@@ -83,12 +97,15 @@ interface Settings {
   chunkSize: number
   stringify: Stringify | undefined
   clock: Clock
+  onInvalid: 'error' | 'skip'
 }
 
-class MinuteWindow extends Transform {
+class MinuteWindow extends Transform implements MinuteWindowStream {
   readonly #s: Settings
   #open: OpenBatch | null = null
   #carry: Buffer | null = null
+  #skippingLine = false
+  #skipped = 0
   #index = 0
   #seq = 0
 
@@ -139,11 +156,19 @@ class MinuteWindow extends Transform {
   }
 
   #writeRecord (record: unknown, cb: TransformCallback): void {
-    const index = this.#index
-    const line = ndjsonLine(record, index, this.#s.stringify)
+    const index = this.#index++
+    let line: string
+    try {
+      line = ndjsonLine(record, index, this.#s.stringify)
+    } catch (err) {
+      this.#invalid(err as SerializationError, record)
+      return cb()
+    }
     const bytes = Buffer.byteLength(line)
-    if (bytes > this.#s.maxBytes) throw new WindowOverflowError(index, bytes, this.#s.maxBytes)
-    this.#index++
+    if (bytes > this.#s.maxBytes) {
+      this.#invalid(new WindowOverflowError(index, bytes, this.#s.maxBytes), record)
+      return cb()
+    }
     let open = this.#current(this.#s.clock.now())
     if (open.stats.bytes + bytes > this.#s.maxBytes) {
       this.#close()
@@ -159,17 +184,33 @@ class MinuteWindow extends Transform {
   }
 
   #writeBytes (input: Buffer, cb: TransformCallback): void {
-    let buf = this.#carry === null ? input : Buffer.concat([this.#carry, input])
+    let buf = input
+    if (this.#skippingLine) {
+      // The rest of a line already reported as too long.
+      const end = buf.indexOf(NEWLINE)
+      if (end === -1) return cb()
+      this.#skippingLine = false
+      buf = buf.subarray(end + 1)
+    }
+    if (this.#carry !== null) buf = Buffer.concat([this.#carry, buf])
     this.#carry = null
     const lastNewline = buf.lastIndexOf(NEWLINE)
+    let tooLong: Buffer | null = null
     if (lastNewline !== buf.length - 1) {
-      this.#carry = buf.subarray(lastNewline + 1)
-      if (this.#carry.length > this.#s.maxBytes) throw new WindowOverflowError(this.#index, this.#carry.length, this.#s.maxBytes)
+      const carry = buf.subarray(lastNewline + 1)
       buf = buf.subarray(0, lastNewline + 1)
+      if (carry.length <= this.#s.maxBytes) this.#carry = carry
+      else tooLong = carry
     }
     let start = 0
     let last: PassThrough | null = null
     while (start < buf.length) {
+      const lineEnd = buf.indexOf(NEWLINE, start) + 1
+      if (lineEnd - start > this.#s.maxBytes) {
+        this.#invalid(new WindowOverflowError(this.#index++, lineEnd - start, this.#s.maxBytes))
+        start = lineEnd
+        continue
+      }
       const open = this.#current(this.#s.clock.now())
       const roomBytes = this.#s.maxBytes - open.stats.bytes
       const roomRecords = this.#s.maxRecords - open.stats.records
@@ -182,9 +223,7 @@ class MinuteWindow extends Transform {
         lines++
       }
       if (lines === 0) {
-        if (open.stats.records === 0) {
-          throw new WindowOverflowError(this.#index, buf.indexOf(NEWLINE, start) + 1 - start, this.#s.maxBytes)
-        }
+        // Full: the first line fits an empty batch, so the next round writes it.
         this.#close()
         continue
       }
@@ -197,7 +236,24 @@ class MinuteWindow extends Transform {
       start = end
       if (start < buf.length || this.#isFull(open)) this.#close()
     }
+    if (tooLong !== null) {
+      // A line already too long before its end arrived: report it now, drop the rest as it comes.
+      this.#invalid(new WindowOverflowError(this.#index++, tooLong.length, this.#s.maxBytes))
+      this.#skippingLine = true
+    }
     this.#afterWrite(last, cb)
+  }
+
+  /** Applies `onInvalid` to a record no object can take. */
+  #invalid (error: SerializationError | WindowOverflowError, record?: unknown): void {
+    if (this.#s.onInvalid === 'error') throw error
+    this.#skipped++
+    this.emit('invalid', { index: error.index, error, record })
+  }
+
+  /** Records skipped under `onInvalid: 'skip'`. */
+  get skipped (): number {
+    return this.#skipped
   }
 
   #isFull (open: OpenBatch): boolean {

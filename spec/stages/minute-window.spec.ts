@@ -238,6 +238,44 @@ describe('minuteWindow()', () => {
     })
   })
 
+  describe("onInvalid: 'skip'", () => {
+    it('drops records that cannot be serialized or are too large, counts them and says which', async () => {
+      const records = [{ a: 1 }, { b: 2n }, { big: 'y'.repeat(100) }, { c: 3 }]
+      const window = minuteWindow({ clock: manualClock(T0), maxBytes: 50, onInvalid: 'skip' })
+      const invalid: Array<{ index: number, error: { code: string }, record: unknown }> = []
+      window.on('invalid', (event) => invalid.push(event))
+      const out = await drainBatches(source(records).pipe(window))
+      expect(out.flatMap(({ text }) => lines(text))).to.deep.equal([{ a: 1 }, { c: 3 }])
+      expect(invalid.map(({ index, error }) => [index, error.code])).to.deep.equal([[1, 'ERR_SERIALIZE'], [2, 'ERR_WINDOW_OVERFLOW']])
+      expect(invalid[1]!.record).to.equal(records[2])
+      expect(window.skipped).to.equal(2)
+    })
+
+    it('drops too-long lines of byte input, whole or spread over chunks, without an empty batch', async () => {
+      const long = `{"x":"${'z'.repeat(60)}"}`
+      const chunks = [`${long}\n{"a":1}\n{"y":"${'q'.repeat(30)}`, `${'q'.repeat(40)}`, `"}\n{"b":2}\n`].map((t) => Buffer.from(t))
+      const window = minuteWindow({ clock: manualClock(T0), maxBytes: 40, onInvalid: 'skip' })
+      const indexes: number[] = []
+      window.on('invalid', ({ index }: { index: number }) => indexes.push(index))
+      const out = await drainBatches(Readable.from(chunks).pipe(window))
+      expect(out.map(({ text }) => text).join('')).to.equal('{"a":1}\n{"b":2}\n')
+      for (const { text } of out) expect(text.length).to.be.greaterThan(0)
+      expect(indexes).to.deep.equal([0, 2])
+    })
+
+    it('a first line too long for any object makes no empty object, and fails by default', async () => {
+      const text = Buffer.from(`{"x":"${'z'.repeat(60)}"}\n`)
+      const skipped = await collect(Readable.from([text]).pipe(minuteWindow({ clock: manualClock(T0), maxBytes: 40, onInvalid: 'skip' })))
+      expect(skipped).to.deep.equal([])
+      const err = await pipeline(Readable.from([text]), minuteWindow({ clock: manualClock(T0), maxBytes: 40 }), discard).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_WINDOW_OVERFLOW', index: 0 })
+    })
+
+    it('rejects an unknown policy', () => {
+      expect(() => minuteWindow({ onInvalid: 'ignore' as never })).to.throw().that.includes({ code: 'ERR_INVALID_OPTION', option: 'options.onInvalid' })
+    })
+  })
+
   describe('backpressure', () => {
     it('holds writes while a slow consumer has not read the body, without buffering the feed', async () => {
       const clock = manualClock(T0)
