@@ -1,0 +1,31 @@
+import { execFile } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { promisify } from 'node:util'
+import { expect } from 'chai'
+
+const run = promisify(execFile)
+
+/** What each example must print to show it worked. */
+const expected: Record<string, RegExp> = {
+  'batched-pipeline.ts': /\d+ objects, \d+ records filtered out/,
+  'stages-to-files.ts': /5 files under /,
+  'manifest.ts': /by-window\/_manifest\.json/
+}
+
+describe('examples/ run as documented', function () {
+  this.timeout(60_000)
+  const files = readdirSync(new URL('../examples/', import.meta.url)).filter((f) => f.endsWith('.ts') && f !== 'local-s3.ts')
+
+  it('every example has an expectation here', () => {
+    expect(files.filter((f) => expected[f] === undefined)).to.deep.equal([])
+  })
+
+  for (const file of Object.keys(expected)) {
+    it(`${file} exits 0 and shows its result`, async () => {
+      const env = { ...process.env, S3_ENDPOINT: undefined } as NodeJS.ProcessEnv
+      delete env.S3_ENDPOINT
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', `examples/${file}`], { env, timeout: 50_000 })
+      expect(stdout).to.match(expected[file]!)
+    })
+  }
+})
