@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { Batch } from '../batch.js'
+import { InvalidOptionError } from '../errors.js'
 import { validateKeyText, validateString } from './validate.js'
+
+const MAX_PREFIX_BYTES = 900
 
 /**
  * Normalizes a key prefix so that `logs`, `logs/` and `logs//` all give
@@ -14,6 +17,8 @@ export function normalizePrefix (prefix: unknown, name: string): string {
     return ''
   }
   validateKeyText(trimmed, name)
+  // Keys are at most 1024 bytes and a default key adds about 106 to the prefix.
+  if (Buffer.byteLength(trimmed) > MAX_PREFIX_BYTES) throw new InvalidOptionError(name, `must be at most ${MAX_PREFIX_BYTES} bytes, leaving room for object names`)
   return `${trimmed}/`
 }
 

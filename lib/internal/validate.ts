@@ -43,7 +43,12 @@ export function validateFunction<F extends (...args: never[]) => unknown> (value
 export function validateStringArray (value: unknown, name: string): string[] | undefined {
   if (value === undefined) return undefined
   if (!Array.isArray(value)) throw new InvalidOptionError(name, `must be an array of strings, got ${typeName(value)}`)
-  value.forEach((item, i) => { validateString(item, `${name}[${i}]`) })
+  // An index loop, not forEach: holes and undefined items must fail too, not read as "absent".
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i]
+    if (typeof item !== 'string') throw new InvalidOptionError(`${name}[${i}]`, `must be a string, got ${typeName(item)}`)
+    validateString(item, `${name}[${i}]`)
+  }
   return [...value] as string[]
 }
 
@@ -79,7 +84,7 @@ export function validateKeyText (value: string, name: string): void {
 
 /** Describes a value for an error message without printing its contents. */
 export function typeName (value: unknown): string {
-  if (value === null) return 'null'
+  if (value === null || value === undefined) return String(value)
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value)
   if (typeof value === 'boolean') return String(value)

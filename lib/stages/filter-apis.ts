@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream'
-import { CallbackError } from '../errors.js'
+import { CallbackError, InvalidOptionError } from '../errors.js'
 import { validateBoolean, validateFunction, validateObject, validateStringArray } from '../internal/validate.js'
 
 /**
@@ -8,13 +8,13 @@ import { validateBoolean, validateFunction, validateObject, validateStringArray 
  * passed as is.
  */
 export interface FilterApisOptions {
-  /** Keep only records whose API name is in this list. Default: every API. */
+  /** Keep only records whose API name is in this list (not empty). Default: every API. */
   apisToSend?: readonly string[]
   /** Drop failed Runs. Default `false`: failed Runs are kept. */
   skipOnFail?: boolean
   /** Reads a record's API name. Default: `record.apiInfo.name`. */
   apiName?: (record: unknown) => unknown
-  /** Tells whether a record is a failed Run. Default: `record.apiInfo.result.status === 'failed'`. */
+  /** Tells whether a record is a failed Run (any truthy result). Default: `record.apiInfo.result.status === 'failed'`. */
   isFailed?: (record: unknown) => unknown
 }
 
@@ -47,6 +47,8 @@ function defaultIsFailed (record: unknown): boolean {
 export function filterApis (options: FilterApisOptions = {}): Transform {
   validateObject(options, 'options')
   const apis = validateStringArray(options.apisToSend, 'options.apisToSend')
+  // An empty list would drop everything; a caller who means "all" omits it.
+  if (apis?.length === 0) throw new InvalidOptionError('options.apisToSend', 'is empty, which would drop every record; omit it to keep every API')
   const allowed = apis === undefined ? null : new Set(apis)
   const skipOnFail = validateBoolean(options.skipOnFail, 'options.skipOnFail') ?? false
   const apiName = validateFunction<(r: unknown) => unknown>(options.apiName, 'options.apiName') ?? defaultApiName
@@ -65,7 +67,7 @@ export function filterApis (options: FilterApisOptions = {}): Transform {
         return cb(new CallbackError('options.apiName', 'threw', { cause: err }))
       }
       try {
-        if (reason === null && skipOnFail && isFailed(record) === true) reason = 'failed'
+        if (reason === null && skipOnFail && Boolean(isFailed(record))) reason = 'failed'
       } catch (err) {
         return cb(new CallbackError('options.isFailed', 'threw', { cause: err }))
       }

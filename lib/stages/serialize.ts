@@ -19,7 +19,8 @@ const DEFAULTS = Object.freeze({ format: 'ndjson', chunkSize: 64 * 1024 })
  * lines are coalesced into chunks of about `chunkSize` bytes (gzip runs about
  * 5x slower when fed one small chunk per record). Chunks always hold whole
  * lines. What a quiet feed leaves in the buffer is pushed on the next turn of
- * the event loop, so no record waits for the next one.
+ * the event loop (or, when the consumer is behind, as soon as it reads), so no
+ * record waits for the next one.
  *
  * A record that cannot be serialized (a cycle, a BigInt, `undefined`) fails
  * the stream with `ERR_SERIALIZE` and the record's index: never a silent drop.
@@ -53,8 +54,14 @@ export function serialize (options: SerializeOptions = {}): Transform {
       pending += line
       // String length undercounts multi-byte text; close enough for a coalescing threshold.
       if (pending.length >= chunkSize) return cb(null, take())
-      if (scheduled === null) scheduled = setImmediate(flushIdle)
+      // With the readable side full, keep coalescing: read() reschedules the flush.
+      if (scheduled === null && !full()) scheduled = setImmediate(flushIdle)
       cb()
+    },
+    read (size: number) {
+      // Transform's own _read releases a write parked on a full readable side.
+      Transform.prototype._read.call(this, size)
+      if (scheduled === null && pending.length > 0) scheduled = setImmediate(flushIdle)
     },
     flush (cb: TransformCallback) {
       cancel()
@@ -78,9 +85,15 @@ export function serialize (options: SerializeOptions = {}): Transform {
     scheduled = null
   }
 
+  function full (): boolean {
+    return stream.readableLength >= stream.readableHighWaterMark
+  }
+
   function flushIdle (): void {
     scheduled = null
-    if (pending.length > 0 && !stream.destroyed) stream.push(take())
+    // Pushing past a full buffer would ignore backpressure: writes are
+    // acknowledged without pushing, so nothing else would ever stop them.
+    if (pending.length > 0 && !stream.destroyed && !full()) stream.push(take())
   }
 
   return stream
