@@ -1,0 +1,138 @@
+import type { S3Client } from '@aws-sdk/client-s3'
+import { systemClock, type Clock } from '../clock.js'
+import { InvalidOptionError } from '../errors.js'
+import { normalizePrefix } from '../internal/object-key.js'
+import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
+import { validateFunction, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+import type { RouteSettings } from './destination-route.js'
+
+/** Options of `createS3Destination()`: where to deliver, how to batch, how to connect. */
+export interface S3DestinationOptions extends S3ConnectionOptions {
+  /** Default bucket for `send()` calls that name none. */
+  bucket?: string
+  /** Default key prefix for `send()` calls that name none; `logs` and `logs/` are the same. Default: none. */
+  prefix?: string
+  /** An S3 client of your own, shared by every route and never destroyed here; then no connection field may be given. */
+  client?: S3Client
+  /** Batch window in ms; one object per (bucket, prefix) and window. Default 60000. */
+  windowMs?: number
+  /** Close a batch early before its uncompressed NDJSON exceeds this many bytes; also the largest payload. Default 1 GiB. */
+  maxBytes?: number
+  /** Close a batch early once it holds this many payloads. Default: no limit. */
+  maxRecords?: number
+  /** gzip level, 0 to 9. Default 6. */
+  level?: number
+  /** Multipart part size in bytes, at least 5 MiB. Default 5 MiB. */
+  partSize?: number
+  /** Parts of one object uploaded in parallel. Default 4. */
+  queueSize?: number
+  /** Objects of one (bucket, prefix) uploaded at once; further batches wait. Default 2. */
+  concurrency?: number
+  /** On `destroy()`, how long to wait for parts in flight before aborting anyway, in ms. Default 10000. */
+  abortTimeout?: number
+  /** Time source and timers; tests inject a fake one. Default `systemClock`. */
+  clock?: Clock
+}
+
+/** The argument of `send()`, as `$send.s3()` takes it. */
+export interface S3DestinationEvent {
+  /** Target bucket; required unless `options.bucket` was given. */
+  bucket?: string
+  /** Key prefix; overrides `options.prefix`. */
+  prefix?: string
+  /** Anything `JSON.stringify` turns into text; becomes one NDJSON line. */
+  payload: unknown
+}
+
+/** Counters of a destination; a fresh snapshot on every read. */
+export interface S3DestinationStats {
+  /** Payloads accepted by `send()`. */
+  readonly queued: number
+  /** Payloads stored in S3. */
+  readonly delivered: number
+  /** Objects stored in S3. */
+  readonly objects: number
+  /** Payloads lost: their route failed or was destroyed before they were stored. */
+  readonly failed: number
+  /** Payloads accepted and neither delivered nor failed yet. */
+  readonly pending: number
+}
+
+/** The options of a destination once checked and defaulted. */
+export interface ResolvedOptions {
+  settings: RouteSettings
+  /** The client was built here, so `close()` destroys it. */
+  ownClient: boolean
+  bucket: string | undefined
+  /** Normalized: `''` or ending in `/`. */
+  prefix: string
+}
+
+const DEFAULTS = Object.freeze({
+  windowMs: 60_000,
+  maxBytes: 1024 * 1024 * 1024,
+  level: 6,
+  partSize: 5 * 1024 * 1024,
+  queueSize: 4,
+  concurrency: 2,
+  abortTimeout: 10_000
+})
+const OWN_FIELDS = [
+  'bucket', 'prefix', 'client', 'windowMs', 'maxBytes', 'maxRecords', 'level',
+  'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'clock'
+] as const
+
+/**
+ * Checks every option synchronously, so a bad one fails where the
+ * destination is built rather than at the first lazily created route. The
+ * ranges are those of the stages the routes are built from.
+ *
+ * @example
+ * ```ts
+ * const { settings, bucket, prefix } = resolveOptions({ bucket: 'logs', windowMs: 10_000 })
+ * ```
+ */
+export function resolveOptions (options: S3DestinationOptions): ResolvedOptions {
+  validateObject(options, 'options')
+  const given = options ?? {}
+  validateKnownKeys(given, 'options', [...OWN_FIELDS, ...CONNECTION_FIELDS])
+  const bucket = validateString(given.bucket, 'options.bucket')
+  const prefix = normalizePrefix(given.prefix, 'options.prefix')
+  const clock = validateClock(given.clock) ?? systemClock
+  const windowMs = validateInteger(given.windowMs, 'options.windowMs', 1) ?? DEFAULTS.windowMs
+  const maxBytes = validateInteger(given.maxBytes, 'options.maxBytes', 1) ?? DEFAULTS.maxBytes
+  const maxRecords = validateInteger(given.maxRecords, 'options.maxRecords', 1)
+  const level = validateInteger(given.level, 'options.level', 0, 9) ?? DEFAULTS.level
+  const partSize = validateInteger(given.partSize, 'options.partSize', DEFAULTS.partSize, 5 * 1024 ** 3) ?? DEFAULTS.partSize
+  const queueSize = validateInteger(given.queueSize, 'options.queueSize', 1, 64) ?? DEFAULTS.queueSize
+  const concurrency = validateInteger(given.concurrency, 'options.concurrency', 1, 256) ?? DEFAULTS.concurrency
+  const abortTimeout = validateInteger(given.abortTimeout, 'options.abortTimeout', 0) ?? DEFAULTS.abortTimeout
+  const ownClient = given.client === undefined
+  const client = ownClient ? createS3Client(given, 'options') : checkClient(given)
+  return {
+    settings: { client, clock, windowMs, maxBytes, maxRecords, level, partSize, queueSize, concurrency, abortTimeout },
+    ownClient,
+    bucket,
+    prefix
+  }
+}
+
+function validateClock (clock: unknown): Clock | undefined {
+  validateObject(clock, 'options.clock')
+  if (clock === undefined) return undefined
+  for (const fn of ['now', 'setTimeout', 'clearTimeout']) {
+    if (validateFunction(clock[fn], `options.clock.${fn}`) === undefined) throw new InvalidOptionError(`options.clock.${fn}`, 'is required')
+  }
+  return clock as unknown as Clock
+}
+
+function checkClient (options: S3DestinationOptions): S3Client {
+  if (typeof (options.client as { send?: unknown }).send !== 'function') {
+    throw new InvalidOptionError('options.client', 'must be an S3Client')
+  }
+  const clash = CONNECTION_FIELDS.find((field) => options[field] !== undefined)
+  if (clash !== undefined) {
+    throw new InvalidOptionError(`options.${clash}`, 'cannot be combined with options.client; configure your client instead')
+  }
+  return options.client as S3Client
+}

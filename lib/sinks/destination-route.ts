@@ -1,0 +1,116 @@
+import { pipeline, type Transform, type Writable } from 'node:stream'
+import type { S3Client } from '@aws-sdk/client-s3'
+import type { Clock } from '../clock.js'
+import { gzip } from '../stages/gzip.js'
+import { keyRotate } from '../stages/key-rotate.js'
+import { minuteWindow } from '../stages/minute-window.js'
+import { s3Writable, type ObjectWritten } from './s3-writable.js'
+
+/** What every route of one destination shares: the client and the stage settings. */
+export interface RouteSettings {
+  client: S3Client
+  clock: Clock
+  windowMs: number
+  maxBytes: number
+  maxRecords: number | undefined
+  level: number
+  partSize: number
+  queueSize: number
+  concurrency: number
+  abortTimeout: number
+}
+
+/** How a route reports to its destination. */
+export interface RouteHooks {
+  object: (route: Route, written: ObjectWritten) => void
+  drain: (route: Route) => void
+}
+
+// send() serializes (and validates) every payload itself, so the window gets
+// JSON text and must pass it through untouched.
+const asLine = (line: unknown): string => line as string
+
+/**
+ * One (bucket, prefix) pair of an S3 destination: its own chain
+ * `minuteWindow → gzip → keyRotate → s3Writable`, created when the first
+ * payload for the pair arrives and ended by `flush()`, `close()` or when it
+ * has delivered everything it was given.
+ *
+ * @example
+ * ```ts
+ * const route = new Route('logs\u0000app/', 'logs', 'app/', settings, { object: onObject, drain: onDrain })
+ * route.write('{"a":1}') // false: wait for hooks.drain
+ * route.end()
+ * const err = await route.done
+ * ```
+ */
+export class Route {
+  readonly bucket: string
+  readonly prefix: string
+  /** Identity of the pair in the destination's route table. */
+  readonly id: string
+  /** Payloads written into this chain. */
+  queued = 0
+  /** Payloads this chain has stored in S3. */
+  delivered = 0
+  /** The last write() returned false and no 'drain' came yet. */
+  blocked = false
+  /** Resolves once the chain has finished or failed, with its error or `null`; never rejects. */
+  readonly done: Promise<Error | null>
+  readonly #window: Transform
+  readonly #sink: Writable
+
+  constructor (id: string, bucket: string, prefix: string, settings: RouteSettings, hooks: RouteHooks) {
+    this.id = id
+    this.bucket = bucket
+    this.prefix = prefix
+    const { clock, windowMs, maxBytes, maxRecords } = settings
+    this.#window = minuteWindow({ clock, windowMs, maxBytes, maxRecords, stringify: asLine })
+    const sink = this.#sink = s3Writable({
+      client: settings.client,
+      bucket,
+      partSize: settings.partSize,
+      queueSize: settings.queueSize,
+      concurrency: settings.concurrency,
+      abortTimeout: settings.abortTimeout
+    })
+    sink.on('object', (written: ObjectWritten) => {
+      this.delivered += written.records
+      hooks.object(this, written)
+    })
+    this.#window.on('drain', () => {
+      this.blocked = false
+      hooks.drain(this)
+    })
+    this.done = new Promise((resolve) => {
+      pipeline(this.#window, gzip({ level: settings.level }), keyRotate({ prefix }), sink, (err) => {
+        resolve(err ?? null)
+      })
+    })
+  }
+
+  /** Queues one NDJSON line (without its newline); `false` means: wait for 'drain'. */
+  write (line: string): boolean {
+    this.queued++
+    const ok = this.#window.write(line)
+    if (!ok) this.blocked = true
+    return ok
+  }
+
+  /** Every payload written has been stored: no open batch, nothing in flight. */
+  get idle (): boolean {
+    return this.queued === this.delivered && !this.blocked
+  }
+
+  /** Closes the open batch now; `done` resolves once it is uploaded. */
+  end (): void {
+    this.#window.end()
+  }
+
+  /** Drops the open batch and aborts uploads in flight; nothing incomplete is stored. */
+  destroy (): void {
+    // Both ends: after end() the window may be finished while the sink still uploads.
+    this.#window.destroy()
+    this.#sink.destroy()
+  }
+}
