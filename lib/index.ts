@@ -10,6 +10,8 @@ export { minuteWindow, type MinuteWindowOptions, type MinuteWindowStream } from 
 export { gzip, type GzipOptions } from './stages/gzip.js'
 export { keyRotate, type KeyRotateOptions } from './stages/key-rotate.js'
 export { s3Writable, type S3WritableOptions, type ObjectWritten, type UploadParams } from './sinks/s3-writable.js'
+export { createS3Sink, runKey, type RunWritten } from './sinks/create-s3-sink.js'
+export type { S3SinkConfig, BatchOptions } from './sinks/sink-config.js'
 export { createS3Destination, S3Destination, DestinationClosedError, type S3DestinationOptions, type S3DestinationEvent, type S3DestinationStats } from './sinks/s3-destination.js'
 export { isBatch, type Batch, type BatchStats } from './batch.js'
 export { systemClock, type Clock } from './clock.js'

@@ -1,0 +1,229 @@
+import type { S3Client } from '@aws-sdk/client-s3'
+import type { Clock } from '../clock.js'
+import { ConfigError, InvalidOptionError, type ConfigIssue } from '../errors.js'
+import { normalizePrefix } from '../internal/object-key.js'
+import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
+import {
+  typeName, validateBoolean, validateInteger, validateKnownKeys, validateOneOf, validateString
+} from '../internal/validate.js'
+import { gzip } from '../stages/gzip.js'
+import { minuteWindow } from '../stages/minute-window.js'
+
+/** Window and compression options of the batched sink (`batched: { ... }`). */
+export interface BatchOptions {
+  /** Window length in ms. Default 60000 (one object per minute). */
+  windowMs?: number
+  /** Close an object before its uncompressed NDJSON exceeds this many bytes. Default 1 GiB. */
+  maxBytes?: number
+  /** Close an object once it holds this many records. Default: no limit. */
+  maxRecords?: number
+  /** gzip level, 0 to 9. Default 6. */
+  level?: number
+}
+
+/**
+ * The S3 sink config as the Intuned Run and Job APIs document it, plus the
+ * tuning fields of this package. Every field is checked; unknown ones are
+ * errors, so a typo (`skipOnFailure`) never passes silently.
+ */
+export interface S3SinkConfig extends S3ConnectionOptions {
+  /** Must be `'s3'`. */
+  type: 's3'
+  /** Target bucket (required, or `bucketName`). */
+  bucket?: string
+  /** Alias of `bucket`, as in the sink documentation's own example. */
+  bucketName?: string
+  /** Key prefix; `runs` and `runs/` give the same keys. Default: none. */
+  prefix?: string
+  /** Drop failed Runs (`apiInfo.result.status === 'failed'`). Default `false`. */
+  skipOnFail?: boolean
+  /** Deliver only these APIs (`apiInfo.name`). Default: every API. */
+  apisToSend?: readonly string[]
+  /** Objects uploaded at once. Default 8 per Run, 2 batched. */
+  concurrency?: number
+  /** An S3 client of your own instead of the connection fields (which must then be absent). */
+  client?: S3Client
+  /** `true` or window options: minute-window NDJSON gzip objects instead of one object per Run. */
+  batched?: boolean | BatchOptions
+  /** Time source for fallback keys and windows; tests inject a fake one. Default: the system clock. */
+  clock?: Clock
+}
+
+/** A checked config, ready for the sink. */
+export interface SinkSettings {
+  client: S3Client
+  /** The client was made from the config, so the sink destroys it when it closes. */
+  ownsClient: boolean
+  bucket: string
+  /** Normalized: `''` or ending in `/`. */
+  prefix: string
+  skipOnFail: boolean
+  apisToSend: string[] | undefined
+  concurrency: number | undefined
+  clock: Clock | undefined
+  /** `null`: one object per Run. */
+  batched: BatchOptions | null
+}
+
+const ROOT = 'config'
+const OWN_FIELDS = ['type', 'bucket', 'bucketName', 'prefix', 'skipOnFail', 'apisToSend', 'concurrency', 'client', 'batched', 'clock']
+const KNOWN = [...OWN_FIELDS, ...CONNECTION_FIELDS]
+const BATCH_FIELDS = ['windowMs', 'maxBytes', 'maxRecords', 'level']
+const REQUIRED_CONNECTION = ['accessKeyId', 'secretAccessKey', 'region'] as const
+const SECRETS = new Set(['secretAccessKey', 'sessionToken'])
+const NUMBERS = new Set(['concurrency', 'maxAttempts', 'requestTimeout', 'connectionTimeout', ...BATCH_FIELDS])
+const BOOLEANS = new Set(['skipOnFail', 'forcePathStyle'])
+
+/** Collects issues instead of stopping at the first one. */
+class Issues {
+  readonly list: ConfigIssue[] = []
+
+  add (path: string, problem: ConfigIssue['problem'], message: string): void {
+    if (this.list.some((issue) => issue.path === path)) return
+    // A wrong secret is reported by name only: the helpers print numbers and booleans.
+    this.list.push({ path, problem, message: SECRETS.has(path) ? 'must be a non-empty string' : message })
+  }
+
+  /**
+   * Runs validate helpers (or a factory that uses them); an
+   * `InvalidOptionError` becomes an issue at the option it names, under
+   * `under` when a stage named it (`options.level` → `batched.level`).
+   */
+  check<T> (value: unknown, run: () => T, problem = problemOf, under = ''): T | undefined {
+    try {
+      return run()
+    } catch (err) {
+      if (!(err instanceof InvalidOptionError)) throw err
+      const path = under + err.option.replace(/^(config|options)\./, '')
+      this.add(path, problem(path, value), err.message.slice(err.option.length + 1))
+      return undefined
+    }
+  }
+}
+
+/** Right type but unusable value → `invalid`; anything else → `type`. */
+function problemOf (path: string, value: unknown): ConfigIssue['problem'] {
+  const field = path.replace(/^\w+\./, '').replace(/\[\d+\]$/, '')
+  const expected = NUMBERS.has(field) ? 'number' : BOOLEANS.has(field) ? 'boolean' : field === 'clock' ? 'object' : 'string'
+  return typeof value === expected && value !== null ? 'invalid' : 'type'
+}
+
+/**
+ * Checks a sink config and reports every problem at once as a `ConfigError`
+ * (`ERR_S3_SINK_CONFIG`) whose `issues` give each field's path and problem.
+ * Secret values never appear in it.
+ *
+ * @example
+ * ```ts
+ * const settings = resolveSinkConfig({ type: 's3', bucket: 'runs', region: 'us-west-2', accessKeyId, secretAccessKey })
+ * ```
+ */
+export function resolveSinkConfig (config: unknown): SinkSettings {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new ConfigError([{ path: ROOT, problem: config === undefined ? 'missing' : 'type', message: `must be an object, got ${typeName(config)}` }])
+  }
+  const cfg = config as Record<string, unknown>
+  const issues = new Issues()
+  for (const key of Object.keys(cfg)) issues.check(cfg[key], () => { validateKnownKeys({ [key]: true }, ROOT, KNOWN, hint(key, KNOWN)) }, () => 'unknown')
+  if (cfg.type === undefined) issues.add('type', 'missing', 'is required and must be "s3"')
+  issues.check(cfg.type, () => validateOneOf(cfg.type, 'config.type', ['s3']))
+  const bucket = issues.check(cfg.bucket, () => validateString(cfg.bucket, 'config.bucket'))
+  const bucketName = issues.check(cfg.bucketName, () => validateString(cfg.bucketName, 'config.bucketName'))
+  if (cfg.bucket === undefined && cfg.bucketName === undefined) issues.add('bucket', 'missing', 'is required (or bucketName)')
+  if (bucket !== undefined && bucketName !== undefined && bucket !== bucketName) issues.add('bucketName', 'invalid', 'differs from bucket; give one of them')
+  const prefix = issues.check(cfg.prefix, () => normalizePrefix(cfg.prefix, 'config.prefix'))
+  const skipOnFail = issues.check(cfg.skipOnFail, () => validateBoolean(cfg.skipOnFail, 'config.skipOnFail'))
+  const apisToSend = checkApis(issues, cfg.apisToSend)
+  const concurrency = issues.check(cfg.concurrency, () => validateInteger(cfg.concurrency, 'config.concurrency', 1, 256))
+  if (cfg.clock !== undefined) {
+    // The window stage owns the clock's rules; asking it avoids restating them.
+    const clock = cfg.clock as Record<string, unknown>
+    issues.check(clock, () => minuteWindow({ clock: clock as unknown as Clock }),
+      (path) => path === 'clock' ? 'type' : clock[path.slice('clock.'.length)] === undefined ? 'missing' : 'type')
+  }
+  const batched = checkBatched(issues, cfg.batched)
+  const client = cfg.client === undefined ? connect(issues, cfg) : ownClient(issues, cfg)
+  if (issues.list.length > 0 || client === undefined) {
+    if (cfg.client === undefined) client?.destroy()
+    throw new ConfigError(issues.list)
+  }
+  return {
+    client,
+    ownsClient: cfg.client === undefined,
+    bucket: (bucket ?? bucketName) as string,
+    prefix: prefix ?? '',
+    skipOnFail: skipOnFail ?? false,
+    apisToSend,
+    concurrency,
+    clock: cfg.clock as Clock | undefined,
+    batched
+  }
+}
+
+function checkApis (issues: Issues, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined
+  if (!Array.isArray(value)) {
+    issues.add('apisToSend', 'type', `must be an array of strings, got ${typeName(value)}`)
+    return undefined
+  }
+  value.forEach((item, i) => issues.check(item, () => validateString(item, `config.apisToSend[${i}]`)))
+  return value.every((item) => typeof item === 'string' && item !== '') ? [...value] as string[] : undefined
+}
+
+function checkBatched (issues: Issues, value: unknown): BatchOptions | null {
+  if (value === undefined || value === false) return null
+  if (value === true) return {}
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    issues.add('batched', 'type', `must be true, false or an object of window options, got ${typeName(value)}`)
+    return null
+  }
+  const fields = value as Record<string, unknown>
+  for (const key of Object.keys(fields)) {
+    issues.check(fields[key], () => { validateKnownKeys({ [key]: true }, 'config.batched', BATCH_FIELDS, hint(key, BATCH_FIELDS)) }, () => 'unknown')
+  }
+  const options: BatchOptions = {}
+  for (const field of BATCH_FIELDS) {
+    if (fields[field] === undefined) continue
+    // The stages own these rules; a stage named in the error gives the field.
+    const ok = issues.check(fields[field], () => field === 'level' ? gzip({ level: fields[field] as number }) : minuteWindow({ [field]: fields[field] }),
+      problemOf, 'batched.')
+    if (ok !== undefined) options[field as keyof BatchOptions] = fields[field] as number
+  }
+  return options
+}
+
+/**
+ * createS3Client() stops at the first bad field; asking again without the
+ * field it named reports them all without restating its rules here.
+ */
+function connect (issues: Issues, cfg: Record<string, unknown>): S3Client | undefined {
+  for (const field of REQUIRED_CONNECTION) if (cfg[field] === undefined) issues.add(field, 'missing', 'is required')
+  const trial: Record<string, unknown> = {}
+  for (const field of CONNECTION_FIELDS) if (cfg[field] !== undefined) trial[field] = cfg[field]
+  for (;;) {
+    const before = Object.keys(trial).length
+    let named = ''
+    const client = issues.check(undefined, () => createS3Client(trial, ROOT), (path) => { named = path; return problemOf(path, cfg[path]) })
+    if (client !== undefined) return client
+    // The key-pair rule names a field that is absent: drop the pair instead.
+    if (named in trial) delete trial[named]
+    else { delete trial.accessKeyId; delete trial.secretAccessKey; delete trial.sessionToken }
+    if (Object.keys(trial).length === before) return undefined
+  }
+}
+
+function ownClient (issues: Issues, cfg: Record<string, unknown>): S3Client | undefined {
+  const client = cfg.client as { send?: unknown } | null
+  if (typeof client?.send !== 'function') issues.add('client', 'type', `must be an S3Client, got ${typeName(client)}`)
+  for (const field of CONNECTION_FIELDS) {
+    if (cfg[field] !== undefined) issues.add(field, 'invalid', 'cannot be combined with client; configure your client instead')
+  }
+  return cfg.client as S3Client
+}
+
+/** Points a near miss (`skipOnFailure`, `Bucket`) at the field it resembles. */
+function hint (key: string, known: readonly string[]): Record<string, string> {
+  const lower = key.toLowerCase()
+  const near = known.find((k) => lower.startsWith(k.toLowerCase()) || (lower.length >= 3 && k.toLowerCase().startsWith(lower)))
+  return near === undefined ? {} : { [key]: `is not a known field; did you mean ${near}?` }
+}
