@@ -1,20 +1,22 @@
 import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream'
-import { AbortMultipartUploadCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3'
+import { AbortMultipartUploadCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 
 export interface UploadJobOptions {
   client: S3Client
   params: Omit<PutObjectCommandInput, 'Body'> & { Bucket: string, Key: string }
+  /** A stream goes through lib-storage's Upload; a Buffer up to `partSize` is one PutObject. */
   body: Readable | Buffer
   partSize: number
   queueSize: number
-  /** How long an abort waits for parts in flight before aborting anyway, in ms. */
+  /** How long an abort waits for requests in flight before giving up on them, in ms. */
   abortTimeout: number
 }
 
 /**
- * One object on its way into S3 through lib-storage's `Upload`: multipart for
- * bodies above `partSize`, a single PutObject below.
+ * One object on its way into S3. A stream body goes through lib-storage's
+ * `Upload` (multipart above `partSize`, one PutObject below); a Buffer body
+ * that fits one part is a plain PutObject, which can be cancelled.
  *
  * `leavePartsOnError` is set and the multipart upload is aborted here instead:
  * lib-storage lets a failing AbortMultipartUpload replace the error that
@@ -29,9 +31,10 @@ export class UploadJob {
   failure: unknown = undefined
   ok = false
   readonly #client: S3Client
-  readonly #upload: Upload
-  readonly #counter: ByteCounter | null
-  readonly #bytes: number
+  readonly #upload: Upload | null = null
+  readonly #cancel: AbortController | null = null
+  readonly #counter: ByteCounter | null = null
+  readonly #bytes: number = 0
   readonly #abortTimeout: number
   readonly #bucket: string
 
@@ -41,27 +44,32 @@ export class UploadJob {
     this.#bucket = params.Bucket
     this.#client = client
     this.#abortTimeout = options.abortTimeout
-    let Body: Readable | Buffer
-    if (Buffer.isBuffer(body)) {
-      Body = body
-      this.#counter = null
+    let done: Promise<{ ETag?: string }>
+    if (Buffer.isBuffer(body) && body.length <= options.partSize) {
       this.#bytes = body.length
+      this.#cancel = new AbortController()
+      done = client.send(new PutObjectCommand({ ...params, Body: body }), { abortSignal: this.#cancel.signal })
     } else {
-      const counter = new ByteCounter()
-      // Errors travel to the counter, which the upload reads: it fails, never completes short.
-      pipeline(body, counter, () => {})
-      Body = counter
-      this.#counter = counter
-      this.#bytes = 0
+      let Body: Readable | Buffer = body
+      if (!Buffer.isBuffer(body)) {
+        const counter = new ByteCounter()
+        // Errors travel to the counter, which the upload reads: it fails, never completes short.
+        pipeline(body, counter, () => {})
+        Body = counter
+        this.#counter = counter
+      } else {
+        this.#bytes = body.length
+      }
+      this.#upload = new Upload({
+        client,
+        params: { ...params, Body },
+        partSize: options.partSize,
+        queueSize: options.queueSize,
+        leavePartsOnError: true
+      })
+      done = this.#upload.done()
     }
-    this.#upload = new Upload({
-      client,
-      params: { ...params, Body },
-      partSize: options.partSize,
-      queueSize: options.queueSize,
-      leavePartsOnError: true
-    })
-    this.settled = this.#upload.done().then((result) => {
+    this.settled = done.then((result) => {
       this.ok = true
       this.etag = result.ETag
     }, (err: unknown) => {
@@ -80,15 +88,23 @@ export class UploadJob {
    */
   async abort (reason: Error): Promise<unknown> {
     if (this.#counter !== null && !this.#counter.destroyed) this.#counter.destroy(reason)
+    this.#cancel?.abort(reason)
     let timer: NodeJS.Timeout | undefined
     const timedOut = await Promise.race([
       this.settled.then(() => false),
       new Promise<boolean>((resolve) => { timer = setTimeout(resolve, this.#abortTimeout, true) })
     ])
     clearTimeout(timer)
-    // A part hanging past abortTimeout: stop waiting; the abort below discards it.
-    if (timedOut) await this.#upload.abort()
-    const UploadId = this.#upload.uploadId
+    if (timedOut) {
+      // A request hanging past abortTimeout: stop waiting for it.
+      if (this.#upload === null) {
+        this.failure ??= reason
+        return undefined
+      }
+      await this.#upload.abort() // done() rejects at once; the Abort below discards the part
+      await this.settled
+    }
+    const UploadId = this.#upload?.uploadId
     if (this.ok || UploadId === undefined) return undefined
     try {
       await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: this.key, UploadId }))

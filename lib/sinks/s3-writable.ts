@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream'
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3'
 import { isBatch, type Batch } from '../batch.js'
-import { BatchAbortedError, InvalidBatchError, InvalidOptionError, S3UploadError } from '../errors.js'
+import { InvalidBatchError, InvalidOptionError } from '../errors.js'
 import { defaultKey, normalizePrefix } from '../internal/object-key.js'
 import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
 import { UploadJob } from '../internal/upload-job.js'
+import { UploadPool } from '../internal/upload-pool.js'
 import { validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
 
 /** Extra parameters for every object, e.g. `StorageClass`, `ServerSideEncryption`, `Metadata`, `Tagging`. */
@@ -130,13 +131,28 @@ function resolveClient (options: S3WritableOptions): S3Client {
 
 class S3Writable extends Writable {
   readonly #s: Settings
-  readonly #jobs = new Map<UploadJob, Batch>()
-  #parked: ((err?: Error | null) => void) | null = null
-  #finalCb: ((err?: Error | null) => void) | null = null
+  readonly #pool: UploadPool<Batch>
 
   constructor (settings: Settings) {
     super({ objectMode: true, highWaterMark: 1 })
     this.#s = settings
+    this.#pool = new UploadPool<Batch>({
+      bucket: settings.bucket,
+      concurrency: settings.concurrency,
+      onObject: (job, batch) => {
+        const written: ObjectWritten = {
+          bucket: settings.bucket,
+          key: job.key,
+          etag: job.etag,
+          bytes: job.bytes,
+          records: batch.stats.records,
+          windowStart: batch.windowStart,
+          seq: batch.seq
+        }
+        this.emit('object', written)
+      },
+      onFailure: (error) => { this.destroy(error) }
+    })
   }
 
   override _write (batch: unknown, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
@@ -156,80 +172,15 @@ class S3Writable extends Writable {
       queueSize: this.#s.queueSize,
       abortTimeout: this.#s.abortTimeout
     })
-    this.#jobs.set(job, batch)
-    void job.settled.then(() => { this.#onSettled(job) })
-    // Acknowledged once the upload is under way; final() waits for it to complete.
-    if (this.#jobs.size < this.#s.concurrency) cb()
-    else this.#parked = cb
+    // Acknowledged once the upload is under way and a slot is free; final() waits for it to complete.
+    this.#pool.add(job, batch, cb)
   }
 
   override _final (cb: (err?: Error | null) => void): void {
-    if (this.#jobs.size === 0) cb()
-    else this.#finalCb = cb
+    this.#pool.whenIdle(cb)
   }
 
   override _destroy (err: Error | null, cb: (err?: Error | null) => void): void {
-    const jobs = [...this.#jobs.keys()]
-    this.#jobs.clear()
-    this.#parked = null
-    this.#finalCb = null
-    const reason = err ?? new BatchAbortedError('s3Writable() was destroyed before the upload completed')
-    Promise.all(jobs.map(async (job) => {
-      const abortError = await job.abort(reason)
-      await job.settled
-      return { job, abortError }
-    })).then((results) => {
-      let reported: Error | null = err
-      for (const { job, abortError } of results) {
-        // An upload that failed on its own, not because of this destroy, is
-        // the real cause: it outranks a premature close or a bare destroy().
-        const own = job.failure !== undefined && job.failure !== reason && !isAbortError(job.failure)
-        if (own && (reported === null || isPrematureClose(reported))) reported = this.#uploadError(job, job.failure)
-        if (abortError !== undefined && reported instanceof S3UploadError && reported.key === job.key) reported.abortError = abortError
-      }
-      cb(reported)
-    }, cb)
+    void this.#pool.destroy(err).then(cb)
   }
-
-  #onSettled (job: UploadJob): void {
-    const batch = this.#jobs.get(job)
-    if (batch === undefined) return // destroyed meanwhile: _destroy reports
-    if (!job.ok) {
-      this.destroy(this.#uploadError(job, job.failure))
-      return
-    }
-    this.#jobs.delete(job)
-    const written: ObjectWritten = {
-      bucket: this.#s.bucket,
-      key: job.key,
-      etag: job.etag,
-      bytes: job.bytes,
-      records: batch.stats.records,
-      windowStart: batch.windowStart,
-      seq: batch.seq
-    }
-    this.emit('object', written)
-    const parked = this.#parked
-    if (parked !== null && this.#jobs.size < this.#s.concurrency) {
-      this.#parked = null
-      parked()
-    }
-    const finalCb = this.#finalCb
-    if (finalCb !== null && this.#jobs.size === 0) {
-      this.#finalCb = null
-      finalCb()
-    }
-  }
-
-  #uploadError (job: UploadJob, cause: unknown): S3UploadError {
-    return new S3UploadError(this.#s.bucket, job.key, cause)
-  }
-}
-
-function isPrematureClose (err: Error): boolean {
-  return (err as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE' || err instanceof BatchAbortedError
-}
-
-function isAbortError (err: unknown): boolean {
-  return err instanceof Error && err.name === 'AbortError'
 }

@@ -1,0 +1,61 @@
+import { CallbackError, InvalidOptionError } from '../errors.js'
+import { validateBoolean, validateFunction, validateObject, validateStringArray } from './validate.js'
+
+/** Why a record was dropped. */
+export type DropReason = 'api' | 'failed'
+
+/** The filter options shared by `filterApis()` and the per-Run sink. */
+export interface ApiFilterOptions {
+  /** Keep only records whose API name is in this list (not empty). Default: every API. */
+  apisToSend?: readonly string[]
+  /** Drop failed Runs. Default `false`: failed Runs are kept. */
+  skipOnFail?: boolean
+  /** Reads a record's API name. Default: `record.apiInfo.name`. */
+  apiName?: (record: unknown) => unknown
+  /** Tells whether a record is a failed Run (any truthy result). Default: `record.apiInfo.result.status === 'failed'`. */
+  isFailed?: (record: unknown) => unknown
+}
+
+interface RunLike { apiInfo?: { name?: unknown, result?: { status?: unknown } } }
+
+function defaultApiName (record: unknown): unknown {
+  return (record as RunLike | null | undefined)?.apiInfo?.name
+}
+
+function defaultIsFailed (record: unknown): boolean {
+  return (record as RunLike | null | undefined)?.apiInfo?.result?.status === 'failed'
+}
+
+/**
+ * Validates filter options and returns the decision for one record: `null`
+ * to keep it, or why it is dropped. Synchronous, so a stage can decide and
+ * act in the same call. A throwing callback becomes a `CallbackError`.
+ */
+export function apiFilter (options: ApiFilterOptions, name = 'options'): (record: unknown) => DropReason | null {
+  validateObject(options, name)
+  const apis = validateStringArray(options.apisToSend, `${name}.apisToSend`)
+  // An empty list would drop everything; a caller who means "all" omits it.
+  if (apis?.length === 0) throw new InvalidOptionError(`${name}.apisToSend`, 'is empty, which would drop every record; omit it to keep every API')
+  const allowed = apis === undefined ? null : new Set(apis)
+  const skipOnFail = validateBoolean(options.skipOnFail, `${name}.skipOnFail`) ?? false
+  const apiName = validateFunction<(r: unknown) => unknown>(options.apiName, `${name}.apiName`) ?? defaultApiName
+  const isFailed = validateFunction<(r: unknown) => unknown>(options.isFailed, `${name}.isFailed`) ?? defaultIsFailed
+
+  return (record) => {
+    if (allowed !== null) {
+      let api: unknown
+      try {
+        api = apiName(record)
+      } catch (err) {
+        throw new CallbackError(`${name}.apiName`, 'threw', { cause: err })
+      }
+      if (typeof api !== 'string' || !allowed.has(api)) return 'api'
+    }
+    if (!skipOnFail) return null
+    try {
+      return isFailed(record) ? 'failed' : null
+    } catch (err) {
+      throw new CallbackError(`${name}.isFailed`, 'threw', { cause: err })
+    }
+  }
+}
