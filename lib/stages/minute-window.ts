@@ -37,6 +37,8 @@ const DEFAULTS = Object.freeze({
 })
 
 const NEWLINE = 0x0a
+/** setTimeout cannot wait longer (about 24.8 days); a longer window would close at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 interface OpenBatch {
   batch: Batch
@@ -71,7 +73,7 @@ export interface MinuteWindowStream extends Transform {
 export function minuteWindow (options: MinuteWindowOptions = {}): MinuteWindowStream {
   validateObject(options, 'options')
   return new MinuteWindow({
-    windowMs: validateInteger(options.windowMs, 'options.windowMs', 1) ?? DEFAULTS.windowMs,
+    windowMs: validateInteger(options.windowMs, 'options.windowMs', 1, MAX_TIMER_MS) ?? DEFAULTS.windowMs,
     maxBytes: validateInteger(options.maxBytes, 'options.maxBytes', 1) ?? DEFAULTS.maxBytes,
     maxRecords: validateInteger(options.maxRecords, 'options.maxRecords', 1) ?? DEFAULTS.maxRecords,
     chunkSize: validateInteger(options.chunkSize, 'options.chunkSize', 1) ?? DEFAULTS.chunkSize,

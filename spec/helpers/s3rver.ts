@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { gunzipSync } from 'node:zlib'
 import { createHash } from 'node:crypto'
-import { GetObjectCommand, ListObjectsV2Command, S3Client, CreateBucketCommand } from '@aws-sdk/client-s3'
+import { GetObjectCommand, ListObjectsCommand, S3Client, CreateBucketCommand } from '@aws-sdk/client-s3'
 // s3rver ships no types; its surface used here is tiny.
 // @ts-expect-error no declaration file
 import S3rver from 's3rver'
@@ -32,13 +32,16 @@ export async function startS3rver (): Promise<LocalS3> {
   const client = new S3Client({ ...config, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } })
 
   async function listKeys (bucket: string, prefix?: string): Promise<string[]> {
+    // ListObjects v1 with a Marker: s3rver's v2 continuation tokens use DES,
+    // which Node 17+ (OpenSSL 3) refuses, so v2 fails past 1,000 keys.
     const keys: string[] = []
-    let token: string | undefined
-    do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }))
+    let marker: string | undefined
+    for (;;) {
+      const page = await client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: marker }))
       for (const item of page.Contents ?? []) if (item.Key !== undefined) keys.push(item.Key)
-      token = page.IsTruncated === true ? page.NextContinuationToken : undefined
-    } while (token !== undefined)
+      if (page.IsTruncated !== true || keys.length === 0) break
+      marker = keys[keys.length - 1]
+    }
     return keys.sort()
   }
 

@@ -152,6 +152,7 @@ describe('minuteWindow()', () => {
       ['options.windowMs', { windowMs: 0 }],
       ['options.windowMs', { windowMs: 1.5 }],
       ['options.windowMs', { windowMs: '60000' }],
+      ['options.windowMs', { windowMs: 2 ** 31 }],
       ['options.maxBytes', { maxBytes: -1 }],
       ['options.maxRecords', { maxRecords: 0 }],
       ['options.chunkSize', { chunkSize: null }],

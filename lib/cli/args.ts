@@ -1,0 +1,209 @@
+import { parseArgs } from 'node:util'
+import { InvalidOptionError } from '../errors.js'
+import type { S3ConnectionOptions } from '../internal/s3-client.js'
+
+/** What the command line asks for, typed; ranges are checked by the stages themselves. */
+export interface CliOptions {
+  help: boolean
+  version: boolean
+  /** Input files; empty or `-` means standard input. */
+  files: string[]
+  /** Write files under this directory instead of S3. */
+  outDir?: string
+  /** One `.json` object per Run instead of batches. */
+  perRecord: boolean
+  bucket?: string
+  prefix?: string
+  apisToSend?: string[]
+  skipOnFail: boolean
+  gzip: boolean
+  gzipLevel?: number
+  windowMs?: number
+  maxBytes?: number
+  maxRecords?: number
+  concurrency?: number
+  partSize?: number
+  queueSize?: number
+  abortTimeout?: number
+  /**
+   * The S3 connection, flags over `AWS_*` variables. A function, so that
+   * printing the options (`util.inspect`) never shows a secret.
+   */
+  connection: () => S3ConnectionOptions
+}
+
+const STRING = { type: 'string' } as const
+const BOOLEAN = { type: 'boolean' } as const
+/** Flags named after the config fields they set (`--bucket-name` → `bucketName`). */
+const FLAGS = {
+  help: { type: 'boolean', short: 'h' },
+  version: BOOLEAN,
+  'out-dir': STRING,
+  'per-record': BOOLEAN,
+  bucket: STRING,
+  'bucket-name': STRING,
+  region: STRING,
+  'access-key-id': STRING,
+  'secret-access-key': STRING,
+  'session-token': STRING,
+  endpoint: STRING,
+  'force-path-style': BOOLEAN,
+  prefix: STRING,
+  'apis-to-send': { type: 'string', multiple: true },
+  'skip-on-fail': BOOLEAN,
+  'no-gzip': BOOLEAN,
+  'gzip-level': STRING,
+  'window-ms': STRING,
+  'max-bytes': STRING,
+  'max-records': STRING,
+  concurrency: STRING,
+  'part-size': STRING,
+  'queue-size': STRING,
+  'abort-timeout': STRING,
+  'max-attempts': STRING,
+  'request-timeout': STRING,
+  'connection-timeout': STRING
+} as const
+
+type Values = ReturnType<typeof parse>['values']
+
+/** Flags that only make sense with S3, rejected with `--out-dir`. */
+const S3_ONLY = ['bucket', 'bucket-name', 'region', 'access-key-id', 'secret-access-key', 'session-token', 'endpoint',
+  'force-path-style', 'part-size', 'queue-size', 'abort-timeout', 'max-attempts', 'request-timeout', 'connection-timeout'] as const
+/** Flags that only make sense for batches, rejected with `--per-record` (a Run is one small PutObject). */
+const BATCH_ONLY = ['no-gzip', 'gzip-level', 'window-ms', 'max-bytes', 'max-records', 'part-size', 'queue-size', 'abort-timeout'] as const
+
+function parse (argv: string[]): ReturnType<typeof parseArgs<{ options: typeof FLAGS, allowPositionals: true, strict: true }>> {
+  return parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true })
+}
+
+/**
+ * Turns `argv` (without `node` and the script) into {@link CliOptions}, with
+ * the standard `AWS_*` variables of `env` as fallback for the connection.
+ * Throws `InvalidOptionError` naming the flag (`.option === '--window-ms'`)
+ * for anything unusable; messages never contain a flag's value.
+ *
+ * @example
+ * ```ts
+ * const options = parseCliArgs(['--bucket', 'logs', '--window-ms', '10000', 'runs.ndjson'], process.env)
+ * ```
+ */
+export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv): CliOptions {
+  let parsed: ReturnType<typeof parse>
+  try {
+    parsed = parse(argv)
+  } catch (err) {
+    throw fromParseArgs(err)
+  }
+  const v = parsed.values
+  if (v['out-dir'] !== undefined) rejectWith(v, S3_ONLY, '--out-dir')
+  if (v['per-record'] === true) rejectWith(v, BATCH_ONLY, '--per-record')
+  if (v['no-gzip'] === true && v['gzip-level'] !== undefined) throw new InvalidOptionError('--gzip-level', 'cannot be combined with --no-gzip')
+  if (v.bucket !== undefined && v['bucket-name'] !== undefined && v.bucket !== v['bucket-name']) {
+    throw new InvalidOptionError('--bucket-name', 'differs from --bucket; give one of them')
+  }
+  const bucket = v.bucket ?? v['bucket-name']
+  const help = v.help === true
+  const version = v.version === true
+  if (!help && !version && v['out-dir'] === undefined && bucket === undefined) {
+    throw new InvalidOptionError('--bucket', 'is required (or --out-dir DIR to write files instead of S3)')
+  }
+  return {
+    help,
+    version,
+    files: parsed.positionals,
+    outDir: nonEmpty(v['out-dir'], '--out-dir'),
+    perRecord: v['per-record'] === true,
+    bucket: nonEmpty(bucket, v.bucket === undefined ? '--bucket-name' : '--bucket'),
+    prefix: v.prefix,
+    apisToSend: apiList(v['apis-to-send']),
+    skipOnFail: v['skip-on-fail'] === true,
+    gzip: v['no-gzip'] !== true,
+    gzipLevel: integer(v['gzip-level'], '--gzip-level'),
+    windowMs: integer(v['window-ms'], '--window-ms'),
+    maxBytes: size(v['max-bytes'], '--max-bytes'),
+    maxRecords: integer(v['max-records'], '--max-records'),
+    concurrency: integer(v.concurrency, '--concurrency'),
+    partSize: size(v['part-size'], '--part-size'),
+    queueSize: integer(v['queue-size'], '--queue-size'),
+    abortTimeout: integer(v['abort-timeout'], '--abort-timeout'),
+    connection: connectionOf(v, env, help || version || v['out-dir'] !== undefined)
+  }
+}
+
+function connectionOf (v: Values, env: NodeJS.ProcessEnv, unused: boolean): () => S3ConnectionOptions {
+  const region = v.region ?? envValue(env, 'AWS_REGION') ?? envValue(env, 'AWS_DEFAULT_REGION')
+  if (!unused && region === undefined) throw new InvalidOptionError('--region', 'is required (or set AWS_REGION)')
+  // Credentials come whole from the flags or whole from the environment: a
+  // session token of one identity must never be paired with another's keys.
+  const fromFlags = v['access-key-id'] !== undefined || v['secret-access-key'] !== undefined
+  const accessKeyId = fromFlags ? v['access-key-id'] : envValue(env, 'AWS_ACCESS_KEY_ID')
+  const secretAccessKey = fromFlags ? v['secret-access-key'] : envValue(env, 'AWS_SECRET_ACCESS_KEY')
+  const sessionToken = fromFlags ? v['session-token'] : v['session-token'] ?? envValue(env, 'AWS_SESSION_TOKEN')
+  const endpoint = v.endpoint ?? envValue(env, 'AWS_ENDPOINT_URL_S3') ?? envValue(env, 'AWS_ENDPOINT_URL')
+  const numbers = {
+    maxAttempts: integer(v['max-attempts'], '--max-attempts'),
+    requestTimeout: integer(v['request-timeout'], '--request-timeout'),
+    connectionTimeout: integer(v['connection-timeout'], '--connection-timeout')
+  }
+  return () => ({
+    region,
+    accessKeyId,
+    secretAccessKey,
+    sessionToken,
+    endpoint,
+    forcePathStyle: v['force-path-style'],
+    ...numbers
+  })
+}
+
+function envValue (env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name]
+  return value === undefined || value === '' ? undefined : value
+}
+
+function rejectWith (v: Values, flags: readonly string[], mode: string): void {
+  const clash = flags.find((flag) => v[flag as keyof Values] !== undefined)
+  if (clash !== undefined) throw new InvalidOptionError(`--${clash}`, `cannot be combined with ${mode}`)
+}
+
+function nonEmpty (value: string | undefined, flag: string): string | undefined {
+  if (value === '') throw new InvalidOptionError(flag, 'must not be empty')
+  return value
+}
+
+function apiList (values: string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined
+  const names = values.flatMap((value) => value.split(',')).map((name) => name.trim())
+  if (names.some((name) => name === '')) throw new InvalidOptionError('--apis-to-send', 'must be a comma-separated list of API names, without empty names')
+  return names
+}
+
+function integer (value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value)) throw new InvalidOptionError(flag, 'must be a whole number')
+  return Number(value)
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 }
+
+/** Byte sizes: `1048576`, `64KiB`, `8MiB`, `1GiB` (or `k`, `m`, `g`; all powers of 1024). */
+function size (value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(value)
+  const unit = UNITS[match?.[2]?.toLowerCase() ?? 'none']
+  if (match === null || unit === undefined) throw new InvalidOptionError(flag, 'must be a byte count such as 1048576, 64KiB, 8MiB or 1GiB')
+  return Number(match[1]) * unit
+}
+
+/** parseArgs' own errors, reworded around the flag alone: never around a value. */
+function fromParseArgs (err: unknown): Error {
+  const code = (err as { code?: string }).code
+  const flag = /'(-[^' ]*)/.exec((err as Error).message)?.[1] ?? 'arguments'
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new InvalidOptionError(flag, 'is not a known option (see --help)')
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const takes = (FLAGS as Record<string, { type: string }>)[flag.replace(/^-+/, '')]?.type === 'string'
+    return new InvalidOptionError(flag, takes ? 'needs a value (write --flag=-value for one that starts with "-")' : 'takes no value')
+  }
+  return new InvalidOptionError('arguments', 'cannot be parsed (see --help)')
+}

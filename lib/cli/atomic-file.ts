@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { mkdir, rename, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+
+/**
+ * Writes `body` to `path` so that `path` only ever holds a complete file: the
+ * bytes go to a hidden temp file beside it (`.name.<random>.partial`, same
+ * directory so the rename is atomic), which is flushed and renamed over
+ * `path` once complete. On failure or abort the temp file is removed and
+ * `path` is left untouched. Parent directories are created as needed.
+ * Resolves with the number of bytes written.
+ *
+ * @example
+ * ```ts
+ * const bytes = await writeFileAtomic('out/2026/11/25/14/batch.gz', batch.body, { signal })
+ * ```
+ */
+export async function writeFileAtomic (path: string, body: Readable | Buffer | string, options: { signal?: AbortSignal } = {}): Promise<number> {
+  const dir = dirname(path)
+  await mkdir(dir, { recursive: true })
+  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`)
+  // 'wx': never reuse a file another writer holds; flush: the bytes are on disk before the rename publishes them.
+  const out = createWriteStream(temp, { flags: 'wx', flush: true })
+  const source = body instanceof Readable ? body : Readable.from([Buffer.from(body)])
+  try {
+    await pipeline(source, out, options.signal === undefined ? {} : { signal: options.signal })
+    await rename(temp, path)
+    return out.bytesWritten
+  } catch (err) {
+    await unlink(temp).catch(() => {})
+    throw err
+  }
+}

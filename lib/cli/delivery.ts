@@ -1,0 +1,93 @@
+import type { Writable, Transform } from 'node:stream'
+import type { S3Client } from '@aws-sdk/client-s3'
+import type { Clock } from '../clock.js'
+import { createS3Client } from '../internal/s3-client.js'
+import { filterApis } from '../stages/filter-apis.js'
+import { gzip } from '../stages/gzip.js'
+import { keyRotate } from '../stages/key-rotate.js'
+import { minuteWindow } from '../stages/minute-window.js'
+import { s3Writable } from '../sinks/s3-writable.js'
+import type { CliOptions } from './args.js'
+import { asFlags } from './flag-errors.js'
+import type { InputRecord } from './ndjson-lines.js'
+import { outDirWritable } from './out-dir.js'
+import { perRecordDelivery } from './per-record.js'
+import type { Progress } from './progress.js'
+
+/** The stages after the input, built and checked before any byte is read. */
+export interface Delivery {
+  /** From the records to the sink, for `pipeline(input, ...streams)`. */
+  streams: Array<Transform | Writable>
+  /** Releases the S3 client (its sockets would keep the process alive). */
+  close: () => void
+}
+
+interface RunLike { apiInfo?: { name?: unknown, result?: { status?: unknown } } }
+
+/** What a written object reports, whichever sink wrote it. */
+interface Written { bytes: number, records: number }
+
+/**
+ * Builds the delivery the options ask for: batches (filterApis → minuteWindow
+ * → gzip → keyRotate → s3Writable or the output directory) or one object per
+ * Run. Every line is delivered as read: batches carry the input text byte for
+ * byte, never re-serialized. Counts delivered objects into `progress`. Throws
+ * `InvalidOptionError` naming the flag for an unusable value.
+ *
+ * @example
+ * ```ts
+ * const delivery = buildDelivery(parseCliArgs(argv, process.env), progress, systemClock)
+ * try { await pipeline(input, ...delivery.streams) } finally { delivery.close() }
+ * ```
+ */
+export function buildDelivery (options: CliOptions, progress: Progress, clock: Clock): Delivery {
+  const filter = asFlags(() => filterApis({
+    apisToSend: options.apisToSend,
+    skipOnFail: options.skipOnFail,
+    apiName: (r) => ((r as InputRecord).value as RunLike | null)?.apiInfo?.name,
+    isFailed: (r) => ((r as InputRecord).value as RunLike | null)?.apiInfo?.result?.status === 'failed'
+  }))
+  const client = options.outDir === undefined ? asFlags(() => createS3Client(options.connection(), 'options')) : undefined
+  try {
+    const { stages, sink } = options.perRecord
+      ? perRecordDelivery(options, client, clock)
+      : { stages: batchStages(options, clock), sink: batchSink(options, client) }
+    const streams = [filter, ...stages, sink]
+    sink.on('object', (written: Written) => {
+      progress.objects++
+      progress.bytes += written.bytes
+      progress.recordsDelivered += written.records
+    })
+    return { streams, close: () => client?.destroy() }
+  } catch (err) {
+    client?.destroy()
+    throw err
+  }
+}
+
+function batchStages (options: CliOptions, clock: Clock): Transform[] {
+  const window = asFlags(() => minuteWindow({
+    clock,
+    windowMs: options.windowMs,
+    maxBytes: options.maxBytes,
+    maxRecords: options.maxRecords,
+    stringify: (r) => (r as InputRecord).text
+  }))
+  const compress = options.gzip ? [asFlags(() => gzip({ level: options.gzipLevel }), { 'options.level': '--gzip-level' })] : []
+  return [window, ...compress, asFlags(() => keyRotate({ prefix: options.prefix }))]
+}
+
+function batchSink (options: CliOptions, client: S3Client | undefined): Writable {
+  if (options.outDir !== undefined) {
+    const dir = options.outDir
+    return asFlags(() => outDirWritable({ dir, concurrency: options.concurrency }))
+  }
+  return asFlags(() => s3Writable({
+    bucket: options.bucket,
+    client,
+    partSize: options.partSize,
+    queueSize: options.queueSize,
+    concurrency: options.concurrency,
+    abortTimeout: options.abortTimeout
+  }))
+}

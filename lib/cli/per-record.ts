@@ -1,0 +1,52 @@
+import { Transform, type TransformCallback, type Writable } from 'node:stream'
+import type { S3Client } from '@aws-sdk/client-s3'
+import type { Clock } from '../clock.js'
+import { normalizePrefix } from '../internal/object-key.js'
+import { createS3Sink, runKey } from '../sinks/create-s3-sink.js'
+import type { CliOptions } from './args.js'
+import { asFlags } from './flag-errors.js'
+import type { InputRecord } from './ndjson-lines.js'
+import { outDirRecords } from './out-dir-records.js'
+
+/** The stages of `--per-record` after the filter: what feeds the sink, and the sink. */
+export interface PerRecordDelivery {
+  stages: Transform[]
+  sink: Writable
+}
+
+/**
+ * One object per Run: `createS3Sink()` for S3, or the same objects (content
+ * `JSON.stringify(run)`, key `[prefix][api]/[runId].json` from the sink's own
+ * `runKey()`) as files under `--out-dir`. Records arrive already filtered.
+ *
+ * @example
+ * ```ts
+ * const { stages, sink } = perRecordDelivery(options, client, systemClock)
+ * await pipeline(input, filter, ...stages, sink)
+ * ```
+ */
+export function perRecordDelivery (options: CliOptions, client: S3Client | undefined, clock: Clock): PerRecordDelivery {
+  if (options.outDir !== undefined) {
+    const dir = options.outDir
+    const prefix = asFlags(() => normalizePrefix(options.prefix, 'options.prefix'))
+    const sink = asFlags(() => outDirRecords<InputRecord>({
+      dir,
+      concurrency: options.concurrency,
+      key: (record) => runKey(prefix, record.value, clock.now()),
+      body: (record) => JSON.stringify(record.value)
+    }))
+    return { stages: [], sink }
+  }
+  const sink = asFlags(() => createS3Sink({ type: 's3', bucket: options.bucket, prefix: options.prefix, concurrency: options.concurrency, client, clock }))
+  return { stages: [values()], sink }
+}
+
+/** InputRecord → the Run itself, which is what the S3 sink takes. */
+function values (): Transform {
+  return new Transform({
+    objectMode: true,
+    transform (record: InputRecord, _encoding: BufferEncoding, cb: TransformCallback) {
+      cb(null, record.value)
+    }
+  })
+}

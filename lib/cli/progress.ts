@@ -1,0 +1,114 @@
+import { systemClock, type Clock } from '../clock.js'
+import { InvalidOptionError } from '../errors.js'
+import { validateBoolean, validateInteger, validateObject } from '../internal/validate.js'
+
+/** Options of {@link createProgress}. */
+export interface ProgressOptions {
+  /** Where the lines go, normally `process.stderr`. */
+  stream: { write: (text: string) => unknown, isTTY?: boolean }
+  /** Redraw a live line every `intervalMs`. Default: when `stream` is a terminal. */
+  live?: boolean
+  /** Default 1000. */
+  intervalMs?: number
+  /** Default {@link systemClock}; tests inject a manual one. */
+  clock?: Clock
+}
+
+/** The counters the CLI keeps and reports. */
+export interface Progress {
+  /** Records parsed from the input. */
+  recordsRead: number
+  /** Records in objects that are complete (in S3 or on disk). */
+  recordsDelivered: number
+  objects: number
+  /** Bytes stored (compressed size for gzip objects). */
+  bytes: number
+  /** Starts the live line (when live). */
+  start (): void
+  /** Stops and erases the live line; further calls do nothing. */
+  stop (): void
+  /** The final line: counts and elapsed seconds. */
+  summary (): string
+}
+
+const DEFAULTS = Object.freeze({ intervalMs: 1000 })
+const ERASE = '\r\u001b[K'
+
+/**
+ * Counts what a run reads and delivers and reports it on a terminal: a live
+ * line redrawn every second while it runs (records/s, objects, bytes) and one
+ * summary line at the end. The live line is drawn only on a terminal, so
+ * logs and pipes get the summary alone.
+ *
+ * @example
+ * ```ts
+ * const progress = createProgress({ stream: process.stderr })
+ * progress.start()
+ * sink.on('object', (o) => { progress.objects++; progress.bytes += o.bytes; progress.recordsDelivered += o.records })
+ * await pipeline(...).finally(() => { progress.stop(); process.stderr.write(progress.summary() + '\n') })
+ * ```
+ */
+export function createProgress (options: ProgressOptions): Progress {
+  validateObject(options, 'options')
+  const { stream } = options
+  if (typeof stream?.write !== 'function') throw new InvalidOptionError('options.stream', 'must be a writable stream')
+  validateObject(options.clock, 'options.clock')
+  const live = validateBoolean(options.live, 'options.live') ?? stream.isTTY === true
+  const intervalMs = validateInteger(options.intervalMs, 'options.intervalMs', 1) ?? DEFAULTS.intervalMs
+  const clock = options.clock ?? systemClock
+  const startedAt = clock.now()
+  let timer: unknown = null
+  let drawn = false
+  let last = { at: startedAt, records: 0 }
+
+  const progress: Progress = {
+    recordsRead: 0,
+    recordsDelivered: 0,
+    objects: 0,
+    bytes: 0,
+    start () {
+      if (live && timer === null) schedule()
+    },
+    stop () {
+      if (timer !== null) clock.clearTimeout(timer)
+      timer = null
+      if (drawn) stream.write(ERASE)
+      drawn = false
+    },
+    summary () {
+      const seconds = (clock.now() - startedAt) / 1000
+      return `s3-sink: ${progress.recordsRead} records read, ${progress.recordsDelivered} delivered, ` +
+        `${progress.objects} objects, ${progress.bytes} bytes, ${seconds.toFixed(1)} s`
+    }
+  }
+
+  function schedule (): void {
+    timer = clock.setTimeout(draw, intervalMs)
+    // A progress timer must never keep the process alive on its own.
+    ;(timer as { unref?: () => void }).unref?.()
+  }
+
+  function draw (): void {
+    const now = clock.now()
+    const rate = ((progress.recordsRead - last.records) * 1000) / Math.max(1, now - last.at)
+    last = { at: now, records: progress.recordsRead }
+    stream.write(`${ERASE}s3-sink: ${progress.recordsRead} records (${Math.round(rate)}/s), ` +
+      `${progress.objects} objects, ${formatBytes(progress.bytes)}`)
+    drawn = true
+    schedule()
+  }
+
+  return progress
+}
+
+/** `1234567` → `1.2 MiB`. */
+export function formatBytes (bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let value = bytes
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`
+}

@@ -1,0 +1,30 @@
+const SECRET_FLAGS = ['--secret-access-key', '--session-token']
+const SECRET_VARIABLES = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']
+/** Shorter values cannot be real secrets, and masking them would garble messages. */
+const MIN_SECRET_LENGTH = 4
+
+/**
+ * A function that masks, in any text, the values given to the secret flags
+ * (`--secret-access-key`, `--session-token`, as `--flag value` or
+ * `--flag=value`) and the secret `AWS_*` variables. The CLI passes every
+ * message through it: a second line of defence behind messages that are
+ * written never to include values in the first place.
+ *
+ * @example
+ * ```ts
+ * const redact = redactor(['--secret-access-key', 'wJalr...'], process.env)
+ * redact(`failed with wJalr...`) // 'failed with ***'
+ * ```
+ */
+export function redactor (argv: readonly string[], env: NodeJS.ProcessEnv): (text: string) => string {
+  const secrets = new Set<string>()
+  argv.forEach((arg, i) => {
+    for (const flag of SECRET_FLAGS) {
+      if (arg === flag && argv[i + 1] !== undefined) secrets.add(argv[i + 1] as string)
+      if (arg.startsWith(`${flag}=`)) secrets.add(arg.slice(flag.length + 1))
+    }
+  })
+  for (const name of SECRET_VARIABLES) if (env[name] !== undefined) secrets.add(env[name] as string)
+  const masked = [...secrets].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length)
+  return (text) => masked.reduce((out, secret) => out.split(secret).join('***'), text)
+}

@@ -1,0 +1,59 @@
+/**
+ * The text `s3-sink --help` prints.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(USAGE)
+ * ```
+ */
+export const USAGE = `Usage: s3-sink [options] [file ...]
+
+Reads NDJSON (one JSON record per line) from the files, or from standard input
+when no file (or "-") is given, and delivers it to S3: batched per minute into
+gzipped NDJSON objects, or one .json object per Run with --per-record.
+
+Destination (one of):
+  --bucket NAME             S3 bucket (alias: --bucket-name)
+  --out-dir DIR             write the same objects, under the same keys, to DIR
+                            instead (no S3 options needed)
+
+S3 connection (flags win over the AWS_* environment variables):
+  --region REGION           AWS_REGION, AWS_DEFAULT_REGION
+  --endpoint URL            S3-compatible endpoint; AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL
+  --force-path-style        path-style URLs (endpoint/bucket/key), for most S3-compatible stores
+  --access-key-id ID        AWS_ACCESS_KEY_ID
+  --secret-access-key KEY   AWS_SECRET_ACCESS_KEY (prefer the variable: flags show up in ps)
+  --session-token TOKEN     AWS_SESSION_TOKEN (likewise)
+                            Credentials come whole from the flags or whole from the
+                            variables; with neither, the SDK's default chain applies.
+  --max-attempts N          attempts per request, retries included (default 3)
+  --request-timeout MS      fail and retry a request slower than this (default 120000)
+  --connection-timeout MS   (default 10000)
+
+What to send:
+  --prefix PREFIX           key prefix, e.g. runs/
+  --apis-to-send A,B        only Runs of these APIs (repeatable)
+  --skip-on-fail            leave failed Runs out
+  --per-record              one object per Run: PREFIX/API/RUNID.json
+
+Batches (not with --per-record):
+  --window-ms MS            window length (default 60000)
+  --max-bytes SIZE          close a batch before this much NDJSON (default 1GiB)
+  --max-records N           close a batch at this many records
+  --gzip-level 0-9          (default 6)
+  --no-gzip                 plain .ndjson objects
+
+Uploads:
+  --concurrency N           objects written at once (default 2; 8 with --per-record)
+Batch uploads (not with --per-record):
+  --part-size SIZE          multipart part size, at least 5MiB (default 5MiB)
+  --queue-size N            parts of one object uploaded at once (default 4)
+  --abort-timeout MS        after a failure, wait this long for parts in flight (default 10000)
+
+  -h, --help                this text
+  --version                 the version
+
+SIZE is a byte count or a number with K/KiB, M/MiB or G/GiB (powers of 1024).
+A progress line goes to stderr when it is a terminal, and a summary line at the end.
+Exit status: 0 delivered, 1 delivery failed or bad input line, 2 usage error.
+`

@@ -1,0 +1,127 @@
+import { expect } from 'chai'
+import { inspect } from 'node:util'
+import { parseCliArgs } from '../../lib/cli/args.js'
+import { redactor } from '../../lib/cli/redact.js'
+
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY'
+
+function usageError (argv: string[], env: NodeJS.ProcessEnv = {}): Error & { code?: string, option?: string } {
+  try {
+    parseCliArgs(argv, env)
+  } catch (err) {
+    return err as Error
+  }
+  throw new Error(`expected ${argv.join(' ')} to be rejected`)
+}
+
+describe('parseCliArgs()', () => {
+  it('has a kebab-case flag for every config field and tuning option', () => {
+    const o = parseCliArgs([
+      '--bucket', 'logs', '--region', 'eu-west-1', '--endpoint', 'http://127.0.0.1:9000', '--force-path-style',
+      '--access-key-id', 'AKIA', '--secret-access-key', SECRET, '--session-token', 'tok3n', '--prefix', 'runs/',
+      '--skip-on-fail', '--apis-to-send', 'a,b', '--apis-to-send', ' c ', '--window-ms', '10000', '--max-bytes', '64MiB',
+      '--max-records', '500', '--gzip-level', '1', '--concurrency', '3', '--part-size', '8m', '--queue-size', '2',
+      '--abort-timeout', '5000', '--max-attempts', '5', '--request-timeout', '3000', '--connection-timeout', '1000',
+      'a.ndjson', '-'
+    ], {})
+    expect(o).to.deep.include({
+      files: ['a.ndjson', '-'], bucket: 'logs', prefix: 'runs/', skipOnFail: true, apisToSend: ['a', 'b', 'c'],
+      windowMs: 10000, maxBytes: 64 * 1024 * 1024, maxRecords: 500, gzip: true, gzipLevel: 1, concurrency: 3,
+      partSize: 8 * 1024 * 1024, queueSize: 2, abortTimeout: 5000, perRecord: false, outDir: undefined
+    })
+    expect(o.connection()).to.deep.equal({
+      region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, accessKeyId: 'AKIA',
+      secretAccessKey: SECRET, sessionToken: 'tok3n', maxAttempts: 5, requestTimeout: 3000, connectionTimeout: 1000
+    })
+  })
+
+  it('accepts --bucket-name as the alias of --bucket, and --no-gzip', () => {
+    const o = parseCliArgs(['--bucket-name', 'logs', '--region', 'r', '--no-gzip'], {})
+    expect(o.bucket).to.equal('logs')
+    expect(o.gzip).to.equal(false)
+  })
+
+  it('falls back to the standard AWS_* variables', () => {
+    const env = {
+      AWS_ACCESS_KEY_ID: 'AKIAENV', AWS_SECRET_ACCESS_KEY: SECRET, AWS_SESSION_TOKEN: 'envtoken',
+      AWS_DEFAULT_REGION: 'us-west-2', AWS_ENDPOINT_URL: 'http://generic:1'
+    }
+    expect(parseCliArgs(['--bucket', 'b'], env).connection()).to.deep.include({
+      region: 'us-west-2', accessKeyId: 'AKIAENV', secretAccessKey: SECRET, sessionToken: 'envtoken', endpoint: 'http://generic:1'
+    })
+    // The S3-specific and the primary variables win over the generic ones.
+    const more = { ...env, AWS_REGION: 'eu-central-1', AWS_ENDPOINT_URL_S3: 'http://s3:2' }
+    expect(parseCliArgs(['--bucket', 'b'], more).connection()).to.deep.include({ region: 'eu-central-1', endpoint: 'http://s3:2' })
+    // Flags win over variables; empty variables count as unset.
+    expect(parseCliArgs(['--bucket', 'b', '--region', 'r', '--endpoint', 'http://flag:3'], { ...more, AWS_ACCESS_KEY_ID: '' }).connection())
+      .to.deep.include({ region: 'r', endpoint: 'http://flag:3', accessKeyId: undefined })
+  })
+
+  it('takes credentials whole from the flags or whole from the environment', () => {
+    const env = { AWS_ACCESS_KEY_ID: 'AKIAENV', AWS_SECRET_ACCESS_KEY: 'envsecret', AWS_SESSION_TOKEN: 'envtoken', AWS_REGION: 'r' }
+    const c = parseCliArgs(['--bucket', 'b', '--access-key-id', 'AKIAFLAG', '--secret-access-key', SECRET], env).connection()
+    expect(c).to.deep.include({ accessKeyId: 'AKIAFLAG', secretAccessKey: SECRET, sessionToken: undefined })
+  })
+
+  it('never shows a secret when the options are printed', () => {
+    const o = parseCliArgs(['--bucket', 'b', '--region', 'r', '--access-key-id', 'A', '--secret-access-key', SECRET, '--session-token', 'tok3n-secret'], {})
+    const printed = inspect(o, { depth: 10 })
+    expect(printed).not.to.include(SECRET)
+    expect(printed).not.to.include('tok3n-secret')
+  })
+
+  it('needs no S3 options with --out-dir, and rejects them there', () => {
+    const o = parseCliArgs(['--out-dir', 'out', '--per-record', '--prefix', 'p'], {})
+    expect(o).to.deep.include({ outDir: 'out', perRecord: true, prefix: 'p' })
+    expect(usageError(['--out-dir', 'out', '--bucket', 'b'])).to.include({ code: 'ERR_INVALID_OPTION', option: '--bucket' })
+    expect(usageError(['--out-dir', 'out', '--secret-access-key', SECRET]).message).not.to.include(SECRET)
+  })
+
+  it('needs no destination for --help and --version', () => {
+    expect(parseCliArgs(['--help'], {}).help).to.equal(true)
+    expect(parseCliArgs(['-h'], {}).help).to.equal(true)
+    expect(parseCliArgs(['--version'], {}).version).to.equal(true)
+  })
+
+  it('rejects unusable command lines, naming the flag', () => {
+    const cases: Array<[string[], string]> = [
+      [['--nope'], '--nope'],
+      [['-x'], '-x'],
+      [['--region', 'r'], '--bucket'],
+      [['--bucket', 'b'], '--region'],
+      [['--bucket', 'b', '--region', 'r', '--window-ms', '1.5'], '--window-ms'],
+      [['--bucket', 'b', '--region', 'r', '--max-records', '-3'], '--max-records'],
+      [['--bucket', 'b', '--region', 'r', '--max-bytes', '12 parsecs'], '--max-bytes'],
+      [['--bucket', 'b', '--region', 'r', '--part-size', 'MiB'], '--part-size'],
+      [['--bucket', 'b', '--region', 'r', '--gzip-level', '1', '--no-gzip'], '--gzip-level'],
+      [['--bucket', 'b', '--bucket-name', 'c', '--region', 'r'], '--bucket-name'],
+      [['--bucket', '', '--region', 'r'], '--bucket'],
+      [['--out-dir', 'o', '--per-record', '--window-ms', '5'], '--window-ms'],
+      [['--out-dir', 'o', '--apis-to-send', 'a,,b'], '--apis-to-send'],
+      [['--out-dir', 'o', '--force-path-style=yes'], '--force-path-style'],
+      [['--out-dir'], '--out-dir']
+    ]
+    for (const [argv, option] of cases) {
+      expect(usageError(argv), argv.join(' ')).to.include({ code: 'ERR_INVALID_OPTION', option })
+    }
+  })
+
+  it('never repeats the value of a flag in its error', () => {
+    const err = usageError(['--bucket', 'b', '--region', 'r', '--secret-access-key'])
+    expect(err.option).to.equal('--secret-access-key')
+    const dash = usageError(['--bucket', 'b', '--region', 'r', '--secret-access-key', `-${SECRET}`])
+    expect(dash.message).not.to.include(SECRET)
+    const typo = usageError(['--bucket', 'b', `--secret-acces-key=${SECRET}`])
+    expect(typo.option).to.equal('--secret-acces-key')
+    expect(typo.message).not.to.include(SECRET)
+  })
+})
+
+describe('redactor()', () => {
+  it('masks the values of the secret flags and variables', () => {
+    const redact = redactor(['--secret-access-key', SECRET, '--session-token=tok3n-secret'], { AWS_SESSION_TOKEN: 'envtoken' })
+    expect(redact(`a ${SECRET} b tok3n-secret c envtoken`)).to.equal('a *** b *** c ***')
+    // Values too short to be secrets are left alone, so messages stay readable.
+    expect(redactor(['--secret-access-key', 'a'], {})('a bad day')).to.equal('a bad day')
+  })
+})

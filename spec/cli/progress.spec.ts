@@ -1,0 +1,66 @@
+import { expect } from 'chai'
+import { createProgress, formatBytes } from '../../lib/cli/progress.js'
+import { manualClock } from '../helpers/manual-clock.js'
+
+function terminal (isTTY: boolean): { write: (text: string) => void, isTTY: boolean, text: string[] } {
+  const text: string[] = []
+  return { write: (t: string) => { text.push(t) }, isTTY, text }
+}
+
+describe('createProgress()', () => {
+  it('redraws a live line on a terminal every interval: records/s, objects, bytes', () => {
+    const clock = manualClock()
+    const stream = terminal(true)
+    const progress = createProgress({ stream, clock })
+    progress.start()
+    progress.recordsRead = 5000
+    clock.advance(1000)
+    progress.recordsRead = 6000
+    progress.objects = 2
+    progress.bytes = 3 * 1024 * 1024
+    clock.advance(500)
+    expect(stream.text).to.have.length(1)
+    clock.advance(500)
+    expect(stream.text).to.deep.equal([
+      '\r\u001b[Ks3-sink: 5000 records (5000/s), 0 objects, 0 B',
+      '\r\u001b[Ks3-sink: 6000 records (1000/s), 2 objects, 3.0 MiB'
+    ])
+    progress.stop()
+    expect(stream.text.at(-1)).to.equal('\r\u001b[K')
+    expect(clock.pending).to.equal(0)
+    progress.stop()
+    expect(stream.text).to.have.length(3)
+  })
+
+  it('draws nothing live when the stream is not a terminal, but always has a summary', () => {
+    const clock = manualClock()
+    const stream = terminal(false)
+    const progress = createProgress({ stream, clock })
+    progress.start()
+    clock.advance(5000)
+    expect(stream.text).to.deep.equal([])
+    expect(clock.pending).to.equal(0)
+    Object.assign(progress, { recordsRead: 10, recordsDelivered: 8, objects: 1, bytes: 321 })
+    clock.advance(250)
+    expect(progress.summary()).to.equal('s3-sink: 10 records read, 8 delivered, 1 objects, 321 bytes, 5.3 s')
+  })
+
+  it('can be forced live or quiet, and validates its options', () => {
+    const clock = manualClock()
+    const stream = terminal(false)
+    createProgress({ stream, clock, live: true, intervalMs: 10 }).start()
+    clock.advance(10)
+    expect(stream.text).to.have.length(1)
+    const cases: Array<[unknown, string]> = [[{ stream: {} }, 'options.stream'], [{ stream, live: 'yes' }, 'options.live'],
+      [{ stream, intervalMs: 0 }, 'options.intervalMs'], [{ stream, clock: 5 }, 'options.clock']]
+    for (const [options, option] of cases) {
+      expect(() => createProgress(options as never)).to.throw().that.includes({ code: 'ERR_INVALID_OPTION', option })
+    }
+  })
+})
+
+describe('formatBytes()', () => {
+  it('uses binary units', () => {
+    expect([0, 1023, 1024, 1536 * 1024, 5 * 1024 ** 3].map(formatBytes)).to.deep.equal(['0 B', '1023 B', '1.0 KiB', '1.5 MiB', '5.0 GiB'])
+  })
+})
