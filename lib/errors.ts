@@ -1,3 +1,5 @@
+import { redact } from './internal/redact.js'
+
 /**
  * Every error this package emits or throws is an {@link S3SinkError} with a
  * stable `code`. Codes are public API: match on `err.code`, never on messages.
@@ -164,7 +166,8 @@ export class S3UploadError extends S3SinkError {
   abortError?: unknown
 
   constructor (bucket: string, key: string, cause: unknown) {
-    super(`upload of s3://${bucket}/${key} failed: ${describe(cause)}`, { cause })
+    // redact(): the SDK error's raw response reaches the request headers (session token).
+    super(`upload of s3://${bucket}/${key} failed: ${describe(cause)}`, { cause: redact(cause) })
     this.bucket = bucket
     this.key = key
   }

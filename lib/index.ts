@@ -13,6 +13,7 @@ export { s3Writable, type S3WritableOptions, type ObjectWritten, type UploadPara
 export { createS3Sink, runKey, type RunWritten } from './sinks/create-s3-sink.js'
 export type { S3SinkConfig, BatchOptions } from './sinks/sink-config.js'
 export { createS3Destination, S3Destination, DestinationClosedError, type S3DestinationOptions, type S3DestinationEvent, type S3DestinationStats } from './sinks/s3-destination.js'
+export { abortIncompleteUploads, ListUploadsError, type AbortIncompleteUploadsOptions, type AbortIncompleteUploadsResult, type AbortedUpload, type FailedAbort } from './admin/abort-incomplete-uploads.js'
 export { isBatch, type Batch, type BatchStats } from './batch.js'
 export { systemClock, type Clock } from './clock.js'
 export type { S3ConnectionOptions } from './internal/s3-client.js'

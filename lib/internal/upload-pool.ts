@@ -1,4 +1,5 @@
 import { BatchAbortedError, S3UploadError } from '../errors.js'
+import { redact } from './redact.js'
 import type { UploadJob } from './upload-job.js'
 
 type Callback = (err?: Error | null) => void
@@ -59,7 +60,7 @@ export class UploadPool<M> {
     for (const { job, abortError } of results) {
       const own = job.failure !== undefined && job.failure !== reason && !isAbortError(job.failure)
       if (own && (reported === null || isWeak(reported))) reported = new S3UploadError(this.#o.bucket, job.key, job.failure)
-      if (abortError !== undefined && reported instanceof S3UploadError && reported.key === job.key) reported.abortError = abortError
+      if (abortError !== undefined && reported instanceof S3UploadError && reported.key === job.key) reported.abortError = redact(abortError)
     }
     return reported
   }

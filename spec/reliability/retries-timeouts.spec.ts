@@ -1,0 +1,155 @@
+import { PassThrough } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { expect } from 'chai'
+import { gzip, minuteWindow, s3Writable, type Batch, type S3WritableOptions } from '../../lib/index.js'
+import { createS3Client } from '../../lib/internal/s3-client.js'
+import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../helpers/fault-proxy.js'
+import { manualClock } from '../helpers/manual-clock.js'
+import { sha256, startS3rver, type LocalS3 } from '../helpers/s3rver.js'
+import { source } from '../helpers/streams.js'
+
+const MiB = 1024 * 1024
+
+/** A batch of `bytes` pseudo-random bytes under a fixed key. */
+function batchOf (bytes: number, key: string): { batch: Batch, data: Buffer } {
+  const data = Buffer.alloc(bytes)
+  for (let i = 0; i < bytes; i += 4) data.writeUInt32LE((i * 2654435761) >>> 0, i)
+  const body = new PassThrough()
+  body.end(data)
+  const batch: Batch = { kind: 'batch', body, windowStart: 0, windowEnd: 60_000, openedAt: 0, seq: 0, contentType: 'application/octet-stream', stats: { records: 1, bytes }, key }
+  return { batch, data }
+}
+
+describe('reliability: retries and timeouts', function () {
+  this.timeout(20_000)
+  let s3: LocalS3
+  let proxy: FaultProxy | undefined
+  let bucketNo = 0
+
+  before(async () => { s3 = await startS3rver() })
+  after(async () => { await s3.close() })
+  afterEach(async () => { await proxy?.close(); proxy = undefined })
+
+  async function setUp (faults: Omit<FaultProxyOptions, 'target'>, options: Partial<S3WritableOptions> = {}): Promise<{ bucket: string, proxy: FaultProxy, options: S3WritableOptions }> {
+    const bucket = `retries-${++bucketNo}`
+    await s3.createBucket(bucket)
+    proxy = await startFaultProxy({ target: s3.endpoint, ...faults })
+    return { bucket, proxy, options: { ...s3.config, endpoint: proxy.endpoint, bucket, ...options } }
+  }
+
+  describe('defaults', () => {
+    it('every client fails a request after 120 s (throwOnRequestTimeout) and a connection attempt after 10 s; 3 attempts', async () => {
+      const client = createS3Client({ region: 'us-east-1' }, 'options')
+      // NodeHttpHandler keeps its resolved settings in `configProvider`.
+      const handler = client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> }
+      // Without throwOnRequestTimeout the SDK only logs a warning and the request hangs on.
+      expect(await handler.configProvider).to.include({ requestTimeout: 120_000, connectionTimeout: 10_000, throwOnRequestTimeout: true })
+      expect(await client.config.maxAttempts()).to.equal(3)
+      expect((await client.config.retryStrategy() as { mode?: string }).mode).to.equal('standard')
+      client.destroy()
+    })
+  })
+
+  describe('stalled requests', () => {
+    it('a stalled PutObject times out after requestTimeout and its retry stores the object once', async () => {
+      const { bucket, proxy, options } = await setUp({ rates: { stall: 1 }, maxFaults: 1 }, { requestTimeout: 300 })
+      await pipeline(source([{ n: 1 }, { n: 2 }]), minuteWindow({ clock: manualClock() }), gzip(), s3Writable(options))
+      expect(proxy.events.map((e) => [e.kind, e.fault, e.attempt])).to.deep.equal([['PutObject', 'stall', 1], ['PutObject', null, 2]])
+      expect(await s3.readRecords(bucket)).to.deep.equal([{ n: 1 }, { n: 2 }])
+    })
+
+    it('a stalled UploadPart is retried with its bytes: the object reads back byte-identical', async () => {
+      const { bucket, proxy, options } = await setUp({ choose: (r) => r.partNumber === 2 ? 'stall' : null, maxFaults: 1 }, { requestTimeout: 500 })
+      const { batch, data } = batchOf(11 * MiB, 'parts.bin')
+      await pipeline(source([batch]), s3Writable(options))
+      expect(proxy.events.filter((e) => e.partNumber === 2).map((e) => [e.fault, e.attempt])).to.deep.equal([['stall', 1], [null, 2]])
+      expect(sha256((await s3.getObject(bucket, 'parts.bin')).body)).to.equal(sha256(data))
+    })
+
+    it('a request stalled on every attempt fails after maxAttempts with ERR_S3_UPLOAD (TimeoutError): it never hangs', async () => {
+      const { bucket, proxy, options } = await setUp({ rates: { stall: 1 } }, { requestTimeout: 200, maxAttempts: 2 })
+      const err = await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock() }), gzip(), s3Writable(options)).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD', bucket })
+      expect((err as Error).cause).to.include({ name: 'TimeoutError' })
+      expect(proxy.count('PutObject')).to.equal(2)
+      expect(await s3.listKeys(bucket)).to.deep.equal([])
+    })
+  })
+
+  describe('transient errors are retried', () => {
+    for (const fault of ['slowDown', 'internalError', 'reset'] as const) {
+      it(`${fault} on every attempt but the last: the object is stored, after exactly maxAttempts requests`, async () => {
+        const { bucket, proxy, options } = await setUp({ rates: { [fault]: 1 }, maxFaultsPerRequest: 2 }, { maxAttempts: 3 })
+        await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock() }), gzip(), s3Writable(options))
+        expect(proxy.events.map((e) => [e.fault, e.attempt])).to.deep.equal([[fault, 1], [fault, 2], [null, 3]])
+        expect(await s3.readRecords(bucket)).to.deep.equal([{ n: 1 }])
+      })
+    }
+
+    it('gives up after maxAttempts and names the bucket and key', async () => {
+      const { bucket, proxy, options } = await setUp({ rates: { internalError: 1 } }, { maxAttempts: 2 })
+      const err = await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock() }), gzip(), s3Writable(options)).catch((e: unknown) => e) as { key: string, cause: { $metadata: { attempts: number } } }
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD', bucket })
+      expect(err.key).to.match(/\.gz$/)
+      expect(err.cause).to.include({ name: 'InternalError' })
+      expect(err.cause.$metadata.attempts).to.equal(2)
+      expect(proxy.count('PutObject')).to.equal(2)
+    })
+  })
+
+  describe('permanent errors fail fast', () => {
+    it('403 AccessDenied: one attempt, ERR_S3_UPLOAD naming bucket and key', async () => {
+      const { bucket, proxy, options } = await setUp({ rates: { accessDenied: 1 } }, { maxAttempts: 5 })
+      const err = await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock() }), gzip(), s3Writable(options)).catch((e: unknown) => e) as Error & { key: string }
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD', bucket })
+      expect(err.message).to.include(`s3://${bucket}/${err.key}`).and.include('AccessDenied')
+      expect(err.cause).to.include({ name: 'AccessDenied' })
+      expect(proxy.events.map((e) => [e.kind, e.attempt])).to.deep.equal([['PutObject', 1]])
+    })
+
+    it('404 NoSuchBucket (from s3rver itself): one attempt, ERR_S3_UPLOAD naming bucket and key', async () => {
+      const { proxy, options } = await setUp({}, { maxAttempts: 5 })
+      const err = await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock() }), gzip(), s3Writable({ ...options, bucket: 'no-such-bucket', prefix: 'p' }))
+        .catch((e: unknown) => e) as Error & { key: string }
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD', bucket: 'no-such-bucket' })
+      expect(err.key).to.match(/^p\/.+\.gz$/)
+      expect(err.message).to.include(`s3://no-such-bucket/${err.key}`).and.include('NoSuchBucket')
+      expect(err.cause).to.include({ name: 'NoSuchBucket' })
+      expect(proxy.count('PutObject')).to.equal(1)
+    })
+
+    it('403 on one UploadPart: that part is tried once, and the multipart upload is aborted', async () => {
+      const { proxy, options } = await setUp({ choose: (r) => r.partNumber === 2 ? 'accessDenied' : null }, { maxAttempts: 5 })
+      const { batch } = batchOf(11 * MiB, 'denied.bin')
+      const err = await pipeline(source([batch]), s3Writable(options)).catch((e: unknown) => e) as { cause: unknown, abortError: unknown }
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD', key: 'denied.bin' })
+      expect(err.cause).to.include({ name: 'AccessDenied' })
+      expect(proxy.events.filter((e) => e.partNumber === 2)).to.have.length(1)
+      expect(proxy.count('AbortMultipartUpload')).to.equal(1)
+      expect(proxy.count('CompleteMultipartUpload')).to.equal(0)
+      // s3rver answers AbortMultipartUpload with 405; the original error stays the one reported.
+      expect(err.abortError).to.include({ name: 'MethodNotAllowed' })
+    })
+  })
+
+  describe('known gaps (pending until fixed in lib/internal/upload-job.ts)', () => {
+    // BUG: after one part fails, lib-storage's done() still waits for every
+    // part in flight, and UploadJob only starts its abortTimeout when the
+    // stream is destroyed. A part stalled on a dead connection therefore
+    // delays the failure by requestTimeout × maxAttempts (6 min with the
+    // defaults), not by abortTimeout as its documentation says. Here: part 2
+    // is denied at once, part 1 stalls; with abortTimeout 100 the pipeline
+    // should reject with AccessDenied long before the 60 s requestTimeout,
+    // but it only rejects once part 1 times out (the spec times out first).
+    it.skip('a permanent part failure is reported within abortTimeout even while another part stalls', async function () {
+      this.timeout(5000)
+      const { proxy, options } = await setUp({ choose: (r) => r.kind !== 'UploadPart' ? null : r.partNumber === 1 ? 'stall' : 'accessDenied' },
+        { requestTimeout: 60_000, maxAttempts: 1, abortTimeout: 100 })
+      const { batch } = batchOf(6 * MiB, 'stuck.bin')
+      const err = await pipeline(source([batch]), s3Writable(options)).catch((e: unknown) => e) as { cause: unknown }
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD', key: 'stuck.bin' })
+      expect(err.cause).to.include({ name: 'AccessDenied' })
+      expect(proxy.count('AbortMultipartUpload')).to.equal(1)
+    })
+  })
+})

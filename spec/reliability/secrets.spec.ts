@@ -1,0 +1,130 @@
+import { pipeline } from 'node:stream/promises'
+import { inspect } from 'node:util'
+import { expect } from 'chai'
+import { S3Client } from '@aws-sdk/client-s3'
+import { gzip, minuteWindow, s3Writable, type S3WritableOptions } from '../../lib/index.js'
+import { abortIncompleteUploads } from '../../lib/admin/abort-incomplete-uploads.js'
+import { createS3Sink } from '../../lib/sinks/create-s3-sink.js'
+import { startFaultProxy, type FaultKind, type FaultProxy } from '../helpers/fault-proxy.js'
+import { manualClock } from '../helpers/manual-clock.js'
+import { startS3rver, type LocalS3 } from '../helpers/s3rver.js'
+import { source } from '../helpers/streams.js'
+
+const SECRET = 'SECRET-xyz'
+const TOKEN = 'TOKEN-abc'
+// s3rver checks the key id (not the signature): its own one gets real answers.
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: SECRET, sessionToken: TOKEN }
+
+/** Every way a value commonly gets printed or logged. */
+function renderings (value: unknown, { showHidden = true } = {}): Record<string, string> {
+  const out: Record<string, string> = {
+    'inspect()': inspect(value),
+    'inspect(depth: Infinity)': inspect(value, { depth: Infinity }),
+    'String()': String(value)
+  }
+  if (showHidden) out['inspect(depth: Infinity, showHidden)'] = inspect(value, { depth: Infinity, showHidden: true })
+  if (value instanceof Error) {
+    out.message = value.message
+    out.stack = value.stack ?? ''
+    out['JSON.stringify'] = JSON.stringify(value) ?? ''
+  }
+  return out
+}
+
+function expectNoSecrets (value: unknown, options?: { showHidden?: boolean }): void {
+  for (const [how, text] of Object.entries(renderings(value, options))) {
+    expect(text.includes(SECRET), `${how} shows the secret access key`).to.equal(false)
+    expect(text.includes(TOKEN), `${how} shows the session token`).to.equal(false)
+  }
+}
+
+function thrown (fn: () => unknown): Error {
+  try { fn() } catch (err) { return err as Error }
+  throw new Error('expected a throw')
+}
+
+describe('reliability: secrets never show', function () {
+  this.timeout(20_000)
+
+  describe('in util.inspect of the sink', () => {
+    it('s3Writable() with a secret and a session token, at any depth, with hidden fields', () => {
+      const sink = s3Writable({ bucket: 'b', region: 'us-west-2', ...CREDENTIALS })
+      expectNoSecrets(sink)
+      sink.destroy()
+    })
+
+    it('createS3Sink() with a secret and a session token', () => {
+      const sink = createS3Sink({ type: 's3', bucket: 'b', region: 'us-west-2', ...CREDENTIALS })
+      expectNoSecrets(sink)
+      sink.destroy()
+    })
+  })
+
+  describe('in option and config errors', () => {
+    const cases: Array<[string, () => unknown]> = [
+      ['s3Writable: half a key pair', () => s3Writable({ bucket: 'b', secretAccessKey: SECRET, sessionToken: TOKEN })],
+      ['s3Writable: a bad endpoint', () => s3Writable({ bucket: 'b', ...CREDENTIALS, endpoint: 'minio:9000' })],
+      ['s3Writable: a misspelled secret field', () => s3Writable({ bucket: 'b', accessKeyId: 'AK', secretAccesKey: SECRET } as unknown as S3WritableOptions)],
+      ['s3Writable: credentials next to a client', () => s3Writable({ bucket: 'b', client: new S3Client({ region: 'x' }), ...CREDENTIALS })],
+      ['s3Writable: an empty session token', () => s3Writable({ bucket: 'b', accessKeyId: 'AK', secretAccessKey: SECRET, sessionToken: '' })],
+      ['createS3Sink: missing fields', () => createS3Sink({ type: 's3', bucket: 'b', secretAccessKey: SECRET, sessionToken: TOKEN } as never)],
+      ['createS3Sink: a secret of the wrong type', () => createS3Sink({ type: 's3', bucket: 'b', region: 'r', accessKeyId: 'AK', secretAccessKey: [SECRET], sessionToken: TOKEN } as never)]
+    ]
+    for (const [name, fn] of cases) {
+      it(name, () => {
+        const err = thrown(fn)
+        expect(err).to.have.property('code').that.matches(/^ERR_(INVALID_OPTION|S3_SINK_CONFIG)$/)
+        expectNoSecrets(err)
+      })
+    }
+
+    it('abortIncompleteUploads: a bad option', async () => {
+      const err = await abortIncompleteUploads({ bucket: 'b', ...CREDENTIALS, endpoint: 'nope', olderThan: 1 }).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_INVALID_OPTION', option: 'options.endpoint' })
+      expectNoSecrets(err)
+    })
+  })
+
+  describe('in errors of failed requests (s3rver behind a fault proxy, temporary credentials)', () => {
+    let s3: LocalS3
+    let proxy: FaultProxy | undefined
+    before(async () => {
+      s3 = await startS3rver()
+      await s3.createBucket('secrets')
+    })
+    after(async () => { await s3.close() })
+    afterEach(async () => { await proxy?.close(); proxy = undefined })
+
+    async function failedUpload (fault: FaultKind | null, bucket = 'secrets'): Promise<{ err: Error, sink: ReturnType<typeof s3Writable> }> {
+      proxy = await startFaultProxy({ target: s3.endpoint, rates: fault === null ? {} : { [fault]: 1 } })
+      const sink = s3Writable({ ...s3.config, ...CREDENTIALS, endpoint: proxy.endpoint, bucket, requestTimeout: 200, maxAttempts: 1 })
+      const err = await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock() }), gzip(), sink).catch((e: unknown) => e as Error)
+      if (err === undefined) throw new Error('expected the upload to fail')
+      return { err, sink }
+    }
+
+    for (const [fault, bucket] of [['accessDenied', 'secrets'], [null, 'no-such-bucket'], ['stall', 'secrets'], ['reset', 'secrets']] as const) {
+      it(`S3UploadError after ${fault ?? 'NoSuchBucket'}: message, stack and inspect up to any depth`, async () => {
+        const { err } = await failedUpload(fault, bucket)
+        expect(err).to.include({ code: 'ERR_S3_UPLOAD' })
+        expectNoSecrets(err, { showHidden: false })
+      })
+    }
+
+    // The AWS error kept as `cause` holds the raw HTTP response in a
+    // non-enumerable `$response`; through its socket it reaches the request
+    // headers, session token included. S3UploadError keeps a copy without it.
+    it('S3UploadError after an HTTP error response: inspect with showHidden does not show the session token', async () => {
+      const { err, sink } = await failedUpload('accessDenied')
+      expectNoSecrets(err)
+      expectNoSecrets(sink)
+    })
+
+    it('ListUploadsError of abortIncompleteUploads(), even with showHidden', async () => {
+      const err = await abortIncompleteUploads({ ...s3.config, ...CREDENTIALS, bucket: 'secrets', olderThan: 0, maxAttempts: 1 }).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_S3_LIST_UPLOADS' })
+      expect((err as Error).cause).to.include({ name: 'NotImplemented' })
+      expectNoSecrets(err)
+    })
+  })
+})
