@@ -37,6 +37,8 @@ export class UploadJob {
   readonly #bytes: number = 0
   readonly #abortTimeout: number
   readonly #bucket: string
+  #requestFailure: unknown = undefined
+  #giveUp: NodeJS.Timeout | undefined
 
   constructor (options: UploadJobOptions) {
     const { client, params, body } = options
@@ -61,7 +63,7 @@ export class UploadJob {
         this.#bytes = body.length
       }
       this.#upload = new Upload({
-        client,
+        client: this.#watch(client),
         params: { ...params, Body },
         partSize: options.partSize,
         queueSize: options.queueSize,
@@ -73,8 +75,30 @@ export class UploadJob {
       this.ok = true
       this.etag = result.ETag
     }, (err: unknown) => {
-      this.failure = err
-    })
+      // After giving up on a stalled part, the request that failed for good is the cause, not our abort.
+      this.failure = this.#requestFailure ?? err
+    }).finally(() => { clearTimeout(this.#giveUp) })
+  }
+
+  /**
+   * lib-storage reports a failed part only once every other part in flight
+   * has settled, so one stalled request would hold the failure back for
+   * `requestTimeout × maxAttempts`. A request that failed for good (the SDK
+   * has already retried it) starts the `abortTimeout` clock instead.
+   */
+  #watch (client: S3Client): S3Client {
+    const send = async (...args: Parameters<S3Client['send']>): Promise<unknown> => {
+      try {
+        return await Reflect.apply(client.send, client, args) as unknown
+      } catch (err) {
+        if (this.#requestFailure === undefined) {
+          this.#requestFailure = err
+          this.#giveUp = setTimeout(() => { void this.#upload?.abort() }, this.#abortTimeout)
+        }
+        throw err
+      }
+    }
+    return new Proxy(client, { get: (target, prop, receiver) => prop === 'send' ? send : Reflect.get(target, prop, receiver) })
   }
 
   /** Bytes sent as the object's body. */
