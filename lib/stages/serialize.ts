@@ -10,6 +10,11 @@ export interface SerializeOptions {
   stringify?: Stringify
   /** Output is coalesced into chunks of about this many bytes. Default 64 KiB. */
   chunkSize?: number
+  /**
+   * A record that cannot be serialized: `'error'` fails the stream with its
+   * index (default); `'skip'` drops it and emits `'invalid'` `{ index, error, record }`.
+   */
+  onInvalid?: 'error' | 'skip'
 }
 
 const DEFAULTS = Object.freeze({ format: 'ndjson', chunkSize: 64 * 1024 })
@@ -23,7 +28,8 @@ const DEFAULTS = Object.freeze({ format: 'ndjson', chunkSize: 64 * 1024 })
  * record waits for the next one.
  *
  * A record that cannot be serialized (a cycle, a BigInt, `undefined`) fails
- * the stream with `ERR_SERIALIZE` and the record's index: never a silent drop.
+ * the stream with `ERR_SERIALIZE` and the record's index, or with
+ * `onInvalid: 'skip'` is dropped with an `'invalid'` event: never silently.
  *
  * @example
  * ```ts
@@ -35,6 +41,7 @@ export function serialize (options: SerializeOptions = {}): Transform {
   validateOneOf(options.format, 'options.format', ['ndjson'] as const)
   const stringify = validateFunction<Stringify>(options.stringify, 'options.stringify')
   const chunkSize = validateInteger(options.chunkSize, 'options.chunkSize', 1) ?? DEFAULTS.chunkSize
+  const skipInvalid = validateOneOf(options.onInvalid, 'options.onInvalid', ['error', 'skip'] as const) === 'skip'
   let pending = ''
   let index = 0
   let scheduled: NodeJS.Immediate | null = null
@@ -46,11 +53,12 @@ export function serialize (options: SerializeOptions = {}): Transform {
     transform (record: unknown, _encoding: BufferEncoding, cb: TransformCallback) {
       let line: string
       try {
-        line = ndjsonLine(record, index, stringify)
+        line = ndjsonLine(record, index++, stringify)
       } catch (err) {
-        return cb(err as Error)
+        if (!skipInvalid) return cb(err as Error)
+        this.emit('invalid', { index: index - 1, error: err, record })
+        return cb()
       }
-      index++
       pending += line
       // String length undercounts multi-byte text; close enough for a coalescing threshold.
       if (pending.length >= chunkSize) return cb(null, take())

@@ -314,4 +314,24 @@ describe('serialize()', () => {
       expect(src.destroyed).to.equal(true)
     })
   })
+
+  describe("onInvalid: 'skip'", () => {
+    it('drops records that cannot be serialized and announces each with its index', async () => {
+      const invalid: Array<{ index: number, error: { code: string } }> = []
+      const records = [{ a: 1 }, { b: 2n }, undefined, { c: 3 }]
+      const out = serialize({ onInvalid: 'skip' })
+      out.on('invalid', (event) => invalid.push(event))
+      const chunks: Buffer[] = []
+      out.on('data', (chunk: Buffer) => chunks.push(chunk))
+      for (const r of records) out.write(r)
+      out.end()
+      await new Promise((resolve) => out.on('end', resolve))
+      expect(Buffer.concat(chunks).toString()).to.equal('{"a":1}\n{"c":3}\n')
+      expect(invalid.map(({ index, error }) => [index, error.code])).to.deep.equal([[1, 'ERR_SERIALIZE'], [2, 'ERR_SERIALIZE']])
+    })
+
+    it('rejects an unknown policy', () => {
+      expect(() => serialize({ onInvalid: 'drop' as never })).to.throw().that.includes({ code: 'ERR_INVALID_OPTION', option: 'options.onInvalid' })
+    })
+  })
 })
