@@ -60,3 +60,22 @@ export function run (i: number, api = `api${i % 3}`, failed = false): Record<str
     projectJobRun: { id: `jobrun-${i}` }
   }
 }
+
+/** Counts the lifecycle events of `stream` from now on. */
+export function watch (stream: NodeJS.EventEmitter): { errors: Error[], close: number, finish: number, end: number } {
+  const seen = { errors: [] as Error[], close: 0, finish: 0, end: 0 }
+  stream.on('error', (err: Error) => seen.errors.push(err))
+  stream.on('close', () => seen.close++)
+  stream.on('finish', () => seen.finish++)
+  stream.on('end', () => seen.end++)
+  return seen
+}
+
+/**
+ * Resolves once 'close' was emitted (events.once would reject on the 'error'
+ * before it; `closed` turns true a tick before the event).
+ */
+export async function closed (stream: NodeJS.EventEmitter & { closed?: boolean }): Promise<void> {
+  if (stream.closed !== true) await new Promise((resolve) => stream.once('close', resolve))
+  else await new Promise(setImmediate)
+}

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises'
 import { expect } from 'chai'
 import { CallbackError, InvalidOptionError } from '../../lib/errors.js'
 import { filterApis, type FilterApisOptions } from '../../lib/stages/filter-apis.js'
-import { collect, run, slowSink, source } from '../helpers/streams.js'
+import { collect, run, slowSink, source, watch, closed } from '../helpers/streams.js'
 
 interface Drop { record: unknown, reason: 'api' | 'failed' }
 
@@ -19,25 +19,6 @@ async function through (filter: Transform, records: unknown[]): Promise<{ kept: 
 function rejects (options: unknown, option: string): void {
   expect(() => filterApis(options as FilterApisOptions)).to.throw(InvalidOptionError)
     .that.satisfies((err: InvalidOptionError) => err.code === 'ERR_INVALID_OPTION' && err.option === option)
-}
-
-/** Counts the lifecycle events of `stream` from now on. */
-function watch (stream: Transform): { errors: Error[], close: number, finish: number, end: number } {
-  const seen = { errors: [] as Error[], close: 0, finish: 0, end: 0 }
-  stream.on('error', (err: Error) => seen.errors.push(err))
-  stream.on('close', () => seen.close++)
-  stream.on('finish', () => seen.finish++)
-  stream.on('end', () => seen.end++)
-  return seen
-}
-
-/**
- * Resolves once 'close' was emitted (events.once would reject on the 'error'
- * before it; `closed` turns true a tick before the event).
- */
-const closed = async (stream: Transform): Promise<void> => {
-  if (!stream.closed) await new Promise((resolve) => stream.once('close', resolve))
-  else await new Promise(setImmediate)
 }
 
 // Records whose API name cannot be read.

@@ -9,7 +9,7 @@ import { BatchAbortedError, InvalidBatchError, InvalidOptionError } from '../../
 import { gzip, type GzipOptions } from '../../lib/stages/gzip.js'
 import { minuteWindow } from '../../lib/stages/minute-window.js'
 import { manualClock } from '../helpers/manual-clock.js'
-import { bytesOf, collect, run, slowSink, source } from '../helpers/streams.js'
+import { bytesOf, collect, run, slowSink, source, watch, closed } from '../helpers/streams.js'
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
 
@@ -48,25 +48,6 @@ async function gunzipAll (batches: AsyncIterable<Batch>): Promise<Array<{ batch:
 function rejects (options: unknown, option: string): void {
   expect(() => gzip(options as GzipOptions)).to.throw(InvalidOptionError)
     .that.satisfies((err: InvalidOptionError) => err.code === 'ERR_INVALID_OPTION' && err.option === option)
-}
-
-/** Counts the lifecycle events of `stream` from now on. */
-function watch (stream: Transform): { errors: Error[], close: number, finish: number, end: number } {
-  const seen = { errors: [] as Error[], close: 0, finish: 0, end: 0 }
-  stream.on('error', (err: Error) => seen.errors.push(err))
-  stream.on('close', () => seen.close++)
-  stream.on('finish', () => seen.finish++)
-  stream.on('end', () => seen.end++)
-  return seen
-}
-
-/**
- * Resolves once 'close' was emitted (events.once would reject on the 'error'
- * before it; `closed` turns true a tick before the event).
- */
-const closed = async (stream: Readable): Promise<void> => {
-  if (!stream.closed) await new Promise((resolve) => stream.once('close', resolve))
-  else await new Promise(setImmediate)
 }
 
 describe('gzip()', () => {

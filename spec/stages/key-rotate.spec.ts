@@ -9,7 +9,7 @@ import { gzip } from '../../lib/stages/gzip.js'
 import { keyRotate, type KeyRotateOptions } from '../../lib/stages/key-rotate.js'
 import { minuteWindow } from '../../lib/stages/minute-window.js'
 import { manualClock } from '../helpers/manual-clock.js'
-import { bytesOf, collect, run, slowSink, source } from '../helpers/streams.js'
+import { bytesOf, collect, run, slowSink, source, closed } from '../helpers/streams.js'
 
 const T0 = Date.UTC(2026, 10, 25, 14, 3, 7, 250)
 const W0 = Date.UTC(2026, 10, 25, 14, 3, 0)
@@ -63,15 +63,6 @@ async function callbackFailure (key: KeyRotateOptions['key']): Promise<CallbackE
   expect(err.code).to.equal('ERR_CALLBACK')
   expect(err.option).to.equal('options.key')
   return err
-}
-
-/**
- * Resolves once 'close' was emitted (events.once would reject on the 'error'
- * before it; `closed` turns true a tick before the event).
- */
-const closed = async (stream: Transform): Promise<void> => {
-  if (!stream.closed) await new Promise((resolve) => stream.once('close', resolve))
-  else await new Promise(setImmediate)
 }
 
 describe('keyRotate()', () => {

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises'
 import { expect } from 'chai'
 import { minuteWindow, serialize, type Batch } from '../../lib/index.js'
 import { manualClock } from '../helpers/manual-clock.js'
-import { bytesOf, collect, drainBatches, run, source } from '../helpers/streams.js'
+import { bytesOf, collect, drainBatches, run, source, closed } from '../helpers/streams.js'
 
 const T0 = Date.UTC(2026, 10, 25, 14, 3, 7, 250)
 const lines = (text: string): unknown[] => text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l))
@@ -26,8 +26,6 @@ async function feed (window: Transform, records: unknown[], clock: ReturnType<ty
 async function * discard (batches: AsyncIterable<Batch>): AsyncGenerator<never> {
   for await (const batch of batches) batch.body.on('error', () => {}).resume()
 }
-
-const closed = (stream: NodeJS.EventEmitter): Promise<void> => new Promise((resolve) => stream.once('close', () => resolve()))
 
 describe('minuteWindow()', () => {
   describe('windows', () => {

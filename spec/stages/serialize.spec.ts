@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises'
 import { expect } from 'chai'
 import { InvalidOptionError, SerializationError } from '../../lib/errors.js'
 import { serialize, type SerializeOptions } from '../../lib/stages/serialize.js'
-import { collect, run, slowSink, source } from '../helpers/streams.js'
+import { collect, run, slowSink, source, closed } from '../helpers/streams.js'
 
 const ndjson = (records: unknown[]): string => records.map((r) => JSON.stringify(r) + '\n').join('')
 const parse = (text: string): unknown[] => text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown)
@@ -39,15 +39,6 @@ async function failure (records: unknown[], options?: SerializeOptions): Promise
 function bound (stage: Transform, chunkSize: number, records: unknown[]): number {
   const line = Math.max(...records.map((r) => Buffer.byteLength(JSON.stringify(r) + '\n')))
   return 2 * chunkSize + (stage.writableHighWaterMark + 2) * line
-}
-
-/**
- * Resolves once 'close' was emitted (events.once would reject on the 'error'
- * before it; `closed` turns true a tick before the event).
- */
-const closed = async (stream: Transform): Promise<void> => {
-  if (!stream.closed) await new Promise((resolve) => stream.once('close', resolve))
-  else await new Promise(setImmediate)
 }
 
 /** Tracks the global setImmediate handles made until restore(); install and restore synchronously. */
