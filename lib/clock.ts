@@ -34,3 +34,6 @@ export const systemClock: Clock = Object.freeze({
   setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
   clearTimeout: (handle: unknown) => { clearTimeout(handle as NodeJS.Timeout) }
 })
+
+/** The longest delay `setTimeout` honours (about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1

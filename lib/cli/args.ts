@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { InvalidOptionError } from '../errors.js'
 import type { S3ConnectionOptions } from '../internal/s3-client.js'
+import { validateInteger } from '../internal/validate.js'
 
 /** What the command line asks for, typed; ranges are checked by the stages themselves. */
 export interface CliOptions {
@@ -25,6 +26,8 @@ export interface CliOptions {
   partSize?: number
   queueSize?: number
   abortTimeout?: number
+  /** After SIGTERM or SIGINT, how long delivering what was read may take, in ms. */
+  shutdownTimeout?: number
   /**
    * The S3 connection, flags over `AWS_*` variables. A function, so that
    * printing the options (`util.inspect`) never shows a secret.
@@ -32,6 +35,8 @@ export interface CliOptions {
   connection: () => S3ConnectionOptions
 }
 
+/** The longest a timer can wait. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 const STRING = { type: 'string' } as const
 const BOOLEAN = { type: 'boolean' } as const
 /** Flags named after the config fields they set (`--bucket-name` → `bucketName`). */
@@ -62,7 +67,8 @@ const FLAGS = {
   'abort-timeout': STRING,
   'max-attempts': STRING,
   'request-timeout': STRING,
-  'connection-timeout': STRING
+  'connection-timeout': STRING,
+  'shutdown-timeout': STRING
 } as const
 
 type Values = ReturnType<typeof parse>['values']
@@ -127,6 +133,7 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv): CliOption
     partSize: size(v['part-size'], '--part-size'),
     queueSize: integer(v['queue-size'], '--queue-size'),
     abortTimeout: integer(v['abort-timeout'], '--abort-timeout'),
+    shutdownTimeout: validateInteger(integer(v['shutdown-timeout'], '--shutdown-timeout'), '--shutdown-timeout', 1, MAX_TIMER_MS),
     connection: connectionOf(v, env, help || version || v['out-dir'] !== undefined)
   }
 }

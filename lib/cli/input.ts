@@ -9,9 +9,24 @@ export interface ReadInputsOptions {
   stdin: Readable
   /** Longest line accepted, in bytes. */
   maxLineBytes?: number
+  /**
+   * Aborting it stops reading at once, even while waiting for input: the
+   * generator returns where it stopped, the input being read is closed, and
+   * a line not yet taken (a partial one included) is dropped.
+   */
+  stop?: AbortSignal
+}
+
+/** Where {@link readInputs} stopped: the first line it did not yield, which may be partial, blank or not yet written. */
+export interface StopPoint {
+  /** File name as given on the command line, or `'<stdin>'`. */
+  file: string
+  /** 1-based; every line before it in `file` was read. */
+  line: number
 }
 
 const READ_CHUNK = 64 * 1024
+const STOPPED = Symbol('stopped')
 
 /**
  * The records of every input, one file after the other (`-` is standard
@@ -19,22 +34,57 @@ const READ_CHUNK = 64 * 1024
  * {@link ndjsonLines} so line numbers restart per file. Reading follows the
  * consumer: a file is read only as fast as the records are taken, and
  * returning early (or a failure downstream) closes the file being read.
+ * Returns `undefined` once every input is read, or the {@link StopPoint}
+ * when `options.stop` cut it short.
  *
  * @example
  * ```ts
  * await pipeline(Readable.from(readInputs(['a.ndjson', '-'], { stdin: process.stdin })), filterApis(), sink)
  * ```
  */
-export async function * readInputs (files: readonly string[], options: ReadInputsOptions): AsyncGenerator<InputRecord> {
+export async function * readInputs (files: readonly string[], options: ReadInputsOptions): AsyncGenerator<InputRecord, StopPoint | undefined> {
+  const { stop } = options
+  // A function, not a property test: the compiler would keep the first test's answer across the awaits.
+  const isStopped = (): boolean => stop?.aborted === true
+  // Settles once stop is aborted; raced against each wait for a record, so a quiet stdin cannot hold the stop back.
+  const stopped = stop === undefined
+    ? null
+    : new Promise<typeof STOPPED>((resolve) => {
+      if (stop.aborted) resolve(STOPPED)
+      else stop.addEventListener('abort', () => { resolve(STOPPED) }, { once: true })
+    })
   for (const file of files.length === 0 ? ['-'] : files) {
-    const stdin = file === '-'
-    const source = stdin ? options.stdin : createReadStream(file, { highWaterMark: READ_CHUNK })
-    const lines = ndjsonLines({ file: stdin ? '<stdin>' : file, maxLineBytes: options.maxLineBytes })
+    const name = file === '-' ? '<stdin>' : file
+    if (isStopped()) return { file: name, line: 1 }
+    const source = file === '-' ? options.stdin : createReadStream(file, { highWaterMark: READ_CHUNK })
+    const lines = ndjsonLines({ file: name, maxLineBytes: options.maxLineBytes })
     // The outcome is awaited below; the catch keeps an early return from leaving a rejection unhandled.
     const piped = pipeline(source, lines).then(() => null, (err: unknown) => err)
-    for await (const record of lines) yield record as InputRecord
+    const records = lines[Symbol.asyncIterator]()
+    let next = 1
+    let ended = false
+    try {
+      for (;;) {
+        if (isStopped()) return { file: name, line: next }
+        const pending = records.next()
+        const step = stopped === null ? await pending : await Promise.race([pending, stopped])
+        if (step === STOPPED) {
+          // Left waiting: the destroy below settles it, and what it would bring is dropped.
+          pending.catch(() => {})
+          return { file: name, line: next }
+        }
+        if (step.done === true) break
+        const record = step.value as InputRecord
+        next = record.line + 1
+        yield record
+      }
+      ended = true
+    } finally {
+      // Stopped, returned early or failed downstream: close the input (pipeline then closes the source).
+      if (!ended) lines.destroy()
+    }
     const err = await piped
     if (err !== null) throw err
   }
+  return undefined
 }
-

@@ -10,22 +10,23 @@
  *
  * @packageDocumentation
  */
-import { EXIT, runCli } from './run.js'
+import { runCli } from './run.js'
+import { shutdownSignals } from './shutdown-signals.js'
 
 // The SDK's warning about future Node versions is noise on a CLI's stderr.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
-const controller = new AbortController()
-process.once('SIGINT', () => {
-  // First Ctrl-C: abort the uploads in flight cleanly; a second one ends at once.
-  controller.abort()
-  process.once('SIGINT', () => process.exit(EXIT.interrupted))
-})
+// SIGTERM/SIGINT: the first stops reading and delivers what was read, the
+// second aborts the uploads in flight, the third exits at once. Never
+// disposed: a signal arriving while the process exits must not kill it with
+// the signal's status once everything was delivered.
+const shutdown = shutdownSignals(process)
 
 process.exitCode = await runCli(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
-  signal: controller.signal
+  stop: shutdown.stop,
+  signal: shutdown.abort
 })

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../clock.js'
 import { InvalidOptionError } from '../errors.js'
 import { validateBoolean, validateInteger, validateObject } from '../internal/validate.js'
+import type { StopPoint } from './input.js'
 
 /** Options of {@link createProgress}. */
 export interface ProgressOptions {
@@ -23,6 +24,12 @@ export interface Progress {
   objects: number
   /** Bytes stored (compressed size for gzip objects). */
   bytes: number
+  /**
+   * Set by a graceful stop: its cause (`'SIGTERM'`) and where reading
+   * stopped: the first line not read, `null` when the input had been read to
+   * its end, `undefined` when reading ended otherwise (a failure).
+   */
+  stopped?: { by: string, at?: StopPoint | null }
   /** Starts the live line (when live). */
   start (): void
   /** Stops and erases the live line; further calls do nothing. */
@@ -78,7 +85,7 @@ export function createProgress (options: ProgressOptions): Progress {
     summary () {
       const seconds = (clock.now() - startedAt) / 1000
       return `s3-sink: ${progress.recordsRead} records read, ${progress.recordsDelivered} delivered, ` +
-        `${progress.objects} objects, ${progress.bytes} bytes, ${seconds.toFixed(1)} s`
+        `${progress.objects} objects, ${progress.bytes} bytes, ${seconds.toFixed(1)} s${stopNote(progress.stopped)}`
     }
   }
 
@@ -99,6 +106,13 @@ export function createProgress (options: ProgressOptions): Progress {
   }
 
   return progress
+}
+
+/** `, stopped by SIGTERM at runs.ndjson:301`: reading may resume at that line. */
+function stopNote (stopped: Progress['stopped']): string {
+  if (stopped === undefined) return ''
+  if (stopped.at === undefined) return `, stopped by ${stopped.by}`
+  return `, stopped by ${stopped.by} ${stopped.at === null ? 'after the end of the input' : `at ${stopped.at.file}:${stopped.at.line}`}`
 }
 
 /** `1234567` → `1.2 MiB`. */

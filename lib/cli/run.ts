@@ -6,10 +6,13 @@ import { systemClock, type Clock } from '../clock.js'
 import { describe } from '../errors.js'
 import { parseCliArgs, type CliOptions } from './args.js'
 import type { Delivery } from './delivery.js'
-import { readInputs } from './input.js'
+import { readInputs, type StopPoint } from './input.js'
 import type { InputRecord } from './ndjson-lines.js'
 import { createProgress, type Progress } from './progress.js'
 import { redactor } from './redact.js'
+import { shutdownControl } from './shutdown.js'
+import { signalExitCode } from './shutdown-signals.js'
+import { ShutdownTimeoutError } from './shutdown-timeout-error.js'
 import { USAGE } from './usage.js'
 
 /** What the CLI talks to; `main.ts` passes the process's own. */
@@ -18,14 +21,28 @@ export interface CliIo {
   stdout: { write: (text: string) => unknown }
   stderr: { write: (text: string) => unknown, isTTY?: boolean }
   env: NodeJS.ProcessEnv
-  /** Aborting it (Ctrl-C) stops the run: uploads in flight are aborted. */
+  /**
+   * Aborting it stops the run gracefully: no more input is read, what was
+   * read is delivered (within `--shutdown-timeout`) and the run ends with
+   * exit code 0. A string reason (`'SIGTERM'`) is named in the summary.
+   */
+  stop?: AbortSignal
+  /**
+   * Aborting it ends the run at once: uploads in flight are aborted. With a
+   * signal name as reason the exit code is 128 + its number (SIGTERM 143), else 130.
+   */
   signal?: AbortSignal
   /** Time source of windows, fallback keys and progress. Default: the system clock. */
   clock?: Clock
 }
 
-/** Exit codes: delivered, delivery or input failed, usage error, interrupted. */
-export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, interrupted: 130 })
+/**
+ * Exit codes: delivered, delivery or input failed, usage error, a stop's
+ * deadline ran out, interrupted (or 128 + the signal's number).
+ */
+export const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2, shutdownTimeout: 124, interrupted: 130 })
+
+const DEFAULTS = Object.freeze({ shutdownTimeout: 30_000 })
 
 const MAX_LINE_BYTES = 256 * 1024 * 1024
 
@@ -79,16 +96,32 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
     return fail(EXIT.usage, `${describeUsage(err)}\nTry 's3-sink --help'.`)
   }
   progress.start()
+  const timeoutMs = options.shutdownTimeout ?? DEFAULTS.shutdownTimeout
+  const control = shutdownControl({
+    stop: io.stop,
+    abort: io.signal,
+    timeoutMs,
+    clock,
+    onStop: (by) => {
+      progress.stop() // the live line would garble the message
+      io.stderr.write(`s3-sink: ${by}: stopped reading; delivering what was read (at most ${timeoutMs} ms)\n`)
+      progress.start()
+    }
+  })
   let code: number = EXIT.ok
+  let stoppedAt: StopPoint | null | undefined
   try {
-    const input = Readable.from(counted(readInputs(options.files, { stdin: io.stdin, maxLineBytes: maxLineBytes(options) }), progress))
-    await pipeline([input, ...delivery.streams], io.signal === undefined ? {} : { signal: io.signal })
+    const records = readInputs(options.files, { stdin: io.stdin, maxLineBytes: maxLineBytes(options), stop: control.reading })
+    const input = Readable.from(counted(records, progress, (at) => { stoppedAt = at }))
+    await pipeline([input, ...delivery.streams], { signal: control.teardown })
   } catch (err) {
     progress.stop()
-    code = io.signal?.aborted === true
-      ? fail(EXIT.interrupted, 'interrupted: uploads in flight were aborted')
-      : fail(EXIT.failed, describeFailure(err))
+    if (control.tornDownBy === 'abort') code = fail(signalExitCode(io.signal?.reason), 'interrupted: uploads in flight were aborted')
+    else if (control.tornDownBy === 'deadline') code = fail(EXIT.shutdownTimeout, describeFailure(new ShutdownTimeoutError(timeoutMs)))
+    else code = fail(EXIT.failed, describeFailure(err))
   } finally {
+    control.dispose()
+    if (control.stoppedBy !== undefined) progress.stopped = { by: control.stoppedBy, at: stoppedAt }
     progress.stop()
     delivery.close()
     io.stderr.write(`${progress.summary()}\n`)
@@ -96,11 +129,19 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
   return code
 }
 
-async function * counted (records: AsyncIterable<InputRecord>, progress: Progress): AsyncGenerator<InputRecord> {
-  for await (const record of records) {
-    progress.recordsRead++
-    yield record
+/** Counts the records read; once reading ends, `ended` learns where (`null`: at the end of the input). */
+async function * counted (records: AsyncGenerator<InputRecord, StopPoint | undefined>, progress: Progress, ended: (at: StopPoint | null) => void): AsyncGenerator<InputRecord> {
+  let step = await records.next()
+  try {
+    for (; step.done !== true; step = await records.next()) {
+      progress.recordsRead++
+      yield step.value
+    }
+  } finally {
+    // Ended early (a failure downstream): the inputs must be closed.
+    if (step.done !== true) await records.return(undefined)
   }
+  ended(step.value ?? null)
 }
 
 /** A line longer than a batch may hold is reported with its line number, not as a window overflow. */

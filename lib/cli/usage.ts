@@ -50,10 +50,17 @@ Batch uploads (not with --per-record):
   --queue-size N            parts of one object uploaded at once (default 4)
   --abort-timeout MS        after a failure, wait this long for parts in flight (default 10000)
 
+Shutdown:
+  --shutdown-timeout MS     after SIGTERM or SIGINT, stop reading and deliver what was
+                            read within this long (default 30000); past it, abort the
+                            uploads and exit 124. A second signal aborts them at once.
+
   -h, --help                this text
   --version                 the version
 
 SIZE is a byte count or a number with K/KiB, M/MiB or G/GiB (powers of 1024).
 A progress line goes to stderr when it is a terminal, and a summary line at the end.
-Exit status: 0 delivered, 1 delivery failed or bad input line, 2 usage error.
+Exit status: 0 delivered (also after a SIGTERM/SIGINT stop), 1 delivery failed or
+bad input line, 2 usage error, 124 shutdown deadline passed, 130/143 aborted by a
+second SIGINT/SIGTERM.
 `

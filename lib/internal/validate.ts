@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js'
 import { InvalidOptionError } from '../errors.js'
 
 // Each check throws synchronously, naming the option the way the caller wrote
@@ -58,6 +59,16 @@ export function validateOneOf<T extends string> (value: unknown, name: string, a
     throw new InvalidOptionError(name, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${typeName(value)}`)
   }
   return value as T
+}
+
+/** A {@link Clock}: an object with `now`, `setTimeout` and `clearTimeout` functions. */
+export function validateClock (value: unknown, name: string): Clock | undefined {
+  if (value === undefined) return undefined
+  validateObject(value, name)
+  for (const fn of ['now', 'setTimeout', 'clearTimeout']) {
+    if (typeof value[fn] !== 'function') throw new InvalidOptionError(`${name}.${fn}`, 'must be a function')
+  }
+  return value as unknown as Clock
 }
 
 /** Rejects keys the factory does not know, so a typo never passes silently. */

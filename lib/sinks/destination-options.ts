@@ -1,9 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3'
-import { systemClock, type Clock } from '../clock.js'
+import { MAX_TIMER_MS, systemClock, type Clock } from '../clock.js'
 import { InvalidOptionError } from '../errors.js'
 import { normalizePrefix } from '../internal/object-key.js'
 import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
-import { validateFunction, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+import { validateClock, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
 import type { RouteSettings } from './destination-route.js'
 
 /** Options of `createS3Destination()`: where to deliver, how to batch, how to connect. */
@@ -98,8 +98,8 @@ export function resolveOptions (options: S3DestinationOptions): ResolvedOptions 
   validateKnownKeys(given, 'options', [...OWN_FIELDS, ...CONNECTION_FIELDS])
   const bucket = validateString(given.bucket, 'options.bucket')
   const prefix = normalizePrefix(given.prefix, 'options.prefix')
-  const clock = validateClock(given.clock) ?? systemClock
-  const windowMs = validateInteger(given.windowMs, 'options.windowMs', 1) ?? DEFAULTS.windowMs
+  const clock = validateClock(given.clock, 'options.clock') ?? systemClock
+  const windowMs = validateInteger(given.windowMs, 'options.windowMs', 1, MAX_TIMER_MS) ?? DEFAULTS.windowMs
   const maxBytes = validateInteger(given.maxBytes, 'options.maxBytes', 1) ?? DEFAULTS.maxBytes
   const maxRecords = validateInteger(given.maxRecords, 'options.maxRecords', 1)
   const level = validateInteger(given.level, 'options.level', 0, 9) ?? DEFAULTS.level
@@ -115,15 +115,6 @@ export function resolveOptions (options: S3DestinationOptions): ResolvedOptions 
     bucket,
     prefix
   }
-}
-
-function validateClock (clock: unknown): Clock | undefined {
-  validateObject(clock, 'options.clock')
-  if (clock === undefined) return undefined
-  for (const fn of ['now', 'setTimeout', 'clearTimeout']) {
-    if (validateFunction(clock[fn], `options.clock.${fn}`) === undefined) throw new InvalidOptionError(`options.clock.${fn}`, 'is required')
-  }
-  return clock as unknown as Clock
 }
 
 function checkClient (options: S3DestinationOptions): S3Client {

@@ -1,10 +1,11 @@
-import { PassThrough, Transform, type TransformCallback } from 'node:stream'
-import type { Batch, BatchStats } from '../batch.js'
-import { systemClock, type Clock } from '../clock.js'
-import { BatchAbortedError, InvalidOptionError, WindowOverflowError, toError, type SerializationError } from '../errors.js'
+import { Transform, type PassThrough, type TransformCallback } from 'node:stream'
+import { MAX_TIMER_MS, systemClock, type Clock } from '../clock.js'
+import { BatchAbortedError, WindowOverflowError, toError, type SerializationError } from '../errors.js'
 import { whenWritable } from '../internal/drain.js'
+import { LineFramer } from '../internal/line-framer.js'
+import { OpenBatch } from '../internal/open-batch.js'
 import { ndjsonLine, type Stringify } from '../internal/ndjson-line.js'
-import { validateFunction, validateInteger, validateObject, validateOneOf } from '../internal/validate.js'
+import { validateClock, validateFunction, validateInteger, validateObject, validateOneOf } from '../internal/validate.js'
 
 /** Options of {@link minuteWindow}. */
 export interface MinuteWindowOptions {
@@ -37,17 +38,7 @@ const DEFAULTS = Object.freeze({
 })
 
 const NEWLINE = 0x0a
-/** setTimeout cannot wait longer (about 24.8 days); a longer window would close at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
-interface OpenBatch {
-  batch: Batch
-  body: PassThrough
-  stats: BatchStats
-  timer: unknown
-  pending: string
-  pendingBytes: number
-}
 
 /** The stream {@link minuteWindow} returns. */
 export interface MinuteWindowStream extends Transform {
@@ -78,19 +69,11 @@ export function minuteWindow (options: MinuteWindowOptions = {}): MinuteWindowSt
     maxRecords: validateInteger(options.maxRecords, 'options.maxRecords', 1) ?? DEFAULTS.maxRecords,
     chunkSize: validateInteger(options.chunkSize, 'options.chunkSize', 1) ?? DEFAULTS.chunkSize,
     stringify: validateFunction<Stringify>(options.stringify, 'options.stringify'),
-    clock: validateClock(options.clock) ?? systemClock,
+    clock: validateClock(options.clock, 'options.clock') ?? systemClock,
     onInvalid: validateOneOf(options.onInvalid, 'options.onInvalid', ['error', 'skip'] as const) ?? 'error'
   })
 }
 
-function validateClock (clock: unknown): Clock | undefined {
-  if (clock === undefined) return undefined
-  validateObject(clock, 'options.clock')
-  for (const fn of ['now', 'setTimeout', 'clearTimeout']) {
-    if (typeof clock[fn] !== 'function') throw new InvalidOptionError(`options.clock.${fn}`, 'must be a function')
-  }
-  return clock as unknown as Clock
-}
 
 interface Settings {
   windowMs: number
@@ -104,9 +87,8 @@ interface Settings {
 
 class MinuteWindow extends Transform implements MinuteWindowStream {
   readonly #s: Settings
+  readonly #framer: LineFramer
   #open: OpenBatch | null = null
-  #carry: Buffer | null = null
-  #skippingLine = false
   #skipped = 0
   #index = 0
   #seq = 0
@@ -115,6 +97,12 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     // One queued batch is enough: its body carries the data and the backpressure.
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 1 })
     this.#s = settings
+    this.#framer = new LineFramer(settings.maxBytes)
+  }
+
+  /** Records skipped under `onInvalid: 'skip'`. */
+  get skipped (): number {
+    return this.#skipped
   }
 
   override _transform (chunk: unknown, _encoding: BufferEncoding, cb: TransformCallback): void {
@@ -127,33 +115,23 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
   }
 
   override _flush (cb: TransformCallback): void {
-    try {
-      if (this.#carry !== null) {
-        // The last line may lack its newline; it is still a record.
-        const last = Buffer.concat([this.#carry, Buffer.of(NEWLINE)])
-        this.#carry = null
-        this.#writeBytes(last, (err) => {
-          if (err !== undefined && err !== null) return cb(err)
-          this.#close()
-          cb()
-        })
-        return
-      }
+    const last = this.#framer.end()
+    const done: TransformCallback = (err) => {
+      if (err !== undefined && err !== null) return cb(err)
       this.#close()
       cb()
+    }
+    try {
+      if (last === null) done()
+      else this.#writeBytes(last, done)
     } catch (err) {
       cb(toError(err))
     }
   }
 
   override _destroy (err: Error | null, cb: (error?: Error | null) => void): void {
-    const open = this.#open
+    this.#open?.destroy(err ?? new BatchAbortedError('minuteWindow() was destroyed before the window closed'))
     this.#open = null
-    if (open !== null) {
-      this.#s.clock.clearTimeout(open.timer)
-      // Never end() here: a truncated body must fail its upload, not complete it.
-      open.body.destroy(err ?? new BatchAbortedError('minuteWindow() was destroyed before the window closed'))
-    }
     cb(err)
   }
 
@@ -171,51 +149,31 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
       this.#invalid(new WindowOverflowError(index, bytes, this.#s.maxBytes), record)
       return cb()
     }
-    let open = this.#current(this.#s.clock.now())
+    let open = this.#current()
     if (open.stats.bytes + bytes > this.#s.maxBytes) {
       this.#close()
-      open = this.#current(this.#s.clock.now())
+      open = this.#current()
     }
-    open.pending += line
-    open.pendingBytes += bytes
-    open.stats.records++
-    open.stats.bytes += bytes
-    if (this.#isFull(open)) return this.#afterWrite(this.#close(), cb)
-    if (open.pendingBytes >= this.#s.chunkSize) return this.#afterWrite(this.#flushPending(open), cb)
-    cb()
+    const written = open.addLine(line, bytes)
+    this.#afterWrite(this.#isFull(open) ? this.#close() : written, cb)
   }
 
   #writeBytes (input: Buffer, cb: TransformCallback): void {
-    let buf = input
-    if (this.#skippingLine) {
-      // The rest of a line already reported as too long.
-      const end = buf.indexOf(NEWLINE)
-      if (end === -1) return cb()
-      this.#skippingLine = false
-      buf = buf.subarray(end + 1)
-    }
-    if (this.#carry !== null) buf = Buffer.concat([this.#carry, buf])
-    this.#carry = null
-    const lastNewline = buf.lastIndexOf(NEWLINE)
-    let tooLong: Buffer | null = null
-    if (lastNewline !== buf.length - 1) {
-      const carry = buf.subarray(lastNewline + 1)
-      buf = buf.subarray(0, lastNewline + 1)
-      if (carry.length <= this.#s.maxBytes) this.#carry = carry
-      else tooLong = carry
-    }
+    const { lines: buf, tooLong } = this.#framer.push(input)
+    const { maxBytes, maxRecords } = this.#s
     let start = 0
     let last: PassThrough | null = null
     while (start < buf.length) {
       const lineEnd = buf.indexOf(NEWLINE, start) + 1
-      if (lineEnd - start > this.#s.maxBytes) {
-        this.#invalid(new WindowOverflowError(this.#index++, lineEnd - start, this.#s.maxBytes))
+      if (lineEnd - start > maxBytes) {
+        this.#invalid(new WindowOverflowError(this.#index++, lineEnd - start, maxBytes))
         start = lineEnd
         continue
       }
-      const open = this.#current(this.#s.clock.now())
-      const roomBytes = this.#s.maxBytes - open.stats.bytes
-      const roomRecords = this.#s.maxRecords - open.stats.records
+      // The longest run of whole lines from `start` that fits the open batch.
+      const open = this.#current()
+      const roomBytes = maxBytes - open.stats.bytes
+      const roomRecords = maxRecords - open.stats.records
       let end = start
       let lines = 0
       while (end < buf.length && lines < roomRecords) {
@@ -229,20 +187,13 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
         this.#close()
         continue
       }
-      this.#flushPending(open)
-      open.stats.records += lines
-      open.stats.bytes += end - start
+      last = open.writeLines(buf.subarray(start, end), lines)
       this.#index += lines
-      open.body.write(buf.subarray(start, end))
-      last = open.body
       start = end
       if (start < buf.length || this.#isFull(open)) this.#close()
     }
-    if (tooLong !== null) {
-      // A line already too long before its end arrived: report it now, drop the rest as it comes.
-      this.#invalid(new WindowOverflowError(this.#index++, tooLong.length, this.#s.maxBytes))
-      this.#skippingLine = true
-    }
+    // A line already too long before its end arrived: reported now, its rest dropped as it comes.
+    if (tooLong !== null) this.#invalid(new WindowOverflowError(this.#index++, tooLong, maxBytes))
     this.#afterWrite(last, cb)
   }
 
@@ -253,62 +204,38 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     this.emit('invalid', { index: error.index, error, record })
   }
 
-  /** Records skipped under `onInvalid: 'skip'`. */
-  get skipped (): number {
-    return this.#skipped
-  }
-
   #isFull (open: OpenBatch): boolean {
     return open.stats.records >= this.#s.maxRecords || open.stats.bytes >= this.#s.maxBytes
   }
 
-  /** The batch records arriving at `now` belong to, opening one if needed. */
-  #current (now: number): OpenBatch {
+  /** The batch a record arriving now belongs to, opening one if needed. */
+  #current (): OpenBatch {
+    const now = this.#s.clock.now()
     const open = this.#open
-    if (open !== null && open.body.destroyed) throw open.body.errored ?? new BatchAbortedError()
+    open?.assertWritable()
     if (open !== null && now < open.batch.windowEnd) return open
-    if (open !== null) this.#close()
-    const { windowMs } = this.#s
+    this.#close()
+    const { windowMs, chunkSize, clock } = this.#s
     const windowStart = now - (((now % windowMs) + windowMs) % windowMs)
-    const stats: BatchStats = { records: 0, bytes: 0 }
-    const body = new PassThrough({ highWaterMark: this.#s.chunkSize })
-    const batch: Batch = {
-      kind: 'batch',
-      body,
+    const next: OpenBatch = new OpenBatch({
       windowStart,
       windowEnd: windowStart + windowMs,
       openedAt: now,
       seq: this.#seq++,
-      contentType: 'application/x-ndjson',
-      stats
-    }
-    const timer = this.#s.clock.setTimeout(() => { if (this.#open?.batch === batch) this.#close() }, batch.windowEnd - now)
-    const next: OpenBatch = { batch, body, stats, timer, pending: '', pendingBytes: 0 }
+      chunkSize,
+      clock,
+      onTimeUp: () => { if (this.#open === next) this.#close() }
+    })
     this.#open = next
-    this.push(batch)
+    this.push(next.batch)
     return next
   }
 
-  /** Writes coalesced records into the body; returns the body when it wrote. */
-  #flushPending (open: OpenBatch): PassThrough | null {
-    if (open.pendingBytes === 0) return null
-    const text = open.pending
-    open.pending = ''
-    open.pendingBytes = 0
-    open.body.write(text)
-    return open.body
-  }
-
-  /** Ends the open batch; returns its body so the caller can wait for it to drain. */
+  /** Ends the open batch, if any; returns its body so the caller can wait for it to drain. */
   #close (): PassThrough | null {
     const open = this.#open
-    if (open === null) return null
     this.#open = null
-    this.#s.clock.clearTimeout(open.timer)
-    if (open.body.destroyed) return open.body
-    this.#flushPending(open)
-    open.body.end()
-    return open.body
+    return open === null ? null : open.close()
   }
 
   /** Acknowledges a write only once the body it went into can take more. */

@@ -1,0 +1,96 @@
+import { PassThrough } from 'node:stream'
+import type { Batch, BatchStats } from '../batch.js'
+import type { Clock } from '../clock.js'
+import { BatchAbortedError } from '../errors.js'
+
+export interface OpenBatchInit {
+  windowStart: number
+  windowEnd: number
+  openedAt: number
+  seq: number
+  /** Body buffer size, and the size at which coalesced records are written through. */
+  chunkSize: number
+  clock: Clock
+  /** Called when the window's time is up. */
+  onTimeUp: () => void
+}
+
+/**
+ * A batch while its window is open: the body the window writes into, the
+ * records coalesced but not yet written, and the timer that closes it.
+ * Methods that write return the body, so the caller can wait for it to drain.
+ */
+export class OpenBatch {
+  readonly batch: Batch
+  readonly body: PassThrough
+  readonly stats: BatchStats = { records: 0, bytes: 0 }
+  readonly #chunkSize: number
+  readonly #clock: Clock
+  readonly #timer: unknown
+  #pending = ''
+  #pendingBytes = 0
+
+  constructor (init: OpenBatchInit) {
+    this.#chunkSize = init.chunkSize
+    this.#clock = init.clock
+    this.body = new PassThrough({ highWaterMark: init.chunkSize })
+    this.batch = {
+      kind: 'batch',
+      body: this.body,
+      windowStart: init.windowStart,
+      windowEnd: init.windowEnd,
+      openedAt: init.openedAt,
+      seq: init.seq,
+      contentType: 'application/x-ndjson',
+      stats: this.stats
+    }
+    this.#timer = init.clock.setTimeout(init.onTimeUp, init.windowEnd - init.openedAt)
+  }
+
+  /** Throws the body's error when its consumer destroyed it: records must not go on into nothing. */
+  assertWritable (): void {
+    if (this.body.destroyed) throw this.body.errored ?? new BatchAbortedError()
+  }
+
+  /** Adds one serialized record; writes the coalesced text through once it reaches chunkSize. */
+  addLine (line: string, bytes: number): PassThrough | null {
+    this.#pending += line
+    this.#pendingBytes += bytes
+    this.stats.records++
+    this.stats.bytes += bytes
+    return this.#pendingBytes >= this.#chunkSize ? this.#flush() : null
+  }
+
+  /** Writes whole NDJSON lines holding `records` records. */
+  writeLines (lines: Buffer, records: number): PassThrough {
+    this.#flush()
+    this.stats.records += records
+    this.stats.bytes += lines.length
+    this.body.write(lines)
+    return this.body
+  }
+
+  /** Ends the batch: writes what is coalesced, ends the body, clears the timer. */
+  close (): PassThrough {
+    this.#clock.clearTimeout(this.#timer)
+    if (this.body.destroyed) return this.body
+    this.#flush()
+    this.body.end()
+    return this.body
+  }
+
+  /** Fails the batch. Never end() here: a truncated body must fail its upload, not complete it. */
+  destroy (err: Error): void {
+    this.#clock.clearTimeout(this.#timer)
+    this.body.destroy(err)
+  }
+
+  #flush (): PassThrough | null {
+    if (this.#pendingBytes === 0) return null
+    const text = this.#pending
+    this.#pending = ''
+    this.#pendingBytes = 0
+    this.body.write(text)
+    return this.body
+  }
+}
