@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { InvalidOptionError } from '../errors.js'
+import { MAX_TIMER_MS } from '../clock.js'
 import type { S3ConnectionOptions } from '../internal/s3-client.js'
 import { validateInteger } from '../internal/validate.js'
 
@@ -35,8 +36,6 @@ export interface CliOptions {
   connection: () => S3ConnectionOptions
 }
 
-/** The longest a timer can wait. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 const STRING = { type: 'string' } as const
 const BOOLEAN = { type: 'boolean' } as const
 /** Flags named after the config fields they set (`--bucket-name` → `bucketName`). */

@@ -10,7 +10,7 @@
  *
  * @packageDocumentation
  */
-import { runCli } from './run.js'
+import { EXIT, runCli } from './run.js'
 import { shutdownSignals } from './shutdown-signals.js'
 
 // The SDK's warning about future Node versions is noise on a CLI's stderr.
@@ -22,7 +22,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 // the signal's status once everything was delivered.
 const shutdown = shutdownSignals(process)
 
-process.exitCode = await runCli(process.argv.slice(2), {
+const code = await runCli(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
@@ -30,3 +30,9 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stop: shutdown.stop,
   signal: shutdown.abort
 })
+process.exitCode = code
+// A run that did not deliver everything is over: a request lib-storage could
+// not cancel (the SDK even retries it once its socket is gone) must not hold
+// the process for minutes. The empty write's callback runs once the report
+// before it is flushed (stderr is asynchronous on some pipes).
+if (code !== EXIT.ok) process.stderr.write('', () => process.exit(code))

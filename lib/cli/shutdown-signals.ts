@@ -39,13 +39,15 @@ const DEFAULTS = Object.freeze({ signals: ['SIGINT', 'SIGTERM'] as const })
  * ```ts
  * const shutdown = shutdownSignals(process)
  * process.exitCode = await runCli(argv, { ...io, stop: shutdown.stop, signal: shutdown.abort })
- * shutdown.dispose()
  * ```
  */
 export function shutdownSignals (source: SignalSource, options: ShutdownSignalsOptions = {}): ShutdownSignals {
   if (typeof source?.on !== 'function' || typeof source.off !== 'function') throw new InvalidOptionError('source', 'must be an event emitter such as process')
   validateObject(options, 'options')
   const signals = (validateStringArray(options.signals, 'options.signals') as NodeJS.Signals[] | undefined) ?? DEFAULTS.signals
+  signals.forEach((signal, i) => {
+    if (!(signal in constants.signals)) throw new InvalidOptionError(`options.signals[${i}]`, 'must be a signal name such as SIGTERM')
+  })
   const exit = validateFunction<(code: number) => void>(options.exit, 'options.exit') ?? ((code: number) => process.exit(code))
   const stop = new AbortController()
   const abort = new AbortController()

@@ -1,4 +1,6 @@
-import type { Clock } from '../clock.js'
+import { MAX_TIMER_MS, type Clock } from '../clock.js'
+import { InvalidOptionError } from '../errors.js'
+import { validateClock, validateFunction, validateInteger, validateObject } from '../internal/validate.js'
 import { ShutdownTimeoutError } from './shutdown-timeout-error.js'
 
 /** Options of {@link shutdownControl}. */
@@ -43,7 +45,17 @@ export interface ShutdownControl {
  * ```
  */
 export function shutdownControl (options: ShutdownControlOptions): ShutdownControl {
-  const { stop, abort, timeoutMs, clock } = options
+  validateObject(options, 'options')
+  if (options === undefined) throw new InvalidOptionError('options', 'is required (at least timeoutMs and clock)')
+  const { stop, abort } = options
+  for (const [name, signal] of [['options.stop', stop], ['options.abort', abort]] as const) {
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError(name, 'must be an AbortSignal')
+  }
+  const timeoutMs = validateInteger(options.timeoutMs, 'options.timeoutMs', 1, MAX_TIMER_MS)
+  if (timeoutMs === undefined) throw new InvalidOptionError('options.timeoutMs', 'is required')
+  const clock = validateClock(options.clock, 'options.clock')
+  if (clock === undefined) throw new InvalidOptionError('options.clock', 'is required')
+  const onStopped = validateFunction<(by: string) => void>(options.onStop, 'options.onStop')
   const reading = new AbortController()
   const teardown = new AbortController()
   let stoppedBy: string | undefined
@@ -64,7 +76,7 @@ export function shutdownControl (options: ShutdownControlOptions): ShutdownContr
       deadline = null
       tearDown('deadline', new ShutdownTimeoutError(timeoutMs))
     }, timeoutMs)
-    options.onStop?.(stoppedBy)
+    onStopped?.(stoppedBy)
   }
   const onAbort = (): void => { tearDown('abort', abort?.reason) }
 

@@ -53,7 +53,8 @@ Batch uploads (not with --per-record):
 Shutdown:
   --shutdown-timeout MS     after SIGTERM or SIGINT, stop reading and deliver what was
                             read within this long (default 30000); past it, abort the
-                            uploads and exit 124. A second signal aborts them at once.
+                            uploads and exit 124. A second signal aborts them at once
+                            (exit 130/143); a third exits without any cleanup.
 
   -h, --help                this text
   --version                 the version

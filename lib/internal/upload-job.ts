@@ -16,7 +16,9 @@ export interface UploadJobOptions {
 /**
  * One object on its way into S3. A stream body goes through lib-storage's
  * `Upload` (multipart above `partSize`, one PutObject below); a Buffer body
- * that fits one part is a plain PutObject, which can be cancelled.
+ * that fits one part is a plain PutObject. Every request of the job carries
+ * the job's abort signal, so an abort cancels what is in flight instead of
+ * leaving it to run (and be retried) after the caller has moved on.
  *
  * `leavePartsOnError` is set and the multipart upload is aborted here instead:
  * lib-storage lets a failing AbortMultipartUpload replace the error that
@@ -32,7 +34,8 @@ export class UploadJob {
   ok = false
   readonly #client: S3Client
   readonly #upload: Upload | null = null
-  readonly #cancel: AbortController | null = null
+  /** Cancels every request of this job: lib-storage sends without a signal of its own. */
+  readonly #cancel = new AbortController()
   readonly #counter: ByteCounter | null = null
   readonly #bytes: number = 0
   readonly #abortTimeout: number
@@ -49,7 +52,6 @@ export class UploadJob {
     let done: Promise<{ ETag?: string }>
     if (Buffer.isBuffer(body) && body.length <= options.partSize) {
       this.#bytes = body.length
-      this.#cancel = new AbortController()
       done = client.send(new PutObjectCommand({ ...params, Body: body }), { abortSignal: this.#cancel.signal })
     } else {
       let Body: Readable | Buffer = body
@@ -87,13 +89,13 @@ export class UploadJob {
    * has already retried it) starts the `abortTimeout` clock instead.
    */
   #watch (client: S3Client): S3Client {
-    const send = async (...args: Parameters<S3Client['send']>): Promise<unknown> => {
+    const send = async (command: unknown): Promise<unknown> => {
       try {
-        return await Reflect.apply(client.send, client, args) as unknown
+        return await Reflect.apply(client.send, client, [command, { abortSignal: this.#cancel.signal }]) as unknown
       } catch (err) {
-        if (this.#requestFailure === undefined) {
+        if (this.#requestFailure === undefined && !this.#cancel.signal.aborted) {
           this.#requestFailure = err
-          this.#giveUp = setTimeout(() => { void this.#upload?.abort() }, this.#abortTimeout)
+          this.#giveUp = setTimeout(() => { this.#cancel.abort(err); void this.#upload?.abort() }, this.#abortTimeout)
         }
         throw err
       }
@@ -112,7 +114,7 @@ export class UploadJob {
    */
   async abort (reason: Error): Promise<unknown> {
     if (this.#counter !== null && !this.#counter.destroyed) this.#counter.destroy(reason)
-    this.#cancel?.abort(reason)
+    this.#cancel.abort(reason)
     let timer: NodeJS.Timeout | undefined
     const timedOut = await Promise.race([
       this.settled.then(() => false),

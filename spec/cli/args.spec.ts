@@ -22,12 +22,12 @@ describe('parseCliArgs()', () => {
       '--skip-on-fail', '--apis-to-send', 'a,b', '--apis-to-send', ' c ', '--window-ms', '10000', '--max-bytes', '64MiB',
       '--max-records', '500', '--gzip-level', '1', '--concurrency', '3', '--part-size', '8m', '--queue-size', '2',
       '--abort-timeout', '5000', '--max-attempts', '5', '--request-timeout', '3000', '--connection-timeout', '1000',
-      'a.ndjson', '-'
+      '--shutdown-timeout', '45000', 'a.ndjson', '-'
     ], {})
     expect(o).to.deep.include({
       files: ['a.ndjson', '-'], bucket: 'logs', prefix: 'runs/', skipOnFail: true, apisToSend: ['a', 'b', 'c'],
       windowMs: 10000, maxBytes: 64 * 1024 * 1024, maxRecords: 500, gzip: true, gzipLevel: 1, concurrency: 3,
-      partSize: 8 * 1024 * 1024, queueSize: 2, abortTimeout: 5000, perRecord: false, outDir: undefined
+      partSize: 8 * 1024 * 1024, queueSize: 2, abortTimeout: 5000, shutdownTimeout: 45000, perRecord: false, outDir: undefined
     })
     expect(o.connection()).to.deep.equal({
       region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, accessKeyId: 'AKIA',
@@ -99,7 +99,10 @@ describe('parseCliArgs()', () => {
       [['--out-dir', 'o', '--per-record', '--window-ms', '5'], '--window-ms'],
       [['--out-dir', 'o', '--apis-to-send', 'a,,b'], '--apis-to-send'],
       [['--out-dir', 'o', '--force-path-style=yes'], '--force-path-style'],
-      [['--out-dir'], '--out-dir']
+      [['--out-dir'], '--out-dir'],
+      [['--out-dir', 'o', '--shutdown-timeout', '0'], '--shutdown-timeout'],
+      [['--out-dir', 'o', '--shutdown-timeout', '2147483648'], '--shutdown-timeout'],
+      [['--out-dir', 'o', '--shutdown-timeout', '1s'], '--shutdown-timeout']
     ]
     for (const [argv, option] of cases) {
       expect(usageError(argv), argv.join(' ')).to.include({ code: 'ERR_INVALID_OPTION', option })

@@ -45,6 +45,15 @@ describe('createProgress()', () => {
     expect(progress.summary()).to.equal('s3-sink: 10 records read, 8 delivered, 1 objects, 321 bytes, 5.3 s')
   })
 
+  it('ends the summary with a stop: its cause and the first line not read', () => {
+    const progress = createProgress({ stream: terminal(false), clock: manualClock() })
+    const summary = (stopped: typeof progress.stopped): string => Object.assign(progress, { stopped }).summary().replace(/^.*, 0\.0 s/, '')
+    expect(summary({ by: 'SIGTERM', at: { file: '<stdin>', line: 301 } })).to.equal(', stopped by SIGTERM at <stdin>:301')
+    expect(summary({ by: 'SIGINT', at: null })).to.equal(', stopped by SIGINT after the end of the input')
+    expect(summary({ by: 'SIGINT' })).to.equal(', stopped by SIGINT')
+    expect(summary(undefined)).to.equal('')
+  })
+
   it('can be forced live or quiet, and validates its options', () => {
     const clock = manualClock()
     const stream = terminal(false)

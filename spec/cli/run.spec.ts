@@ -186,12 +186,14 @@ describe('runCli()', () => {
       expect(SUMMARY.exec(res.stderr)?.slice(1, 3)).to.deep.equal(['60', '0'])
     })
 
-    it('stops cleanly with exit code 130 when interrupted', async () => {
+    it('stops cleanly with exit code 130 when interrupted, 128 + the number of a signal named as the reason', async () => {
       const controller = new AbortController()
       controller.abort()
       const res = await cli(['--bucket', 'cli-bucket', '--force-path-style'], { stdin: ndjson, env: env(), signal: controller.signal })
       expect(res.code).to.equal(130)
       expect(res.stderr).to.include('interrupted')
+      const term = await cli(['--bucket', 'cli-bucket', '--force-path-style'], { stdin: ndjson, env: env(), signal: AbortSignal.abort('SIGTERM') })
+      expect(term.code).to.equal(143)
     })
   })
 })

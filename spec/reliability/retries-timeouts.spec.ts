@@ -6,7 +6,7 @@ import { createS3Client } from '../../lib/internal/s3-client.js'
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../helpers/fault-proxy.js'
 import { manualClock } from '../helpers/manual-clock.js'
 import { sha256, startS3rver, type LocalS3 } from '../helpers/s3rver.js'
-import { source } from '../helpers/streams.js'
+import { closed, source } from '../helpers/streams.js'
 
 const MiB = 1024 * 1024
 
@@ -129,6 +129,24 @@ describe('reliability: retries and timeouts', function () {
       expect(proxy.count('CompleteMultipartUpload')).to.equal(0)
       // s3rver answers AbortMultipartUpload with 405; the original error stays the one reported.
       expect(err.abortError).to.include({ name: 'MethodNotAllowed' })
+    })
+  })
+
+  describe('abort cancels requests in flight', () => {
+    it('a destroyed sink cancels its stalled PutObject: the SDK does not send it again', async () => {
+      const { bucket, proxy } = await setUp({ choose: (r) => r.kind === 'PutObject' ? 'stall' : null })
+      const client = createS3Client({ ...s3.config, endpoint: proxy.endpoint, requestTimeout: 60_000 }, 'options')
+      const sink = s3Writable({ bucket, client, abortTimeout: 100 })
+      const ac = new AbortController()
+      const done = pipeline(source([{ a: 1 }]), minuteWindow({ clock: manualClock() }), sink, { signal: ac.signal }).catch((e: unknown) => e)
+      while (proxy.count('PutObject') === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+      ac.abort()
+      expect(await done).to.include({ name: 'AbortError' })
+      await closed(sink)
+      // An uncancelled request would now fail on its destroyed socket and be retried.
+      client.destroy()
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      expect(proxy.count('PutObject')).to.equal(1)
     })
   })
 
