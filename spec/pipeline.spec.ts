@@ -91,4 +91,18 @@ describe('pipelines against a real S3-compatible server (s3rver)', function () {
     expect(sha256(body)).to.equal(digests[0])
     expect(await s3.readRecords('sink-bucket', 'big/')).to.deep.equal(records)
   })
+
+  it("onInvalid: 'dead-letter' puts what cannot be delivered under [prefix]dead-letter/, the rest as usual", async () => {
+    const records: unknown[] = [{ ok: 1 }, { bad: 1n }, { ok: 2 }]
+    await pipeline(source(records), minuteWindow({ onInvalid: 'dead-letter' }), gzip(), keyRotate({ prefix: 'dl' }), s3Writable({ bucket: 'sink-bucket', ...s3.config }))
+    const dead = await s3.listKeys('sink-bucket', 'dl/dead-letter/')
+    expect(dead).to.have.length(1)
+    expect(dead[0]).to.match(/^dl\/dead-letter\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/[\d-]+-[0-9a-f]{64}\.gz$/)
+    expect(await s3.readRecords('sink-bucket', 'dl/dead-letter/')).to.deep.equal([{ index: 1, error: { code: 'ERR_SERIALIZE', message: 'record 1 cannot be serialized: TypeError: Do not know how to serialize a BigInt' }, record: '{ bad: 1n }' }])
+    const all = await s3.listKeys('sink-bucket', 'dl/')
+    const main = all.filter((k) => !k.startsWith('dl/dead-letter/'))
+    expect(main).to.have.length(1)
+    const { body } = await s3.getObject('sink-bucket', main[0]!)
+    expect(gunzipSync(body).toString()).to.equal('{"ok":1}\n{"ok":2}\n')
+  })
 })

@@ -29,8 +29,9 @@ const pad = (n: number): string => (n < 10 ? `0${n}` : String(n))
  * batch's `openedAt` (when its first record arrived). IDENTIFIER is 32 random
  * bytes in lowercase hex: unique across processes and hosts without any
  * coordination. The extension is `.gz` for gzip bodies, `.ndjson` otherwise.
+ * A partitioned batch (e.g. `dead-letter`) goes under `[prefix][partition]/`.
  */
-export function defaultKey (prefix: string, batch: Pick<Batch, 'openedAt' | 'contentEncoding'>): string {
+export function defaultKey (prefix: string, batch: Pick<Batch, 'openedAt' | 'contentEncoding' | 'partition'>): string {
   const d = new Date(batch.openedAt)
   const Y = String(d.getUTCFullYear())
   const M = pad(d.getUTCMonth() + 1)
@@ -39,5 +40,6 @@ export function defaultKey (prefix: string, batch: Pick<Batch, 'openedAt' | 'con
   const m = pad(d.getUTCMinutes())
   const s = pad(d.getUTCSeconds())
   const ext = batch.contentEncoding === 'gzip' ? '.gz' : '.ndjson'
-  return `${prefix}${Y}/${M}/${D}/${h}/${Y}-${M}-${D}-${h}-${m}-${s}-${randomBytes(32).toString('hex')}${ext}`
+  const folder = batch.partition === undefined ? prefix : `${prefix}${batch.partition}/`
+  return `${folder}${Y}/${M}/${D}/${h}/${Y}-${M}-${D}-${h}-${m}-${s}-${randomBytes(32).toString('hex')}${ext}`
 }

@@ -8,6 +8,8 @@ export interface OpenBatchInit {
   windowEnd: number
   openedAt: number
   seq: number
+  /** Set for batches apart from the main feed, e.g. `dead-letter`. */
+  partition?: string
   /** Body buffer size, and the size at which coalesced records are written through. */
   chunkSize: number
   clock: Clock
@@ -42,7 +44,8 @@ export class OpenBatch {
       openedAt: init.openedAt,
       seq: init.seq,
       contentType: 'application/x-ndjson',
-      stats: this.stats
+      stats: this.stats,
+      ...(init.partition === undefined ? {} : { partition: init.partition })
     }
     this.#timer = init.clock.setTimeout(init.onTimeUp, init.windowEnd - init.openedAt)
   }

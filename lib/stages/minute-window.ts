@@ -1,6 +1,7 @@
 import { Transform, type PassThrough, type TransformCallback } from 'node:stream'
 import { MAX_TIMER_MS, systemClock, type Clock } from '../clock.js'
-import { BatchAbortedError, WindowOverflowError, toError, type SerializationError } from '../errors.js'
+import { inspect } from 'node:util'
+import { BatchAbortedError, SerializationError, WindowOverflowError, toError } from '../errors.js'
 import { whenWritable } from '../internal/drain.js'
 import { LineFramer } from '../internal/line-framer.js'
 import { OpenBatch } from '../internal/open-batch.js'
@@ -24,10 +25,14 @@ export interface MinuteWindowOptions {
   /**
    * What to do with a record no object can take (it cannot be serialized, or
    * it is larger than `maxBytes`): `'error'` fails the stream with the
-   * record's index (default); `'skip'` drops it, counts it in `skipped` and
-   * emits `'invalid'` `{ index, error, record }`.
+   * record's index (default); `'skip'` drops it; `'dead-letter'` writes a
+   * line about it (`{ index, error: { code, message }, bytes?, head?, record? }`)
+   * into a separate batch of the same window whose `partition` is
+   * `'dead-letter'`, so default keys put it under `[prefix]dead-letter/`.
+   * Either way it is counted in `skipped` and announced with `'invalid'`
+   * `{ index, error, record }`.
    */
-  onInvalid?: 'error' | 'skip'
+  onInvalid?: 'error' | 'skip' | 'dead-letter'
 }
 
 const DEFAULTS = Object.freeze({
@@ -38,6 +43,9 @@ const DEFAULTS = Object.freeze({
 })
 
 const NEWLINE = 0x0a
+/** How much of a too-large record a dead-letter line keeps. */
+const HEAD_CHARS = 1024
+const INSPECT = Object.freeze({ depth: 3, breakLength: Infinity, maxArrayLength: 20, maxStringLength: HEAD_CHARS })
 
 
 /** The stream {@link minuteWindow} returns. */
@@ -70,7 +78,7 @@ export function minuteWindow (options: MinuteWindowOptions = {}): MinuteWindowSt
     chunkSize: validateInteger(options.chunkSize, 'options.chunkSize', 1) ?? DEFAULTS.chunkSize,
     stringify: validateFunction<Stringify>(options.stringify, 'options.stringify'),
     clock: validateClock(options.clock, 'options.clock') ?? systemClock,
-    onInvalid: validateOneOf(options.onInvalid, 'options.onInvalid', ['error', 'skip'] as const) ?? 'error'
+    onInvalid: validateOneOf(options.onInvalid, 'options.onInvalid', ['error', 'skip', 'dead-letter'] as const) ?? 'error'
   })
 }
 
@@ -82,13 +90,17 @@ interface Settings {
   chunkSize: number
   stringify: Stringify | undefined
   clock: Clock
-  onInvalid: 'error' | 'skip'
+  onInvalid: 'error' | 'skip' | 'dead-letter'
 }
+
+const MAIN = ''
+const DEAD_LETTER = 'dead-letter'
 
 class MinuteWindow extends Transform implements MinuteWindowStream {
   readonly #s: Settings
   readonly #framer: LineFramer
-  #open: OpenBatch | null = null
+  /** Open batches by partition: the main feed (`''`) and the dead letters. */
+  readonly #open = new Map<string, OpenBatch>()
   #skipped = 0
   #index = 0
   #seq = 0
@@ -100,7 +112,7 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     this.#framer = new LineFramer(settings.maxBytes)
   }
 
-  /** Records skipped under `onInvalid: 'skip'`. */
+  /** Records dropped or dead-lettered under `onInvalid: 'skip'` or `'dead-letter'`. */
   get skipped (): number {
     return this.#skipped
   }
@@ -118,7 +130,7 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     const last = this.#framer.end()
     const done: TransformCallback = (err) => {
       if (err !== undefined && err !== null) return cb(err)
-      this.#close()
+      for (const partition of [...this.#open.keys()]) this.#close(partition)
       cb()
     }
     try {
@@ -130,8 +142,8 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
   }
 
   override _destroy (err: Error | null, cb: (error?: Error | null) => void): void {
-    this.#open?.destroy(err ?? new BatchAbortedError('minuteWindow() was destroyed before the window closed'))
-    this.#open = null
+    for (const open of this.#open.values()) open.destroy(err ?? new BatchAbortedError('minuteWindow() was destroyed before the window closed'))
+    this.#open.clear()
     cb(err)
   }
 
@@ -141,13 +153,11 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     try {
       line = ndjsonLine(record, index, this.#s.stringify)
     } catch (err) {
-      this.#invalid(err as SerializationError, record)
-      return cb()
+      return this.#afterWrite(this.#invalid(err as SerializationError, { record }), cb)
     }
     const bytes = Buffer.byteLength(line)
     if (bytes > this.#s.maxBytes) {
-      this.#invalid(new WindowOverflowError(index, bytes, this.#s.maxBytes), record)
-      return cb()
+      return this.#afterWrite(this.#invalid(new WindowOverflowError(index, bytes, this.#s.maxBytes), { record, head: line.slice(0, HEAD_CHARS) }), cb)
     }
     let open = this.#current()
     if (open.stats.bytes + bytes > this.#s.maxBytes) {
@@ -166,7 +176,8 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     while (start < buf.length) {
       const lineEnd = buf.indexOf(NEWLINE, start) + 1
       if (lineEnd - start > maxBytes) {
-        this.#invalid(new WindowOverflowError(this.#index++, lineEnd - start, maxBytes))
+        const head = buf.toString('utf8', start, Math.min(lineEnd, start + HEAD_CHARS))
+        last = this.#invalid(new WindowOverflowError(this.#index++, lineEnd - start, maxBytes), { head }) ?? last
         start = lineEnd
         continue
       }
@@ -193,28 +204,50 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
       if (start < buf.length || this.#isFull(open)) this.#close()
     }
     // A line already too long before its end arrived: reported now, its rest dropped as it comes.
-    if (tooLong !== null) this.#invalid(new WindowOverflowError(this.#index++, tooLong, maxBytes))
+    if (tooLong !== null) last = this.#invalid(new WindowOverflowError(this.#index++, tooLong, maxBytes), {}) ?? last
     this.#afterWrite(last, cb)
   }
 
-  /** Applies `onInvalid` to a record no object can take. */
-  #invalid (error: SerializationError | WindowOverflowError, record?: unknown): void {
+  /** Applies `onInvalid` to a record no object can take; returns the dead-letter body it wrote to. */
+  #invalid (error: SerializationError | WindowOverflowError, about: { record?: unknown, head?: string }): PassThrough | null {
     if (this.#s.onInvalid === 'error') throw error
     this.#skipped++
-    this.emit('invalid', { index: error.index, error, record })
+    this.emit('invalid', { index: error.index, error, record: about.record })
+    return this.#s.onInvalid === 'dead-letter' ? this.#deadLetter(error, about) : null
+  }
+
+  #deadLetter (error: SerializationError | WindowOverflowError, about: { record?: unknown, head?: string }): PassThrough | null {
+    const entry = {
+      index: error.index,
+      error: { code: error.code, message: error.message },
+      ...(error instanceof WindowOverflowError ? { bytes: error.bytes } : {}),
+      ...(about.head === undefined ? {} : { head: about.head }),
+      // What JSON could not write, as text a person can read.
+      ...(error instanceof SerializationError ? { record: inspect(about.record, INSPECT) } : {})
+    }
+    const line = JSON.stringify(entry) + '\n'
+    const bytes = Buffer.byteLength(line)
+    let open = this.#current(DEAD_LETTER)
+    // A dead-letter line is kept whole, even alone above a tiny maxBytes.
+    if (open.stats.records > 0 && open.stats.bytes + bytes > this.#s.maxBytes) {
+      this.#close(DEAD_LETTER)
+      open = this.#current(DEAD_LETTER)
+    }
+    const written = open.addLine(line, bytes)
+    return this.#isFull(open) ? this.#close(DEAD_LETTER) : written
   }
 
   #isFull (open: OpenBatch): boolean {
     return open.stats.records >= this.#s.maxRecords || open.stats.bytes >= this.#s.maxBytes
   }
 
-  /** The batch a record arriving now belongs to, opening one if needed. */
-  #current (): OpenBatch {
+  /** The batch of `partition` a record arriving now belongs to, opening one if needed. */
+  #current (partition = MAIN): OpenBatch {
     const now = this.#s.clock.now()
-    const open = this.#open
+    const open = this.#open.get(partition)
     open?.assertWritable()
-    if (open !== null && now < open.batch.windowEnd) return open
-    this.#close()
+    if (open !== undefined && now < open.batch.windowEnd) return open
+    this.#close(partition)
     const { windowMs, chunkSize, clock } = this.#s
     const windowStart = now - (((now % windowMs) + windowMs) % windowMs)
     const next: OpenBatch = new OpenBatch({
@@ -222,20 +255,22 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
       windowEnd: windowStart + windowMs,
       openedAt: now,
       seq: this.#seq++,
+      ...(partition === MAIN ? {} : { partition }),
       chunkSize,
       clock,
-      onTimeUp: () => { if (this.#open === next) this.#close() }
+      onTimeUp: () => { if (this.#open.get(partition) === next) this.#close(partition) }
     })
-    this.#open = next
+    this.#open.set(partition, next)
     this.push(next.batch)
     return next
   }
 
-  /** Ends the open batch, if any; returns its body so the caller can wait for it to drain. */
-  #close (): PassThrough | null {
-    const open = this.#open
-    this.#open = null
-    return open === null ? null : open.close()
+  /** Ends the open batch of `partition`, if any; returns its body so the caller can wait for it to drain. */
+  #close (partition = MAIN): PassThrough | null {
+    const open = this.#open.get(partition)
+    if (open === undefined) return null
+    this.#open.delete(partition)
+    return open.close()
   }
 
   /** Acknowledges a write only once the body it went into can take more. */

@@ -115,4 +115,9 @@ describe('internal/object-key', () => {
       expect(normalizePrefix(key, 'p')).to.equal(`${key}/`)
     })
   })
+
+  it('puts a partitioned batch under [prefix][partition]/', () => {
+    const key = defaultKey('runs/', { openedAt: Date.UTC(2026, 10, 25, 14, 3, 7), contentEncoding: 'gzip', partition: 'dead-letter' })
+    expect(key).to.match(/^runs\/dead-letter\/2026\/11\/25\/14\/2026-11-25-14-03-07-[0-9a-f]{64}\.gz$/)
+  })
 })

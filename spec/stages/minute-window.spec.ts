@@ -275,6 +275,38 @@ describe('minuteWindow()', () => {
     })
   })
 
+  describe("onInvalid: 'dead-letter'", () => {
+    it('writes a line per invalid record into a dead-letter batch of the same window', async () => {
+      const cyclic: Record<string, unknown> = { name: 'loop' }
+      cyclic.self = cyclic
+      const records = [{ a: 1 }, { b: 2n }, { big: 'y'.repeat(1100) }, cyclic, { c: 3 }]
+      const window = minuteWindow({ clock: manualClock(T0), maxBytes: 1000, onInvalid: 'dead-letter' })
+      const out = await drainBatches(source(records).pipe(window))
+      const main = out.filter(({ batch }) => batch.partition === undefined)
+      const dead = out.filter(({ batch }) => batch.partition === 'dead-letter')
+      expect(main.flatMap(({ text }) => lines(text))).to.deep.equal([{ a: 1 }, { c: 3 }])
+      // A dead-letter line is kept whole: the 1,200-byte one gets a batch of its own.
+      expect(dead).to.have.length(3)
+      for (const { batch } of dead) expect(batch.windowStart).to.equal(main[0]!.batch.windowStart)
+      const entries = dead.flatMap(({ text }) => lines(text)) as Array<{ index: number, error: { code: string }, bytes?: number, head?: string, record?: string }>
+      expect(entries.map(({ index, error }) => [index, error.code])).to.deep.equal([[1, 'ERR_SERIALIZE'], [2, 'ERR_WINDOW_OVERFLOW'], [3, 'ERR_SERIALIZE']])
+      expect(entries[0]!.record).to.equal('{ b: 2n }')
+      expect(entries[1]).to.include({ bytes: 1111 })
+      expect(entries[1]!.head).to.equal(JSON.stringify(records[2]).slice(0, 1024))
+      expect(entries[2]!.record).to.match(/<ref \*1> \{ name: 'loop', self: \[Circular \*1\] \}/)
+      expect(window.skipped).to.equal(3)
+    })
+
+    it('dead-letters too-long lines of byte input with the start of the line', async () => {
+      const long = `{"x":"${'z'.repeat(60)}"}`
+      const window = minuteWindow({ clock: manualClock(T0), maxBytes: 40, onInvalid: 'dead-letter' })
+      const out = await drainBatches(Readable.from([Buffer.from(`{"a":1}\n${long}\n{"b":2}\n`)]).pipe(window))
+      const dead = out.find(({ batch }) => batch.partition === 'dead-letter')
+      expect(lines(dead!.text)).to.deep.equal([{ index: 1, error: { code: 'ERR_WINDOW_OVERFLOW', message: 'record 1 is 69 bytes, above maxBytes (40): no object can hold it' }, bytes: 69, head: long + '\n' }])
+      expect(out.filter(({ batch }) => batch.partition === undefined).map(({ text }) => text).join('')).to.equal('{"a":1}\n{"b":2}\n')
+    })
+  })
+
   describe('backpressure', () => {
     it('holds writes while a slow consumer has not read the body, without buffering the feed', async () => {
       const clock = manualClock(T0)
