@@ -12,7 +12,8 @@ const expected: Record<string, RegExp> = {
   'manifest.ts': /by-window\/_manifest\.json/,
   'per-run-sink.ts': /85 objects in the bucket \(redelivery replaced them\)/,
   'destination.ts': /even\/.*\.gz: 500 payloads/,
-  'cleanup.ts': /abortIncompleteUploads\(/
+  'cleanup.ts': /abortIncompleteUploads\(/,
+  'cli.ts': /2000 records read, 1714 delivered, 4 objects/
 }
 
 describe('examples/ run as documented', function () {
