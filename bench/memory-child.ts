@@ -1,0 +1,54 @@
+// One memory measurement per process: peak RSS only means something when
+// nothing else ran in the process before. Usage:
+//   tsx bench/memory-child.ts <feedBytes> <level> [ours|naive]
+// Prints one JSON line: { impl, records, bytes, seconds, maxRssBytes, hwmBytes, startRssBytes, outBytes }.
+import './env.js'
+import { readFileSync } from 'node:fs'
+import { discardClient } from './discard-client.js'
+import { ours } from './ours.js'
+import { naiveBatcher } from './baselines/naive-batcher.js'
+import { generatedStream, meanRecordBytes } from './feed.js'
+
+const [bytesArg = '200000000', levelArg = '6', impl = 'ours'] = process.argv.slice(2)
+const target = Number(bytesArg)
+const level = Number(levelArg)
+const startRssBytes = process.memoryUsage.rss()
+const records = Math.ceil(target / meanRecordBytes())
+const { client, stats } = discardClient()
+
+const t0 = process.hrtime.bigint()
+let outBytes: number
+if (impl === 'naive') {
+  outBytes = (await naiveBatcher(generatedStream(records), client, 'bench', level)).outBytes ?? 0
+} else {
+  // Default options everywhere but the gzip level: the memory target is about defaults.
+  const work = await ours(generatedStream(records), client, 'bench', { level })
+  if (work.records !== records) throw new Error(`delivered ${work.records} of ${records} records`)
+  outBytes = work.outBytes ?? 0
+}
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+if (stats.bodyBytes < outBytes) throw new Error(`the client got ${stats.bodyBytes} bytes of ${outBytes}`)
+client.destroy()
+process.stdout.write(JSON.stringify({
+  impl,
+  records,
+  bytes: Math.round(records * meanRecordBytes()),
+  seconds,
+  maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  hwmBytes: highWaterMark(),
+  startRssBytes,
+  outBytes
+}) + '\n')
+
+/**
+ * VmHWM: the peak RSS of this process image alone (Linux). Unlike
+ * `ru_maxrss`, it does not carry over what the process that spawned us had.
+ */
+function highWaterMark (): number | null {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]
+    return kb === undefined ? null : Number(kb) * 1024
+  } catch {
+    return null
+  }
+}

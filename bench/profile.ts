@@ -1,0 +1,37 @@
+// One row, alone, with the V8 CPU profiler (the one behind --cpu-prof)
+// running only while the row is timed, so setup and module loading stay out:
+//   tsx bench/profile.ts ours [records] [level] [out.cpuprofile]
+//   tsx bench/cpuprofile-top.ts out.cpuprofile
+// Rows: ours (→ discarding client), limit, ndjson.
+import './env.js'
+import { writeFile } from 'node:fs/promises'
+import { Session } from 'node:inspector/promises'
+import { limit } from './baselines/limit.js'
+import { ndjsonGzip } from './baselines/ndjson-gzip.js'
+import { discardClient } from './discard-client.js'
+import { timed } from './measure.js'
+import { ours } from './ours.js'
+import { feedStream, recordPool } from './feed.js'
+
+const [row = 'ours', recordsArg = '300000', levelArg = '6', out = `${row}.cpuprofile`] = process.argv.slice(2)
+const count = Number(recordsArg)
+const level = Number(levelArg)
+const pool = recordPool(100_000)
+const runs: Record<string, () => Promise<{ records: number, bytes: number }>> = {
+  ours: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level }),
+  limit: async () => await limit(pool, count, level),
+  ndjson: async () => await ndjsonGzip(pool, count, level)
+}
+const run = runs[row]
+if (run === undefined) throw new Error(`unknown row ${row}; one of ${Object.keys(runs).join(', ')}`)
+// Untimed first pass: JIT and first-call costs stay out of the profile.
+await run()
+const session = new Session()
+session.connect()
+await session.post('Profiler.enable')
+await session.post('Profiler.start')
+const sample = await timed(run)
+const { profile } = await session.post('Profiler.stop')
+await writeFile(out, JSON.stringify(profile))
+session.disconnect()
+process.stderr.write(`${row}: ${Math.round(sample.records / sample.seconds).toLocaleString('en-US')} records/s, ${sample.seconds.toFixed(2)} s, CPU ${sample.cpu.toFixed(2)} s; profile in ${out}\n`)

@@ -1,0 +1,126 @@
+import type { S3Client } from '@aws-sdk/client-s3'
+import { gzipOnly, limit, ndjsonChunks, stringifyOnly } from './baselines/limit.js'
+import { naiveFromPool } from './baselines/naive-batcher.js'
+import { ndjsonGzip } from './baselines/ndjson-gzip.js'
+import { putObjectLoop } from './baselines/put-object-loop.js'
+import { streamLogger } from './baselines/s3-streamlogger.js'
+import { discardClient } from './discard-client.js'
+import { feedBytes, feedStream } from './feed.js'
+import type { Work } from './measure.js'
+import { ours } from './ours.js'
+import { loadCreateS3Sink, perRunSink } from './per-run.js'
+import type { RunRecord } from './records.js'
+import type { BenchS3rver } from './s3rver.js'
+
+/** One line of the results table. */
+export interface Row {
+  id: string
+  label: string
+  section: 'throughput' | 'per-run'
+  level?: number
+  /** Records (objects for per-Run rows) per timed run. */
+  count: number
+  /** Runs the row over `n` records (the warm-up uses fewer); `null` when the row cannot run here. */
+  run: ((n: number) => Promise<Work>) | null
+  /** Why the row cannot run, or what to know when reading it. */
+  note?: string
+}
+
+/** What the rows need: the feed, the sizes, and the S3 targets. */
+export interface RowContext {
+  pool: readonly RunRecord[]
+  /** Records per timed run of the full-speed rows. */
+  count: number
+  /** Objects per timed run of the per-Run rows against s3rver (3x that into the discarding client). */
+  objects: number
+  /** gzip levels to measure the core rows at; the first one is the headline. */
+  levels: readonly number[]
+  /** Objects in flight for the per-Run sink and the concurrent PutObject loop. */
+  concurrency: number
+  server: BenchS3rver
+}
+
+const BUCKETS = ['bench-ours', 'bench-naive', 'bench-streamlogger', 'bench-runs', 'bench-loop']
+
+/**
+ * Every row of the benchmark, ready to run; creates the buckets they use.
+ * Slow baselines run over fewer records: every figure is a rate.
+ *
+ * @example
+ * ```ts
+ * const { rows, close } = await buildRows({ pool, count: 150_000, objects: 1000, levels: [6], concurrency: 8, server })
+ * ```
+ */
+export async function buildRows (ctx: RowContext): Promise<{ rows: Row[], close: () => void }> {
+  const { pool, count, server, objects, concurrency } = ctx
+  for (const bucket of BUCKETS) await server.createBucket(bucket)
+  const clients: S3Client[] = []
+  const s3 = (): S3Client => {
+    const client = server.client()
+    clients.push(client)
+    return client
+  }
+  const discard = (): S3Client => discardClient().client
+  const withBytes = (n: number, work: Work): Work => {
+    // 'object' events count what S3 acknowledged: a short count means lost records, not a fast run.
+    if (work.records !== n) throw new Error(`delivered ${work.records} of ${n} records`)
+    return { ...work, bytes: feedBytes(pool, n) }
+  }
+  const rows: Row[] = []
+
+  for (const level of ctx.levels) {
+    rows.push(
+      { id: `limit@${level}`, label: 'Limit: JSON.stringify + one zlib Gzip (64 KiB writes)', section: 'throughput', level, count, run: async (n) => await limit(pool, n, level) },
+      { id: `ours-discard@${level}`, label: 'Ours → discarding S3 client', section: 'throughput', level, count, run: async (n) => withBytes(n, await ours(feedStream(pool, n), discard(), 'bench', { level })) },
+      { id: `ndjson@${level}`, label: 'Baseline: ndjson.stringify() → zlib.createGzip()', section: 'throughput', level, count: Math.ceil(count / 4), run: async (n) => await ndjsonGzip(pool, n, level) }
+    )
+  }
+  const level = ctx.levels[0] as number
+  // Built off the clock: the gzip-only row must not pay for stringify.
+  const chunks = ndjsonChunks(pool, Math.min(count, pool.length))
+  const chunked = Math.min(count, pool.length)
+  const half = Math.ceil(count / 2)
+  rows.push(
+    { id: 'stringify', label: '(part of the limit) JSON.stringify only', section: 'throughput', count, run: async (n) => stringifyOnly(pool, n) },
+    { id: `gzip@${level}`, label: '(part of the limit) gzip only, ready NDJSON', section: 'throughput', level, count: chunked, run: async () => ({ ...await gzipOnly(chunks, level), records: chunked }) },
+    { id: 'ours-s3rver', label: 'Ours → s3rver', section: 'throughput', level, count, run: async (n) => withBytes(n, await ours(feedStream(pool, n), s3(), 'bench-ours', { level })) },
+    { id: 'naive-discard', label: 'Baseline: naive batcher (array, gzipSync, 1 PutObject) → discarding client', section: 'throughput', level, count: half, run: async (n) => await naiveFromPool(pool, n, discard(), 'bench', level) },
+    { id: 'naive-s3rver', label: 'Baseline: naive batcher → s3rver', section: 'throughput', level, count: half, run: async (n) => await naiveFromPool(pool, n, s3(), 'bench-naive', level) },
+    {
+      id: 'streamlogger',
+      label: 'Baseline: s3-streamlogger (compress) → s3rver',
+      section: 'throughput',
+      count: Math.ceil(count / 10),
+      note: 'level 6 fixed by the package',
+      run: async (n) => {
+        const work = await streamLogger(pool, n, { ...server.config, bucket: 'bench-streamlogger' })
+        return { ...work, note: `${work.puts} PUTs, re-sending growing objects` }
+      }
+    }
+  )
+
+  const create = await loadCreateS3Sink()
+  // Against s3rver the server is the bound; the discarding client shows each row's own cost per object.
+  for (const target of ['s3rver', 'discard'] as const) {
+    const client = target === 's3rver' ? s3 : discard
+    const where = target === 's3rver' ? 's3rver' : 'discarding client'
+    const suffix = target === 's3rver' ? '' : '-discard'
+    const n = target === 's3rver' ? objects : objects * 3
+    const config = (): Record<string, unknown> => target === 's3rver'
+      ? { type: 's3', bucket: 'bench-runs', ...server.config, concurrency }
+      : { type: 's3', bucket: 'bench-runs', client: discard(), concurrency }
+    rows.push(
+      {
+        id: `per-run-sink${suffix}`,
+        label: `createS3Sink() per Run (concurrency ${concurrency}) → ${where}`,
+        section: 'per-run',
+        count: n,
+        run: create === null ? null : async (k) => await perRunSink(create, pool, k, config()),
+        ...(create === null ? { note: 'n/a (not available)' } : {})
+      },
+      { id: `loop-1${suffix}`, label: `Baseline: PutObject loop, sequential → ${where}`, section: 'per-run', count: n, run: async (k) => await putObjectLoop(pool, k, client(), 'bench-loop', 1) },
+      { id: `loop-${concurrency}${suffix}`, label: `Baseline: PutObject loop, ${concurrency} in flight → ${where}`, section: 'per-run', count: n, run: async (k) => await putObjectLoop(pool, k, client(), 'bench-loop', concurrency) }
+    )
+  }
+  return { rows, close: () => { for (const c of clients) c.destroy() } }
+}

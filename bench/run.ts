@@ -1,0 +1,104 @@
+// `npm run bench`: every row of the benchmark in one run, as a Markdown table.
+//   --full            bigger feeds, 3 rounds, level 1 rows too, memory at 200 MiB and 2 GiB
+//   --level N         headline gzip level (default 6); --levels 6,1 to measure several
+//   --records N       records per row; --objects N objects per per-Run row
+//   --rounds N        repeats (rows interleaved per round)
+//   --only a,b        run only the rows whose id starts with one of these
+//   --no-memory       skip the memory children
+//   --out FILE        also write the report to FILE
+import './env.js'
+import { writeFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { measureMemory } from './memory.js'
+import { timed, type Sample } from './measure.js'
+import { meanRecordBytes, recordPool } from './feed.js'
+import { load, renderReport, type Results } from './report.js'
+import { buildRows } from './rows.js'
+import { startBenchS3rver } from './s3rver.js'
+
+const { values: args } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    level: { type: 'string' },
+    levels: { type: 'string' },
+    records: { type: 'string' },
+    objects: { type: 'string' },
+    rounds: { type: 'string' },
+    only: { type: 'string' },
+    'no-memory': { type: 'boolean', default: false },
+    out: { type: 'string' }
+  }
+})
+
+const full = args.full === true
+const MiB = 1024 * 1024
+const settings = {
+  count: Number(args.records ?? (full ? 600_000 : 150_000)),
+  objects: Number(args.objects ?? (full ? 2000 : 800)),
+  rounds: Number(args.rounds ?? (full ? 3 : 2)),
+  levels: (args.levels ?? args.level ?? (full ? '6,1' : '6')).split(',').map(Number),
+  memory: full
+    ? [{ label: '200 MiB', bytes: 200 * MiB, impl: 'ours' as const }, { label: '2 GiB', bytes: 2048 * MiB, impl: 'ours' as const }, { label: '200 MiB', bytes: 200 * MiB, impl: 'naive' as const }]
+    : [{ label: '100 MiB', bytes: 100 * MiB, impl: 'ours' as const }, { label: '400 MiB', bytes: 400 * MiB, impl: 'ours' as const }, { label: '20 MiB', bytes: 20 * MiB, impl: 'naive' as const }]
+}
+for (const [name, value] of Object.entries({ records: settings.count, objects: settings.objects, rounds: settings.rounds })) {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`)
+}
+if (settings.levels.some((l) => !Number.isInteger(l) || l < 0 || l > 9)) throw new Error('--level(s) must be 0 to 9')
+
+const started = process.hrtime.bigint()
+const loadBefore = load()
+const log = (text: string): void => { process.stderr.write(`${text}\n`) }
+
+// 100k distinct records (~36 MB of NDJSON): far past gzip's 32 KiB window, so cycling does not inflate the ratio.
+const pool = recordPool(100_000)
+const server = await startBenchS3rver()
+const { rows, close } = await buildRows({ pool, count: settings.count, objects: settings.objects, levels: settings.levels, concurrency: 8, server })
+const only = args.only?.split(',')
+const selected = only === undefined ? rows : rows.filter((row) => only.some((prefix) => row.id.startsWith(prefix)))
+const samples = new Map<string, Sample[]>()
+
+try {
+  // Warm-up: every row once on a fifth of its feed, so JIT, SDK first-call
+  // costs and connection setup are not billed to round 1.
+  log('warm-up')
+  for (const row of selected) await row.run?.(Math.ceil(row.count / 5))
+
+  for (let round = 1; round <= settings.rounds; round++) {
+    // Every other round runs backwards, so no row always follows the same
+    // neighbour (e.g. s3rver still flushing the previous row's objects).
+    const order = round % 2 === 1 ? selected : [...selected].reverse()
+    for (const row of order) {
+      if (row.run === null) continue
+      const run = row.run
+      const sample = await timed(async () => await run(row.count))
+      samples.set(row.id, [...samples.get(row.id) ?? [], sample])
+      log(`round ${round}/${settings.rounds} ${row.id}: ${Math.round(sample.records / sample.seconds).toLocaleString('en-US')} /s (${sample.seconds.toFixed(2)} s)`)
+    }
+  }
+} finally {
+  close()
+  await server.close()
+}
+
+const memory: Array<Results['memory'][number]> = []
+if (args['no-memory'] !== true) {
+  for (const m of settings.memory) {
+    log(`memory ${m.impl} ${m.label}`)
+    memory.push({ label: m.label, impl: m.impl, target: m.bytes, result: await measureMemory(m.bytes, settings.levels[0] as number, m.impl) })
+  }
+}
+
+const report = renderReport({
+  mode: full ? 'full' : 'quick',
+  rounds: settings.rounds,
+  rows: selected,
+  samples,
+  memory,
+  meanRecordBytes: meanRecordBytes(),
+  loadBefore,
+  loadAfter: load(),
+  seconds: Number(process.hrtime.bigint() - started) / 1e9
+})
+process.stdout.write(report + '\n')
+if (args.out !== undefined) await writeFile(args.out, report + '\n')
