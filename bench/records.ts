@@ -13,25 +13,9 @@ export interface RunRecord {
   projectJobRun: { id: string }
 }
 
-/**
- * mulberry32: a tiny seeded PRNG, so every run and every row sees exactly
- * the same records.
- *
- * @example
- * ```ts
- * const next = prng(42); next() // a float in [0, 1)
- * ```
- */
-export function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { prng } from '../spec/helpers/prng.js'
+
+export { prng }
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
 // A vocabulary large enough that text compresses like real product titles

@@ -1,5 +1,6 @@
 import { Writable, type Readable } from 'node:stream'
-import { BatchAbortedError, toError } from '../errors.js'
+import { toError } from '../errors.js'
+import { JobPool, type PoolJob } from '../internal/job-pool.js'
 import { writeFileAtomic } from './atomic-file.js'
 import { FileWriteError } from './file-write-error.js'
 
@@ -12,12 +13,30 @@ export interface FilePlan {
   written: (bytes: number) => object
 }
 
-interface Job {
-  readonly controller: AbortController
+/** One file being written; what the shared job pool needs of it. */
+class FileJob implements PoolJob {
+  readonly key: string
+  readonly path: string
   readonly settled: Promise<void>
-  /** Set when this stream aborted the job: its failure is then a consequence, not a cause. */
-  aborted: boolean
-  failure?: FileWriteError
+  ok = false
+  failure: unknown = undefined
+  bytes = 0
+  readonly #controller = new AbortController()
+
+  constructor (plan: FilePlan) {
+    this.key = plan.key
+    this.path = plan.path
+    this.settled = writeFileAtomic(plan.path, plan.body, { signal: this.#controller.signal }).then(
+      (bytes) => { this.ok = true; this.bytes = bytes },
+      (err: unknown) => { this.failure = err })
+  }
+
+  /** Stops writing; resolves once the temp file is removed, so nothing half-written outlives the stream. */
+  async abort (reason: Error): Promise<undefined> {
+    this.#controller.abort(reason)
+    await this.settled
+    return undefined
+  }
 }
 
 /**
@@ -38,14 +57,16 @@ interface Job {
  * ```
  */
 export abstract class FileJobs extends Writable {
-  readonly #concurrency: number
-  readonly #jobs = new Set<Job>()
-  #parked: ((err?: Error | null) => void) | null = null
-  #finalCb: ((err?: Error | null) => void) | null = null
+  readonly #pool: JobPool<FileJob, FilePlan>
 
   constructor (concurrency: number) {
     super({ objectMode: true, highWaterMark: 1 })
-    this.#concurrency = concurrency
+    this.#pool = new JobPool<FileJob, FilePlan>({
+      concurrency,
+      wrap: (job, cause) => new FileWriteError(job.key, job.path, cause),
+      onDone: (job, plan) => { this.emit('object', plan.written(job.bytes)) },
+      onFailure: (error) => { this.destroy(error) }
+    })
   }
 
   /** Plans the file for a chunk; throws to fail the stream. */
@@ -58,63 +79,14 @@ export abstract class FileJobs extends Writable {
     } catch (err) {
       return cb(toError(err))
     }
-    const controller = new AbortController()
-    const job: Job = {
-      controller,
-      aborted: false,
-      settled: writeFileAtomic(plan.path, plan.body, { signal: controller.signal }).then(
-        (bytes) => { this.#onWritten(job, plan.written(bytes)) },
-        (err: unknown) => { this.#onFailed(job, new FileWriteError(plan.key, plan.path, err)) })
-    }
-    this.#jobs.add(job)
-    if (this.#jobs.size < this.#concurrency) cb()
-    else this.#parked = cb
+    this.#pool.add(new FileJob(plan), plan, cb)
   }
 
   override _final (cb: (err?: Error | null) => void): void {
-    if (this.#jobs.size === 0) cb()
-    else this.#finalCb = cb
+    this.#pool.whenIdle(cb)
   }
 
   override _destroy (err: Error | null, cb: (err?: Error | null) => void): void {
-    const jobs = [...this.#jobs]
-    this.#jobs.clear()
-    this.#parked = null
-    this.#finalCb = null
-    const reason = err ?? new BatchAbortedError('the output directory writer was destroyed before its files were complete')
-    for (const job of jobs) {
-      job.aborted = true
-      job.controller.abort(reason)
-    }
-    // Wait for the temp files to be removed, so nothing half-written outlives the stream.
-    void Promise.all(jobs.map(async (job) => await job.settled)).then(() => {
-      // A file that failed on its own is the real cause; it outranks a bare destroy() or premature close.
-      const own = jobs.find((job) => job.failure !== undefined)?.failure
-      cb(own !== undefined && (err === null || isPrematureClose(err)) ? own : err)
-    })
+    void this.#pool.destroy(err).then(cb)
   }
-
-  #onWritten (job: Job, event: object): void {
-    if (!this.#jobs.delete(job)) return // destroyed meanwhile
-    this.emit('object', event)
-    const parked = this.#parked
-    if (parked !== null && this.#jobs.size < this.#concurrency) {
-      this.#parked = null
-      parked()
-    }
-    const finalCb = this.#finalCb
-    if (finalCb !== null && this.#jobs.size === 0) {
-      this.#finalCb = null
-      finalCb()
-    }
-  }
-
-  #onFailed (job: Job, err: FileWriteError): void {
-    if (!job.aborted) job.failure = err
-    if (this.#jobs.has(job)) this.destroy(err)
-  }
-}
-
-function isPrematureClose (err: Error): boolean {
-  return (err as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE' || err instanceof BatchAbortedError
 }

@@ -1,12 +1,12 @@
 import { Writable } from 'node:stream'
 import pumpify from 'pumpify'
 import { systemClock, type Clock } from '../clock.js'
-import { CallbackError, toError } from '../errors.js'
+import { CallbackError, S3UploadError, toError } from '../errors.js'
 import { apiFilter, type DropReason } from '../internal/api-filter.js'
 import { ndjsonLine } from '../internal/ndjson-line.js'
 import { runKey } from '../internal/run-key.js'
 import { UploadJob } from '../internal/upload-job.js'
-import { UploadPool } from '../internal/upload-pool.js'
+import { JobPool } from '../internal/job-pool.js'
 import { filterApis } from '../stages/filter-apis.js'
 import { gzip } from '../stages/gzip.js'
 import { keyRotate } from '../stages/key-rotate.js'
@@ -87,7 +87,7 @@ class RunSink extends Writable {
   readonly #s: SinkSettings
   readonly #clock: Clock
   readonly #decide: (record: unknown) => DropReason | null
-  readonly #pool: UploadPool<number>
+  readonly #pool: JobPool<UploadJob, number>
   #index = 0
 
   constructor (s: SinkSettings) {
@@ -96,10 +96,10 @@ class RunSink extends Writable {
     this.#s = s
     this.#clock = s.clock ?? DEFAULTS.clock
     this.#decide = apiFilter({ apisToSend: s.apisToSend, skipOnFail: s.skipOnFail }, 'config')
-    this.#pool = new UploadPool<number>({
-      bucket: s.bucket,
+    this.#pool = new JobPool<UploadJob, number>({
+      wrap: (job, cause) => new S3UploadError(s.bucket, job.key, cause),
       concurrency: s.concurrency ?? DEFAULTS.concurrency,
-      onObject: (job, bytes) => {
+      onDone: (job, bytes) => {
         const written: RunWritten = { bucket: s.bucket, key: job.key, etag: job.etag, bytes, records: 1 }
         this.emit('object', written)
       },

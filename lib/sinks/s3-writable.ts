@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream'
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3'
 import { isBatch, type Batch } from '../batch.js'
-import { InvalidBatchError, InvalidOptionError } from '../errors.js'
+import { InvalidBatchError, InvalidOptionError, S3UploadError } from '../errors.js'
 import { defaultKey, normalizePrefix } from '../internal/object-key.js'
 import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
 import { UploadJob } from '../internal/upload-job.js'
-import { UploadPool } from '../internal/upload-pool.js'
+import { JobPool } from '../internal/job-pool.js'
 import { validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
 
 /** Extra parameters for every object, e.g. `StorageClass`, `ServerSideEncryption`, `Metadata`, `Tagging`. */
@@ -131,15 +131,15 @@ function resolveClient (options: S3WritableOptions): S3Client {
 
 class S3Writable extends Writable {
   readonly #s: Settings
-  readonly #pool: UploadPool<Batch>
+  readonly #pool: JobPool<UploadJob, Batch>
 
   constructor (settings: Settings) {
     super({ objectMode: true, highWaterMark: 1 })
     this.#s = settings
-    this.#pool = new UploadPool<Batch>({
-      bucket: settings.bucket,
+    this.#pool = new JobPool<UploadJob, Batch>({
+      wrap: (job, cause) => new S3UploadError(settings.bucket, job.key, cause),
       concurrency: settings.concurrency,
-      onObject: (job, batch) => {
+      onDone: (job, batch) => {
         const written: ObjectWritten = {
           bucket: settings.bucket,
           key: job.key,

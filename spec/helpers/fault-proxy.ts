@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, Agent, type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { pipeline } from 'node:stream'
+import { prng } from './prng.js'
 
 /**
  * What the proxy can do to a request instead of (or after) forwarding it:
@@ -86,17 +87,6 @@ const ERRORS = {
 // `expect` is answered by this proxy's own server.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect'])
 
-/** mulberry32: tiny, seedable, good enough to spread faults. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Tells which S3 operation a path-style request is. */
 export function requestKind (method: string, url: string): RequestKind {

@@ -1,76 +1,87 @@
 import { BatchAbortedError, S3UploadError } from '../errors.js'
 import { redact } from './redact.js'
-import type { UploadJob } from './upload-job.js'
 
 type Callback = (err?: Error | null) => void
 
-export interface UploadPoolOptions<M> {
-  bucket: string
-  /** Uploads at once; a write waits for a free slot. */
+/** What the pool needs of one unit of work (an upload, a file). */
+export interface PoolJob {
+  readonly key: string
+  /** Resolves when the job has completed or failed; never rejects. */
+  readonly settled: Promise<void>
+  readonly ok: boolean
+  /** Why the job failed, once settled. */
+  readonly failure: unknown
+  /** Stops the job; resolves with a cleanup error (e.g. a failed AbortMultipartUpload), never rejects. */
+  abort (reason: Error): Promise<unknown>
+}
+
+export interface JobPoolOptions<J extends PoolJob, M> {
+  /** Jobs at once; a write waits for a free slot. */
   concurrency: number
-  /** An upload completed. */
-  onObject: (job: UploadJob, meta: M) => void
-  /** An upload failed on its own; the owner destroys itself with `error`. */
-  onFailure: (error: S3UploadError) => void
+  /** A job completed. */
+  onDone: (job: J, meta: M) => void
+  /** A job failed on its own; the owner destroys itself with `error`. */
+  onFailure: (error: Error) => void
+  /** The typed error reported for a job's failure. */
+  wrap: (job: J, cause: unknown) => Error
 }
 
 /**
- * The uploads a writable sink has under way: bounds how many run at once,
- * holds the write callback while every slot is taken, tells `final` when all
- * are done, and on destroy aborts them and picks the error worth reporting.
+ * The jobs a writable sink has under way: bounds how many run at once, holds
+ * the write callback while every slot is taken, tells `final` when all are
+ * done, and on destroy aborts them and picks the error worth reporting.
  */
-export class UploadPool<M> {
-  readonly #o: UploadPoolOptions<M>
-  readonly #jobs = new Map<UploadJob, M>()
+export class JobPool<J extends PoolJob, M> {
+  readonly #o: JobPoolOptions<J, M>
+  readonly #jobs = new Map<J, M>()
   #parked: Callback | null = null
   #idle: Callback | null = null
 
-  constructor (options: UploadPoolOptions<M>) {
+  constructor (options: JobPoolOptions<J, M>) {
     this.#o = options
   }
 
   /** Tracks `job`; `cb` runs once a slot is free, which may be at once. */
-  add (job: UploadJob, meta: M, cb: Callback): void {
+  add (job: J, meta: M, cb: Callback): void {
     this.#jobs.set(job, meta)
     void job.settled.then(() => { this.#settled(job) })
     if (this.#jobs.size < this.#o.concurrency) cb()
     else this.#parked = cb
   }
 
-  /** `cb` runs once every upload has completed. */
+  /** `cb` runs once every job has completed. */
   whenIdle (cb: Callback): void {
     if (this.#jobs.size === 0) cb()
     else this.#idle = cb
   }
 
   /**
-   * Aborts every upload and resolves with the error to report: `err`, unless
-   * an upload failed on its own, which outranks a bare destroy or a
-   * premature close (the same error object travelling back through the
-   * stages). Never rejects.
+   * Aborts every job and resolves with the error to report: `err`, unless a
+   * job failed on its own, which outranks a bare destroy or a premature close
+   * (the same error object travelling back through the stages). Never rejects.
    */
   async destroy (err: Error | null): Promise<Error | null> {
     const jobs = [...this.#jobs.keys()]
     this.#jobs.clear()
     this.#parked = null
     this.#idle = null
-    const reason = err ?? new BatchAbortedError('the sink was destroyed before the upload completed')
+    const reason = err ?? new BatchAbortedError('the sink was destroyed before its objects were complete')
     const results = await Promise.all(jobs.map(async (job) => ({ job, abortError: await job.abort(reason) })))
     let reported = err
     for (const { job, abortError } of results) {
       const own = job.failure !== undefined && job.failure !== reason && !isAbortError(job.failure)
-      if (own && (reported === null || isWeak(reported))) reported = new S3UploadError(this.#o.bucket, job.key, job.failure)
+      if (own && (reported === null || isWeak(reported))) reported = this.#o.wrap(job, job.failure)
       if (abortError !== undefined && reported instanceof S3UploadError && reported.key === job.key) reported.abortError = redact(abortError)
     }
     return reported
   }
 
-  #settled (job: UploadJob): void {
+  #settled (job: J): void {
     const meta = this.#jobs.get(job)
     if (meta === undefined) return // destroyed meanwhile: destroy() reports
-    if (!job.ok) return this.#o.onFailure(new S3UploadError(this.#o.bucket, job.key, job.failure))
+    if (!job.ok) return this.#o.onFailure(this.#o.wrap(job, job.failure))
     this.#jobs.delete(job)
-    this.#o.onObject(job, meta)
+    this.#o.onDone(job, meta)
     const parked = this.#parked
     if (parked !== null && this.#jobs.size < this.#o.concurrency) {
       this.#parked = null

@@ -1,0 +1,19 @@
+/**
+ * mulberry32: a tiny seeded PRNG, good enough to spread faults and to make
+ * every benchmark run see the same records.
+ *
+ * @example
+ * ```ts
+ * const next = prng(42); next() // a float in [0, 1)
+ * ```
+ */
+export function prng (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
