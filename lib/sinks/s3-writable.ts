@@ -32,7 +32,7 @@ export interface S3WritableOptions extends S3ConnectionOptions {
   queueSize?: number
   /** Objects uploaded at once; further batches wait (backpressure). Default 2. */
   concurrency?: number
-  /** After a failure, how long to wait for parts in flight before aborting anyway, in ms. Default 10000. */
+  /** When a part fails for good, how long other parts in flight may take before they are cancelled; on destroy, how long cancelled requests may take to settle. In ms, default 10000. */
   abortTimeout?: number
   /** Extra parameters for every object. */
   params?: UploadParams
