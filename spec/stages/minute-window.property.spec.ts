@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream'
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { minuteWindow, type Batch } from '../../lib/index.js'
+import { gunzipSync } from 'node:zlib'
+import { filterApis, gzip, minuteWindow, type Batch } from '../../lib/index.js'
 import { manualClock } from '../helpers/manual-clock.js'
 import { bytesOf } from '../helpers/streams.js'
 
@@ -79,6 +80,38 @@ describe('minuteWindow() properties', function () {
         expect(batch.stats.records).to.equal(t.split('\n').length - 1)
       }
     }), { numRuns: 60 })
+  })
+
+  it('filterApis → minuteWindow → gzip: the objects, gunzipped and concatenated, are the filtered input', async () => {
+    const runRecord = fc.record({
+      apiInfo: fc.record({ name: fc.constantFrom('a', 'b', 'c'), result: fc.record({ status: fc.constantFrom('completed', 'failed'), result: fc.string({ maxLength: 30 }) }) }),
+      workspaceId: fc.string({ maxLength: 6 })
+    })
+    const runs = fc.array(fc.tuple(runRecord, delay), { minLength: 1, maxLength: 60, size: 'medium' })
+    await fc.assert(fc.asyncProperty(runs, fc.subarray(['a', 'b', 'c'], { minLength: 1 }), fc.boolean(), fc.integer({ min: 150, max: 1000 }),
+      async (pairs, apisToSend, skipOnFail, maxBytes) => {
+        const clock = manualClock(T0)
+        const filter = filterApis({ apisToSend, skipOnFail })
+        const window = minuteWindow({ clock, maxBytes })
+        const compressed = filter.pipe(window).pipe(gzip({ level: 1 }))
+        const bodies: Array<Promise<{ batch: Batch, body: Buffer }>> = []
+        compressed.on('data', (batch: Batch) => { bodies.push(bytesOf(batch.body).then((body) => ({ batch, body }))) })
+        const ended = new Promise((resolve, reject) => { compressed.on('end', resolve).on('error', reject) })
+        for (const [record, wait] of pairs) {
+          clock.advance(wait)
+          // Wait until the window stage has seen the record, so arrival times are the ones chosen.
+          await new Promise<void>((resolve) => { filter.write(record, () => { setImmediate(resolve) }) })
+        }
+        filter.end()
+        await ended
+        const objects = await Promise.all(bodies)
+        const expected = pairs.map(([r]) => r).filter((r) => apisToSend.includes(r.apiInfo.name) && !(skipOnFail && r.apiInfo.result.status === 'failed'))
+        const text = objects.map(({ body }) => gunzipSync(body).toString()).join('')
+        expect(text).to.equal(expected.map((r) => JSON.stringify(r) + '\n').join(''))
+        for (const { batch, body } of objects) {
+          expect(batch.stats.bytes).to.be.at.most(maxBytes).and.equal(gunzipSync(body).length)
+        }
+      }), { numRuns: 40 })
   })
 
   it('a quiet feed: every batch ends on time without another record', async () => {
