@@ -107,8 +107,7 @@ export function s3Writable (options: S3WritableOptions): Writable {
   for (const field of ['Bucket', 'Key', 'Body']) {
     if (options.params?.[field as keyof UploadParams] !== undefined) throw new InvalidOptionError(`options.params.${field}`, 'is set by the sink')
   }
-  return new S3Writable({
-    client: resolveClient(options),
+  const settings = {
     bucket,
     prefix: normalizePrefix(options.prefix, 'options.prefix'),
     partSize: validateInteger(options.partSize, 'options.partSize', MIN_PART_SIZE, 5 * 1024 ** 3) ?? DEFAULTS.partSize,
@@ -116,7 +115,13 @@ export function s3Writable (options: S3WritableOptions): Writable {
     concurrency: validateInteger(options.concurrency, 'options.concurrency', 1, 256) ?? DEFAULTS.concurrency,
     abortTimeout: validateInteger(options.abortTimeout, 'options.abortTimeout', 0) ?? DEFAULTS.abortTimeout,
     params: { ...options.params }
-  })
+  }
+  // Last, once every other option is known good: nothing to clean up if one is not.
+  const client = resolveClient(options)
+  const sink = new S3Writable({ ...settings, client })
+  // A client built here is ours to close once every upload or abort is over; a caller's never is.
+  if (options.client === undefined) sink.once('close', () => { client.destroy() })
+  return sink
 }
 
 function resolveClient (options: S3WritableOptions): S3Client {

@@ -68,6 +68,18 @@ describe('s3Writable()', () => {
       expect(mock.commandCalls(AbortMultipartUploadCommand)).to.have.length(0)
     })
 
+    it("never destroys a caller's client", async () => {
+      const { client } = fakeClient()
+      let destroyed = 0
+      const destroy = client.destroy.bind(client)
+      client.destroy = () => { destroyed++; destroy() }
+      const sink = s3Writable({ bucket: 'logs', client })
+      await pipeline(source([batchOf(10)]), sink)
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(sink.destroyed).to.equal(true)
+      expect(destroyed).to.equal(0)
+    })
+
     it('resolves pipeline() only once every upload has completed', async () => {
       const { client, mock } = fakeClient()
       let release!: () => void
