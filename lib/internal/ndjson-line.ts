@@ -27,3 +27,16 @@ export function ndjsonLine (record: unknown, index: number, stringify?: Stringif
   }
   return text + '\n'
 }
+
+/**
+ * {@link ndjsonLine} for a record of a feed: with the default serializer, a
+ * record must be a JSON object (a Run result, an event), so a stray number,
+ * string, `null` or array fails like an unserializable record instead of
+ * landing as a line no reader expects. A caller's `stringify` decides alone.
+ */
+export function recordLine (record: unknown, index: number, stringify?: Stringify): string {
+  if (stringify === undefined && (typeof record !== 'object' || record === null || Array.isArray(record))) {
+    throw new SerializationError(index, `a record must be a JSON object, got ${typeName(record)}`)
+  }
+  return ndjsonLine(record, index, stringify)
+}

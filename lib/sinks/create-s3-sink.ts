@@ -3,7 +3,7 @@ import pumpify from 'pumpify'
 import { systemClock, type Clock } from '../clock.js'
 import { CallbackError, S3UploadError, toError } from '../errors.js'
 import { apiFilter, type DropReason } from '../internal/api-filter.js'
-import { ndjsonLine } from '../internal/ndjson-line.js'
+import { recordLine } from '../internal/ndjson-line.js'
 import { runKey } from '../internal/run-key.js'
 import { UploadJob } from '../internal/upload-job.js'
 import { JobPool } from '../internal/job-pool.js'
@@ -118,7 +118,7 @@ class RunSink extends Writable {
         return cb()
       }
       // The object's content is exactly JSON.stringify(run): the NDJSON line without its newline.
-      body = Buffer.from(ndjsonLine(run, index).slice(0, -1))
+      body = Buffer.from(recordLine(run, index).slice(0, -1))
       key = runKey(this.#s.prefix, run, this.#now())
     } catch (err) {
       return cb(toError(err))

@@ -5,7 +5,7 @@ import { BatchAbortedError, SerializationError, WindowOverflowError, toError } f
 import { whenWritable } from '../internal/drain.js'
 import { LineFramer } from '../internal/line-framer.js'
 import { OpenBatch } from '../internal/open-batch.js'
-import { ndjsonLine, type Stringify } from '../internal/ndjson-line.js'
+import { recordLine, type Stringify } from '../internal/ndjson-line.js'
 import { validateClock, validateFunction, validateInteger, validateObject, validateOneOf } from '../internal/validate.js'
 
 /** Options of {@link minuteWindow}. */
@@ -151,7 +151,7 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     const index = this.#index++
     let line: string
     try {
-      line = ndjsonLine(record, index, this.#s.stringify)
+      line = recordLine(record, index, this.#s.stringify)
     } catch (err) {
       return this.#afterWrite(this.#invalid(err as SerializationError, { record }), cb)
     }

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream'
-import { ndjsonLine, type Stringify } from '../internal/ndjson-line.js'
+import { recordLine, type Stringify } from '../internal/ndjson-line.js'
 import { validateFunction, validateInteger, validateObject, validateOneOf } from '../internal/validate.js'
 
 /** Options of {@link serialize}. */
@@ -53,7 +53,7 @@ export function serialize (options: SerializeOptions = {}): Transform {
     transform (record: unknown, _encoding: BufferEncoding, cb: TransformCallback) {
       let line: string
       try {
-        line = ndjsonLine(record, index++, stringify)
+        line = recordLine(record, index++, stringify)
       } catch (err) {
         if (!skipInvalid) return cb(err as Error)
         this.emit('invalid', { index: index - 1, error: err, record })

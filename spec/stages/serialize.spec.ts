@@ -58,10 +58,22 @@ function trackImmediates (): { live: Set<unknown>, restore: () => void } {
 describe('serialize()', () => {
   describe('output', () => {
     it('writes one JSON line per record, ending in "\\n", never CRLF', async () => {
-      const records = [{ a: 1 }, { b: 'x' }, [1, 2], 'text', 3, true, { n: null }]
+      const records = [{ a: 1 }, { b: 'x' }, { list: [1, 2] }, { n: null }]
       const text = Buffer.concat(await chunksOf(records)).toString('utf8')
-      expect(text).to.equal('{"a":1}\n{"b":"x"}\n[1,2]\n"text"\n3\ntrue\n{"n":null}\n')
+      expect(text).to.equal('{"a":1}\n{"b":"x"}\n{"list":[1,2]}\n{"n":null}\n')
       expect(text).not.to.include('\r')
+    })
+
+    it('refuses records that are not JSON objects (a number, a string, an array) with their index', async () => {
+      // (null never reaches a stage: object-mode streams refuse it themselves.)
+      for (const stray of [3, 'text', [1, 2], true]) {
+        const err = await failure([{ a: 1 }, stray])
+        expect(err).to.include({ code: 'ERR_SERIALIZE', index: 1 })
+        expect(err.message).to.include('must be a JSON object')
+      }
+      // A caller's stringify decides alone.
+      const text = Buffer.concat(await chunksOf([3, 'x'], { stringify: (r) => JSON.stringify(r) })).toString()
+      expect(text).to.equal('3\n"x"\n')
     })
 
     it('parses back equal to the input, newlines and non-ASCII text included', async () => {
@@ -162,7 +174,7 @@ describe('serialize()', () => {
 
     it('fails with ERR_SERIALIZE for records JSON has no text for (undefined, a function, a symbol)', async () => {
       expect((await failure([{ a: 1 }, undefined])).index).to.equal(1)
-      expect((await failure([1, 2, 3, () => 1])).index).to.equal(3)
+      expect((await failure([{ a: 1 }, { b: 2 }, { c: 3 }, () => 1])).index).to.equal(3)
       expect((await failure([Symbol('s')])).index).to.equal(0)
     })
 
