@@ -270,6 +270,15 @@ describe('minuteWindow()', () => {
       expect(err).to.include({ code: 'ERR_WINDOW_OVERFLOW', index: 0 })
     })
 
+    it('treats a record that is not a JSON object as invalid', async () => {
+      const window = minuteWindow({ clock: manualClock(T0), onInvalid: 'skip' })
+      const invalid: Array<{ index: number, error: { code: string } }> = []
+      window.on('invalid', (event) => invalid.push(event))
+      const out = await drainBatches(source([{ a: 1 }, 5, 'text', [1], { b: 2 }]).pipe(window))
+      expect(out.flatMap(({ text }) => lines(text))).to.deep.equal([{ a: 1 }, { b: 2 }])
+      expect(invalid.map(({ index, error }) => [index, error.code])).to.deep.equal([[1, 'ERR_SERIALIZE'], [2, 'ERR_SERIALIZE'], [3, 'ERR_SERIALIZE']])
+    })
+
     it('rejects an unknown policy', () => {
       expect(() => minuteWindow({ onInvalid: 'ignore' as never })).to.throw().that.includes({ code: 'ERR_INVALID_OPTION', option: 'options.onInvalid' })
     })
