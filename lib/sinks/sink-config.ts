@@ -166,6 +166,7 @@ function checkApis (issues: Issues, value: unknown): string[] | undefined {
     issues.add('apisToSend', 'type', `must be an array of strings, got ${typeName(value)}`)
     return undefined
   }
+  if (value.length === 0) issues.add('apisToSend', 'invalid', 'is empty, which would drop every Run; omit it to deliver every API')
   value.forEach((item, i) => issues.check(item, () => validateString(item, `config.apisToSend[${i}]`)))
   return value.every((item) => typeof item === 'string' && item !== '') ? [...value] as string[] : undefined
 }

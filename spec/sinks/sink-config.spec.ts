@@ -57,6 +57,7 @@ const CASES: Case[] = [
   { name: 'apisToSend a string', config: { ...BASE, apisToSend: 'api1' }, path: 'apisToSend', problem: 'type' },
   { name: 'apisToSend with a number', config: { ...BASE, apisToSend: ['api1', 3] }, path: 'apisToSend[1]', problem: 'type' },
   { name: 'apisToSend with an empty name', config: { ...BASE, apisToSend: [''] }, path: 'apisToSend[0]', problem: 'invalid' },
+  { name: 'apisToSend empty (it would drop every Run)', config: { ...BASE, apisToSend: [] }, path: 'apisToSend', problem: 'invalid' },
   { name: 'endpoint a number', config: { ...BASE, endpoint: 5 }, path: 'endpoint', problem: 'type' },
   { name: 'endpoint not http(s)', config: { ...BASE, endpoint: 'ftp://files' }, path: 'endpoint', problem: 'invalid' },
   { name: 'forcePathStyle a string', config: { ...BASE, forcePathStyle: 'true' }, path: 'forcePathStyle', problem: 'type' },
