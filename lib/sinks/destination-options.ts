@@ -5,6 +5,7 @@ import { normalizePrefix } from '../internal/object-key.js'
 import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
 import { validateClock, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
 import type { RouteSettings } from './destination-route.js'
+import { validateUploadParams, type UploadParams } from './s3-writable.js'
 
 /** Options of `createS3Destination()`: where to deliver, how to batch, how to connect. */
 export interface S3DestinationOptions extends S3ConnectionOptions {
@@ -30,6 +31,8 @@ export interface S3DestinationOptions extends S3ConnectionOptions {
   concurrency?: number
   /** On `destroy()`, how long to wait for parts in flight before aborting anyway, in ms. Default 10000. */
   abortTimeout?: number
+  /** Extra parameters for every object (`StorageClass`, `ServerSideEncryption`, `Metadata`, ...), as for `s3Writable()`. */
+  params?: UploadParams
   /** Time source and timers; tests inject a fake one. Default `systemClock`. */
   clock?: Clock
 }
@@ -79,7 +82,7 @@ const DEFAULTS = Object.freeze({
 })
 const OWN_FIELDS = [
   'bucket', 'prefix', 'client', 'windowMs', 'maxBytes', 'maxRecords', 'level',
-  'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'clock'
+  'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'clock', 'params'
 ] as const
 
 /**
@@ -99,6 +102,7 @@ export function resolveOptions (options: S3DestinationOptions): ResolvedOptions 
   const bucket = validateString(given.bucket, 'options.bucket')
   const prefix = normalizePrefix(given.prefix, 'options.prefix')
   const clock = validateClock(given.clock, 'options.clock') ?? systemClock
+  const params = { ...validateUploadParams(given.params, 'options.params') }
   const windowMs = validateInteger(given.windowMs, 'options.windowMs', 1, MAX_TIMER_MS) ?? DEFAULTS.windowMs
   const maxBytes = validateInteger(given.maxBytes, 'options.maxBytes', 1) ?? DEFAULTS.maxBytes
   const maxRecords = validateInteger(given.maxRecords, 'options.maxRecords', 1)
@@ -110,7 +114,7 @@ export function resolveOptions (options: S3DestinationOptions): ResolvedOptions 
   const ownClient = given.client === undefined
   const client = ownClient ? createS3Client(given, 'options') : checkClient(given)
   return {
-    settings: { client, clock, windowMs, maxBytes, maxRecords, level, partSize, queueSize, concurrency, abortTimeout },
+    settings: { client, clock, params, windowMs, maxBytes, maxRecords, level, partSize, queueSize, concurrency, abortTimeout },
     ownClient,
     bucket,
     prefix

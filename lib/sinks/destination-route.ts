@@ -4,12 +4,13 @@ import type { Clock } from '../clock.js'
 import { gzip } from '../stages/gzip.js'
 import { keyRotate } from '../stages/key-rotate.js'
 import { minuteWindow } from '../stages/minute-window.js'
-import { s3Writable, type ObjectWritten } from './s3-writable.js'
+import { s3Writable, type ObjectWritten, type UploadParams } from './s3-writable.js'
 
 /** What every route of one destination shares: the client and the stage settings. */
 export interface RouteSettings {
   client: S3Client
   clock: Clock
+  params: UploadParams
   windowMs: number
   maxBytes: number
   maxRecords: number | undefined
@@ -72,7 +73,8 @@ export class Route {
       partSize: settings.partSize,
       queueSize: settings.queueSize,
       concurrency: settings.concurrency,
-      abortTimeout: settings.abortTimeout
+      abortTimeout: settings.abortTimeout,
+      params: settings.params
     })
     sink.on('object', (written: ObjectWritten) => {
       this.delivered += written.records

@@ -103,10 +103,7 @@ export function s3Writable (options: S3WritableOptions): Writable {
   if (options.bucket !== undefined && options.bucketName !== undefined && options.bucket !== options.bucketName) {
     throw new InvalidOptionError('options.bucketName', 'differs from options.bucket; give one of them')
   }
-  validateObject(options.params, 'options.params')
-  for (const field of ['Bucket', 'Key', 'Body']) {
-    if (options.params?.[field as keyof UploadParams] !== undefined) throw new InvalidOptionError(`options.params.${field}`, 'is set by the sink')
-  }
+  validateUploadParams(options.params, 'options.params')
   const settings = {
     bucket,
     prefix: normalizePrefix(options.prefix, 'options.prefix'),
@@ -122,6 +119,15 @@ export function s3Writable (options: S3WritableOptions): Writable {
   // A client built here is ours to close once every upload or abort is over; a caller's never is.
   if (options.client === undefined) sink.once('close', () => { client.destroy() })
   return sink
+}
+
+/** `params` for every object: an object, without the fields the sink sets itself. */
+export function validateUploadParams (params: unknown, name: string): UploadParams | undefined {
+  validateObject(params, name)
+  for (const field of ['Bucket', 'Key', 'Body', 'ContentLength']) {
+    if (params?.[field] !== undefined) throw new InvalidOptionError(`${name}.${field}`, 'is set by the sink')
+  }
+  return params as UploadParams | undefined
 }
 
 function resolveClient (options: S3WritableOptions): S3Client {

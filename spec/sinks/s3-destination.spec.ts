@@ -311,7 +311,9 @@ describe('createS3Destination()', function () {
       ['client with a connection field', { client: new S3Client({ region: 'us-east-1' }), region: 'eu-west-1' }, 'options.region'],
       ['half a key pair', { accessKeyId: 'AKIA' }, 'options.secretAccessKey'],
       ['endpoint not a URL', { endpoint: 'ftp://host' }, 'options.endpoint'],
-      ['maxAttempts 0', { maxAttempts: 0 }, 'options.maxAttempts']
+      ['maxAttempts 0', { maxAttempts: 0 }, 'options.maxAttempts'],
+      ['params not an object', { params: 'STANDARD_IA' }, 'options.params'],
+      ['params setting the key', { params: { Key: 'k' } }, 'options.params.Key']
     ]
     for (const [name, options, option] of cases) {
       it(`rejects ${name} (${option})`, function () {
@@ -345,5 +347,18 @@ describe('createS3Destination()', function () {
       expect(options).to.deep.equal({ client, bucket: 'b', prefix: 'logs', windowMs: 1000, clock })
       await destination.close()
     })
+  })
+
+  it('passes params (storage class, encryption, metadata) to every object', async () => {
+    const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } })
+    const mock = mockClient(client)
+    mock.on(PutObjectCommand).resolves({ ETag: '"e"' })
+    const destination = createS3Destination({ client, bucket: 'b', params: { StorageClass: 'STANDARD_IA', ServerSideEncryption: 'AES256', Metadata: { team: 'runs' } } })
+    destination.send({ prefix: 'p1/', payload: { a: 1 } })
+    destination.send({ prefix: 'p2/', payload: { b: 2 } })
+    await destination.close()
+    const inputs = mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input)
+    expect(inputs).to.have.length(2)
+    for (const input of inputs) expect(input).to.deep.include({ StorageClass: 'STANDARD_IA', ServerSideEncryption: 'AES256', Metadata: { team: 'runs' }, ContentEncoding: 'gzip' })
   })
 })
