@@ -68,6 +68,26 @@ export class SerializationError extends S3SinkError {
 }
 
 /**
+ * A line of NDJSON byte input is not JSON (with `minuteWindow({ validateLines: true })`).
+ * `index` is its 0-based position among the records the stage received.
+ *
+ * @example
+ * ```ts
+ * window.on('invalid', ({ error }) => { if (error.code === 'ERR_LINE_PARSE') console.error('line', error.index) })
+ * ```
+ */
+export class LineParseError extends S3SinkError {
+  override name = 'LineParseError'
+  override readonly code = 'ERR_LINE_PARSE'
+  readonly index: number
+
+  constructor (index: number, message: string, options?: { cause?: unknown }) {
+    super(`record ${index} is not JSON: ${message}`, options)
+    this.index = index
+  }
+}
+
+/**
  * A single record is larger than the window's `maxBytes`, so no object can
  * hold it.
  *

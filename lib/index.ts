@@ -22,6 +22,7 @@ export {
   S3SinkError,
   InvalidOptionError,
   SerializationError,
+  LineParseError,
   WindowOverflowError,
   InvalidBatchError,
   BatchAbortedError,

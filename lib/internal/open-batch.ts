@@ -36,6 +36,10 @@ export class OpenBatch {
     this.#chunkSize = init.chunkSize
     this.#clock = init.clock
     this.body = new PassThrough({ highWaterMark: init.chunkSize })
+    // The window reports a failure itself; a body destroyed before its
+    // consumer took the batch must not crash the process as an unhandled
+    // 'error'. A consumer that comes later still sees it (body.errored).
+    this.body.on('error', () => {})
     this.batch = {
       kind: 'batch',
       body: this.body,

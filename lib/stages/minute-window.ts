@@ -1,12 +1,12 @@
 import { Transform, type PassThrough, type TransformCallback } from 'node:stream'
 import { MAX_TIMER_MS, systemClock, type Clock } from '../clock.js'
 import { inspect } from 'node:util'
-import { BatchAbortedError, SerializationError, WindowOverflowError, toError } from '../errors.js'
+import { BatchAbortedError, LineParseError, SerializationError, WindowOverflowError, describe, toError } from '../errors.js'
 import { whenWritable } from '../internal/drain.js'
 import { LineFramer } from '../internal/line-framer.js'
 import { OpenBatch } from '../internal/open-batch.js'
 import { recordLine, type Stringify } from '../internal/ndjson-line.js'
-import { validateClock, validateFunction, validateInteger, validateObject, validateOneOf } from '../internal/validate.js'
+import { validateBoolean, validateClock, validateFunction, validateInteger, validateObject, validateOneOf } from '../internal/validate.js'
 
 /** Options of {@link minuteWindow}. */
 export interface MinuteWindowOptions {
@@ -33,6 +33,13 @@ export interface MinuteWindowOptions {
    * `{ index, error, record }`.
    */
   onInvalid?: 'error' | 'skip' | 'dead-letter'
+  /**
+   * Parse every line of byte input as JSON and treat a line that is not as
+   * invalid (`ERR_LINE_PARSE`, then `onInvalid`). Off by default: the bytes
+   * of `serialize()` are valid by construction, and parsing costs about as
+   * much as serializing.
+   */
+  validateLines?: boolean
 }
 
 const DEFAULTS = Object.freeze({
@@ -78,7 +85,8 @@ export function minuteWindow (options: MinuteWindowOptions = {}): MinuteWindowSt
     chunkSize: validateInteger(options.chunkSize, 'options.chunkSize', 1) ?? DEFAULTS.chunkSize,
     stringify: validateFunction<Stringify>(options.stringify, 'options.stringify'),
     clock: validateClock(options.clock, 'options.clock') ?? systemClock,
-    onInvalid: validateOneOf(options.onInvalid, 'options.onInvalid', ['error', 'skip', 'dead-letter'] as const) ?? 'error'
+    onInvalid: validateOneOf(options.onInvalid, 'options.onInvalid', ['error', 'skip', 'dead-letter'] as const) ?? 'error',
+    validateLines: validateBoolean(options.validateLines, 'options.validateLines') ?? false
   })
 }
 
@@ -91,6 +99,7 @@ interface Settings {
   stringify: Stringify | undefined
   clock: Clock
   onInvalid: 'error' | 'skip' | 'dead-letter'
+  validateLines: boolean
 }
 
 const MAIN = ''
@@ -181,15 +190,25 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
         start = lineEnd
         continue
       }
+      const parseFailure = this.#s.validateLines ? parseError(buf, start, lineEnd, this.#index) : null
+      if (parseFailure !== null) {
+        last = this.#invalid(parseFailure, { head: buf.toString('utf8', start, Math.min(lineEnd, start + HEAD_CHARS)) }) ?? last
+        this.#index++
+        start = lineEnd
+        continue
+      }
       // The longest run of whole lines from `start` that fits the open batch.
       const open = this.#current()
       const roomBytes = maxBytes - open.stats.bytes
       const roomRecords = maxRecords - open.stats.records
       let end = start
       let lines = 0
+      let bad: LineParseError | null = null
       while (end < buf.length && lines < roomRecords) {
         const next = buf.indexOf(NEWLINE, end) + 1
         if (next - start > roomBytes) break
+        // The first line was checked before the batch was opened.
+        if (this.#s.validateLines && end > start && (bad = parseError(buf, end, next, this.#index + lines)) !== null) break
         end = next
         lines++
       }
@@ -201,6 +220,7 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
       last = open.writeLines(buf.subarray(start, end), lines)
       this.#index += lines
       start = end
+      if (bad !== null) continue // the bad line comes first in the next round
       if (start < buf.length || this.#isFull(open)) this.#close()
     }
     // A line already too long before its end arrived: reported now, its rest dropped as it comes.
@@ -209,14 +229,14 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
   }
 
   /** Applies `onInvalid` to a record no object can take; returns the dead-letter body it wrote to. */
-  #invalid (error: SerializationError | WindowOverflowError, about: { record?: unknown, head?: string }): PassThrough | null {
+  #invalid (error: SerializationError | WindowOverflowError | LineParseError, about: { record?: unknown, head?: string }): PassThrough | null {
     if (this.#s.onInvalid === 'error') throw error
     this.#skipped++
     this.emit('invalid', { index: error.index, error, record: about.record })
     return this.#s.onInvalid === 'dead-letter' ? this.#deadLetter(error, about) : null
   }
 
-  #deadLetter (error: SerializationError | WindowOverflowError, about: { record?: unknown, head?: string }): PassThrough | null {
+  #deadLetter (error: SerializationError | WindowOverflowError | LineParseError, about: { record?: unknown, head?: string }): PassThrough | null {
     const entry = {
       index: error.index,
       error: { code: error.code, message: error.message },
@@ -279,5 +299,15 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     if (body.destroyed) return cb(body.errored ?? new BatchAbortedError())
     if (!body.writableNeedDrain) return cb()
     whenWritable(body, () => new BatchAbortedError(), cb)
+  }
+}
+
+/** The error of line [start, end) of `buf` if it is not JSON, else `null`. */
+function parseError (buf: Buffer, start: number, end: number, index: number): LineParseError | null {
+  try {
+    JSON.parse(buf.toString('utf8', start, end))
+    return null
+  } catch (err) {
+    return new LineParseError(index, describe(err), { cause: err })
   }
 }

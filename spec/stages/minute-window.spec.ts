@@ -316,6 +316,34 @@ describe('minuteWindow()', () => {
     })
   })
 
+  describe('validateLines', () => {
+    const input = '{"a":1}\n{"b":2}\nnot json\n{"c":3}\n{oops\n'
+
+    it('fails on a line of byte input that is not JSON, with its index', async () => {
+      const err = await pipeline(Readable.from([Buffer.from(input)]), minuteWindow({ clock: manualClock(T0), validateLines: true }), discard).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_LINE_PARSE', index: 2 })
+    })
+
+    it('skips or dead-letters such lines in order, and makes no empty batch', async () => {
+      const skipped: number[] = []
+      const window = minuteWindow({ clock: manualClock(T0), validateLines: true, onInvalid: 'dead-letter' })
+      window.on('invalid', ({ index }: { index: number }) => skipped.push(index))
+      const out = await drainBatches(Readable.from([Buffer.from(input)]).pipe(window))
+      expect(out.filter(({ batch }) => batch.partition === undefined).map(({ text }) => text).join('')).to.equal('{"a":1}\n{"b":2}\n{"c":3}\n')
+      expect(skipped).to.deep.equal([2, 4])
+      const dead = out.filter(({ batch }) => batch.partition === 'dead-letter').flatMap(({ text }) => lines(text)) as Array<{ index: number, head: string, error: { code: string } }>
+      expect(dead.map(({ index, head, error }) => [index, head, error.code])).to.deep.equal([[2, 'not json\n', 'ERR_LINE_PARSE'], [4, '{oops\n', 'ERR_LINE_PARSE']])
+      const onlyBad = await collect(Readable.from([Buffer.from('nope\n')]).pipe(minuteWindow({ clock: manualClock(T0), validateLines: true, onInvalid: 'skip' })))
+      expect(onlyBad).to.deep.equal([])
+    })
+
+    it('is off by default and validated as a boolean', async () => {
+      const out = await drainBatches(Readable.from([Buffer.from('not json\n')]).pipe(minuteWindow({ clock: manualClock(T0) })))
+      expect(out.map(({ text }) => text)).to.deep.equal(['not json\n'])
+      expect(() => minuteWindow({ validateLines: 'yes' as never })).to.throw().that.includes({ code: 'ERR_INVALID_OPTION', option: 'options.validateLines' })
+    })
+  })
+
   describe('backpressure', () => {
     it('holds writes while a slow consumer has not read the body, without buffering the feed', async () => {
       const clock = manualClock(T0)
