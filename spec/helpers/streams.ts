@@ -1,4 +1,6 @@
-import { Readable, Writable } from 'node:stream'
+import { once } from 'node:events'
+import { Readable, Writable, type Duplex } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import type { Batch } from '../../lib/batch.js'
 
 /** Everything a readable emits, once it ends. */
@@ -78,4 +80,25 @@ export function watch (stream: NodeJS.EventEmitter): { errors: Error[], close: n
 export async function closed (stream: NodeJS.EventEmitter & { closed?: boolean }): Promise<void> {
   if (stream.closed !== true) await new Promise((resolve) => stream.once('close', resolve))
   else await new Promise(setImmediate)
+}
+
+/**
+ * The backpressure check of every batch-to-batch stage: with nobody reading,
+ * `stage` takes at most one batch ahead; then a slow consumer gets every
+ * batch in order while write() keeps saying "wait". Returns what it got.
+ */
+export async function backpressureThrough (stage: Duplex, input: Batch[]): Promise<{ received: Batch[], refused: number, ahead: number }> {
+  let next = 0
+  while (stage.write(input[next++]));
+  const ahead = next
+  const sink = slowSink<Batch>(2)
+  const done = pipeline(stage, sink)
+  let refused = 1
+  await once(stage, 'drain')
+  for (; next < input.length; next++) {
+    if (!stage.write(input[next])) { refused++; await once(stage, 'drain') }
+  }
+  stage.end()
+  await done
+  return { received: sink.received, refused, ahead }
 }

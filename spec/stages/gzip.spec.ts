@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { createHash, randomBytes } from 'node:crypto'
-import { PassThrough, Writable, type Readable, type Transform } from 'node:stream'
+import { PassThrough, Writable, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { gunzipSync } from 'node:zlib'
 import { expect } from 'chai'
@@ -9,7 +9,7 @@ import { BatchAbortedError, InvalidBatchError, InvalidOptionError } from '../../
 import { gzip, type GzipOptions } from '../../lib/stages/gzip.js'
 import { minuteWindow } from '../../lib/stages/minute-window.js'
 import { manualClock } from '../helpers/manual-clock.js'
-import { bytesOf, collect, run, slowSink, source, watch, closed } from '../helpers/streams.js'
+import { bytesOf, collect, run, source, watch, closed, backpressureThrough } from '../helpers/streams.js'
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
 
@@ -179,22 +179,11 @@ describe('gzip()', () => {
       const stage = gzip()
       const texts = Array.from({ length: 8 }, (_, i) => `{"seq":${i}}\n`)
       const input = texts.map((t, seq) => bytesBatch(t, { seq }))
-      let next = 0
-      while (stage.write(input[next++]));
-      expect(next).to.be.at.most(2)
-      expect(stage.readableLength).to.be.at.most(1)
-      const sink = slowSink<Batch>(2)
-      const done = pipeline(stage, sink)
-      let falses = 1
-      await once(stage, 'drain')
-      for (; next < input.length; next++) {
-        if (!stage.write(input[next])) { falses++; await once(stage, 'drain') }
-      }
-      stage.end()
-      await done
-      expect(falses).to.be.above(1)
-      expect(sink.received.map((b) => b.seq)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7])
-      const bodies = await Promise.all(sink.received.map(async (b) => gunzipSync(await bytesOf(b.body)).toString()))
+      const { received, refused, ahead } = await backpressureThrough(stage, input)
+      expect(ahead).to.be.at.most(2)
+      expect(refused).to.be.above(1)
+      expect(received.map((b) => b.seq)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7])
+      const bodies = await Promise.all(received.map(async (b) => gunzipSync(await bytesOf(b.body)).toString()))
       expect(bodies).to.deep.equal(texts)
     })
 

@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { PassThrough, Writable, type Transform } from 'node:stream'
+import { PassThrough, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { gunzipSync } from 'node:zlib'
 import { expect } from 'chai'
@@ -9,7 +9,7 @@ import { gzip } from '../../lib/stages/gzip.js'
 import { keyRotate, type KeyRotateOptions } from '../../lib/stages/key-rotate.js'
 import { minuteWindow } from '../../lib/stages/minute-window.js'
 import { manualClock } from '../helpers/manual-clock.js'
-import { bytesOf, collect, run, slowSink, source, closed } from '../helpers/streams.js'
+import { bytesOf, collect, run, slowSink, source, closed, backpressureThrough } from '../helpers/streams.js'
 
 const T0 = Date.UTC(2026, 10, 25, 14, 3, 7, 250)
 const W0 = Date.UTC(2026, 10, 25, 14, 3, 0)
@@ -217,22 +217,11 @@ describe('keyRotate()', () => {
     it('holds at most one batch when nobody reads, then passes every batch on in order', async () => {
       const stage = keyRotate({ prefix: 'logs' })
       const input = Array.from({ length: 8 }, (_, seq) => batchOf({ seq }))
-      let next = 0
-      while (stage.write(input[next++]));
-      expect(next).to.be.at.most(2)
-      expect(stage.readableLength).to.be.at.most(1)
-      const sink = slowSink<Batch>(2)
-      const done = pipeline(stage, sink)
-      let falses = 1
-      await once(stage, 'drain')
-      for (; next < input.length; next++) {
-        if (!stage.write(input[next])) { falses++; await once(stage, 'drain') }
-      }
-      stage.end()
-      await done
-      expect(falses).to.be.above(1)
-      expect(sink.received.map((b) => b.seq)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7])
-      for (const b of sink.received) expect(b.key!.startsWith(`logs/${STAMP}`)).to.equal(true)
+      const { received, refused, ahead } = await backpressureThrough(stage, input)
+      expect(ahead).to.be.at.most(2)
+      expect(refused).to.be.above(1)
+      expect(received.map((b) => b.seq)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7])
+      for (const b of received) expect(b.key!.startsWith(`logs/${STAMP}`)).to.equal(true)
     })
   })
 
