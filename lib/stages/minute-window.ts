@@ -1,7 +1,7 @@
 import { Transform, type PassThrough, type TransformCallback } from 'node:stream'
 import { MAX_TIMER_MS, systemClock, type Clock } from '../clock.js'
-import { inspect } from 'node:util'
-import { BatchAbortedError, LineParseError, SerializationError, WindowOverflowError, describe, toError } from '../errors.js'
+import { BatchAbortedError, WindowOverflowError, toError, type LineParseError, type SerializationError } from '../errors.js'
+import { HEAD_CHARS, deadLetterLine, parseError, type InvalidRecordError } from '../internal/invalid-records.js'
 import { whenWritable } from '../internal/drain.js'
 import { LineFramer } from '../internal/line-framer.js'
 import { OpenBatch } from '../internal/open-batch.js'
@@ -50,9 +50,6 @@ const DEFAULTS = Object.freeze({
 })
 
 const NEWLINE = 0x0a
-/** How much of a too-large record a dead-letter line keeps. */
-const HEAD_CHARS = 1024
-const INSPECT = Object.freeze({ depth: 3, breakLength: Infinity, maxArrayLength: 20, maxStringLength: HEAD_CHARS })
 
 
 /** The stream {@link minuteWindow} returns. */
@@ -229,23 +226,15 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
   }
 
   /** Applies `onInvalid` to a record no object can take; returns the dead-letter body it wrote to. */
-  #invalid (error: SerializationError | WindowOverflowError | LineParseError, about: { record?: unknown, head?: string }): PassThrough | null {
+  #invalid (error: InvalidRecordError, about: { record?: unknown, head?: string }): PassThrough | null {
     if (this.#s.onInvalid === 'error') throw error
     this.#skipped++
     this.emit('invalid', { index: error.index, error, record: about.record })
     return this.#s.onInvalid === 'dead-letter' ? this.#deadLetter(error, about) : null
   }
 
-  #deadLetter (error: SerializationError | WindowOverflowError | LineParseError, about: { record?: unknown, head?: string }): PassThrough | null {
-    const entry = {
-      index: error.index,
-      error: { code: error.code, message: error.message },
-      ...(error instanceof WindowOverflowError ? { bytes: error.bytes } : {}),
-      ...(about.head === undefined ? {} : { head: about.head }),
-      // What JSON could not write, as text a person can read.
-      ...(error instanceof SerializationError ? { record: inspect(about.record, INSPECT) } : {})
-    }
-    const line = JSON.stringify(entry) + '\n'
+  #deadLetter (error: InvalidRecordError, about: { record?: unknown, head?: string }): PassThrough | null {
+    const line = deadLetterLine(error, about)
     const bytes = Buffer.byteLength(line)
     let open = this.#current(DEAD_LETTER)
     // A dead-letter line is kept whole, even alone above a tiny maxBytes.
@@ -299,15 +288,5 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     if (body.destroyed) return cb(body.errored ?? new BatchAbortedError())
     if (!body.writableNeedDrain) return cb()
     whenWritable(body, () => new BatchAbortedError(), cb)
-  }
-}
-
-/** The error of line [start, end) of `buf` if it is not JSON, else `null`. */
-function parseError (buf: Buffer, start: number, end: number, index: number): LineParseError | null {
-  try {
-    JSON.parse(buf.toString('utf8', start, end))
-    return null
-  } catch (err) {
-    return new LineParseError(index, describe(err), { cause: err })
   }
 }
