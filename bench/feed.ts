@@ -39,14 +39,19 @@ export function * feed (pool: readonly RunRecord[], count: number): Generator<Ru
  */
 export function feedStream (pool: readonly RunRecord[], count: number): Readable {
   let i = 0
+  return countedStream(count, () => pool[i++ % pool.length] as RunRecord)
+}
+
+/** `count` records from `next()`, pushed while the reader wants more. */
+function countedStream (count: number, next: () => unknown): Readable {
+  let i = 0
   return new Readable({
     objectMode: true,
     highWaterMark: 256,
     read () {
       while (i < count) {
-        const record = pool[i % pool.length] as RunRecord
         i++
-        if (!this.push(record)) return
+        if (!this.push(next())) return
       }
       this.push(null)
     }
@@ -81,18 +86,7 @@ export function meanRecordBytes (sample = 20_000, seed = 1): number {
  */
 export function generatedStream (count: number, seed = 1): Readable {
   const gen = recordGenerator(seed)
-  let i = 0
-  return new Readable({
-    objectMode: true,
-    highWaterMark: 256,
-    read () {
-      while (i < count) {
-        i++
-        if (!this.push(gen.next())) return
-      }
-      this.push(null)
-    }
-  })
+  return countedStream(count, () => gen.next())
 }
 
 const poolBytes = new WeakMap<readonly RunRecord[], number[]>()

@@ -1,6 +1,7 @@
 import type { Writable, Transform } from 'node:stream'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { Clock } from '../clock.js'
+import { runApiName, runIsFailed } from '../internal/api-filter.js'
 import { createS3Client } from '../internal/s3-client.js'
 import { filterApis } from '../stages/filter-apis.js'
 import { gzip } from '../stages/gzip.js'
@@ -22,8 +23,6 @@ export interface Delivery {
   close: () => void
 }
 
-interface RunLike { apiInfo?: { name?: unknown, result?: { status?: unknown } } }
-
 /** What a written object reports, whichever sink wrote it. */
 interface Written { bytes: number, records: number }
 
@@ -44,8 +43,9 @@ export function buildDelivery (options: CliOptions, progress: Progress, clock: C
   const filter = asFlags(() => filterApis({
     apisToSend: options.apisToSend,
     skipOnFail: options.skipOnFail,
-    apiName: (r) => ((r as InputRecord).value as RunLike | null)?.apiInfo?.name,
-    isFailed: (r) => ((r as InputRecord).value as RunLike | null)?.apiInfo?.result?.status === 'failed'
+    // The filter sees input records; the Run is their parsed value.
+    apiName: (r) => runApiName((r as InputRecord).value),
+    isFailed: (r) => runIsFailed((r as InputRecord).value)
   }))
   const client = options.outDir === undefined ? asFlags(() => createS3Client(options.connection(), 'options')) : undefined
   try {

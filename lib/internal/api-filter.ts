@@ -18,11 +18,13 @@ export interface ApiFilterOptions {
 
 interface RunLike { apiInfo?: { name?: unknown, result?: { status?: unknown } } }
 
-function defaultApiName (record: unknown): unknown {
+/** The API name of a Run result: `apiInfo.name`. */
+export function runApiName (record: unknown): unknown {
   return (record as RunLike | null | undefined)?.apiInfo?.name
 }
 
-function defaultIsFailed (record: unknown): boolean {
+/** Whether a Run result failed: `apiInfo.result.status === 'failed'`. */
+export function runIsFailed (record: unknown): boolean {
   return (record as RunLike | null | undefined)?.apiInfo?.result?.status === 'failed'
 }
 
@@ -38,8 +40,8 @@ export function apiFilter (options: ApiFilterOptions, name = 'options'): (record
   if (apis?.length === 0) throw new InvalidOptionError(`${name}.apisToSend`, 'is empty, which would drop every record; omit it to keep every API')
   const allowed = apis === undefined ? null : new Set(apis)
   const skipOnFail = validateBoolean(options.skipOnFail, `${name}.skipOnFail`) ?? false
-  const apiName = validateFunction<(r: unknown) => unknown>(options.apiName, `${name}.apiName`) ?? defaultApiName
-  const isFailed = validateFunction<(r: unknown) => unknown>(options.isFailed, `${name}.isFailed`) ?? defaultIsFailed
+  const apiName = validateFunction<(r: unknown) => unknown>(options.apiName, `${name}.apiName`) ?? runApiName
+  const isFailed = validateFunction<(r: unknown) => unknown>(options.isFailed, `${name}.isFailed`) ?? runIsFailed
 
   return (record) => {
     if (allowed !== null) {

@@ -102,3 +102,19 @@ export async function backpressureThrough (stage: Duplex, input: Batch[]): Promi
   await done
   return { received: sink.received, refused, ahead }
 }
+
+/** A batch made by hand, as minuteWindow() makes one whose first record came at 14:03:07.250 UTC, 2026-11-25. */
+export function handBatch (body: Readable, fields: Partial<Batch> = {}): Batch {
+  const windowStart = Date.UTC(2026, 10, 25, 14, 3, 0)
+  return {
+    kind: 'batch',
+    body,
+    windowStart,
+    windowEnd: windowStart + 60_000,
+    openedAt: windowStart + 7_250,
+    seq: 0,
+    contentType: 'application/x-ndjson',
+    stats: { records: 0, bytes: 0 },
+    ...fields
+  }
+}

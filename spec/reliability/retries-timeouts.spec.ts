@@ -6,7 +6,7 @@ import { createS3Client } from '../../lib/internal/s3-client.js'
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../helpers/fault-proxy.js'
 import { manualClock } from '../helpers/manual-clock.js'
 import { sha256, startS3rver, type LocalS3 } from '../helpers/s3rver.js'
-import { closed, source } from '../helpers/streams.js'
+import { closed, source, handBatch } from '../helpers/streams.js'
 
 const MiB = 1024 * 1024
 
@@ -16,7 +16,7 @@ function batchOf (bytes: number, key: string): { batch: Batch, data: Buffer } {
   for (let i = 0; i < bytes; i += 4) data.writeUInt32LE((i * 2654435761) >>> 0, i)
   const body = new PassThrough()
   body.end(data)
-  const batch: Batch = { kind: 'batch', body, windowStart: 0, windowEnd: 60_000, openedAt: 0, seq: 0, contentType: 'application/octet-stream', stats: { records: 1, bytes }, key }
+  const batch = handBatch(body, { contentType: 'application/octet-stream', stats: { records: 1, bytes }, key })
   return { batch, data }
 }
 

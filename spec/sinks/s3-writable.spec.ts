@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import { gzip, minuteWindow, s3Writable, type Batch, type ObjectWritten } from '../../lib/index.js'
 import { manualClock } from '../helpers/manual-clock.js'
-import { source } from '../helpers/streams.js'
+import { source, handBatch } from '../helpers/streams.js'
 
 const T0 = Date.UTC(2026, 10, 25, 14, 3, 7)
 const MiB = 1024 * 1024
@@ -31,7 +31,7 @@ function fakeClient (): { client: S3Client, mock: ReturnType<typeof mockClient> 
 function batchOf (bytes: number, fields: Partial<Batch> = {}): Batch {
   const body = new PassThrough()
   body.end(Buffer.alloc(bytes, 0x61))
-  return { kind: 'batch', body, windowStart: T0 - 7000, windowEnd: T0 + 53_000, openedAt: T0, seq: 0, contentType: 'application/x-ndjson', stats: { records: 3, bytes }, ...fields }
+  return handBatch(body, { stats: { records: 3, bytes }, ...fields })
 }
 
 describe('s3Writable()', () => {

@@ -9,7 +9,7 @@ import { BatchAbortedError, InvalidBatchError, InvalidOptionError } from '../../
 import { gzip, type GzipOptions } from '../../lib/stages/gzip.js'
 import { minuteWindow } from '../../lib/stages/minute-window.js'
 import { manualClock } from '../helpers/manual-clock.js'
-import { bytesOf, collect, run, source, watch, closed, backpressureThrough } from '../helpers/streams.js'
+import { bytesOf, collect, run, source, watch, closed, backpressureThrough, handBatch } from '../helpers/streams.js'
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex')
 
@@ -17,19 +17,7 @@ const T0 = Date.UTC(2026, 10, 25, 14, 3, 7, 250)
 const W0 = Date.UTC(2026, 10, 25, 14, 3, 0)
 
 /** A batch as minuteWindow() makes it, with `body` as given. */
-function batchOf (body: Readable, fields: Partial<Batch> = {}): Batch {
-  return {
-    kind: 'batch',
-    body,
-    windowStart: W0,
-    windowEnd: W0 + 60_000,
-    openedAt: T0,
-    seq: 0,
-    contentType: 'application/x-ndjson',
-    stats: { records: 0, bytes: 0 },
-    ...fields
-  }
-}
+const batchOf = handBatch
 
 /** A batch whose body is `data`, already ended. */
 function bytesBatch (data: string | Buffer, fields: Partial<Batch> = {}): Batch {

@@ -9,28 +9,16 @@ import { gzip } from '../../lib/stages/gzip.js'
 import { keyRotate, type KeyRotateOptions } from '../../lib/stages/key-rotate.js'
 import { minuteWindow } from '../../lib/stages/minute-window.js'
 import { manualClock } from '../helpers/manual-clock.js'
-import { bytesOf, collect, run, slowSink, source, closed, backpressureThrough } from '../helpers/streams.js'
+import { bytesOf, collect, run, slowSink, source, closed, backpressureThrough, handBatch } from '../helpers/streams.js'
 
 const T0 = Date.UTC(2026, 10, 25, 14, 3, 7, 250)
-const W0 = Date.UTC(2026, 10, 25, 14, 3, 0)
 const STAMP = '2026/11/25/14/2026-11-25-14-03-07-'
 const HEX64 = /^[0-9a-f]{64}$/
 
 function batchOf (fields: Partial<Batch> = {}): Batch {
   const body = new PassThrough()
   body.end('{"a":1}\n')
-  return {
-    kind: 'batch',
-    body,
-    windowStart: W0,
-    windowEnd: W0 + 60_000,
-    openedAt: T0,
-    seq: 0,
-    contentType: 'application/x-ndjson',
-    contentEncoding: 'gzip',
-    stats: { records: 1, bytes: 8 },
-    ...fields
-  }
+  return handBatch(body, { contentEncoding: 'gzip', stats: { records: 1, bytes: 8 }, ...fields })
 }
 
 async function keysOf (batches: Batch[], options?: KeyRotateOptions): Promise<string[]> {
