@@ -16,6 +16,7 @@ export { createS3Destination, S3Destination, DestinationClosedError, type S3Dest
 export { abortIncompleteUploads, ListUploadsError, type AbortIncompleteUploadsOptions, type AbortIncompleteUploadsResult, type AbortedUpload, type FailedAbort } from './admin/abort-incomplete-uploads.js'
 export { isBatch, type Batch, type BatchStats } from './batch.js'
 export { systemClock, type Clock } from './clock.js'
+export { onDurable, type DurableCallback, type DurableRecord } from './durable.js'
 export type { S3ConnectionOptions } from './internal/s3-client.js'
 export type { Stringify } from './internal/ndjson-line.js'
 export {

@@ -1,0 +1,42 @@
+/**
+ * The key under which a record carries its acknowledgement callback.
+ *
+ * A source that must not forget a record before it is safely stored (a log's
+ * consumer group, a queue, a file offset) puts a function under this symbol:
+ * `record[onDurable] = () => msg.ack()`. Symbol keys are not serialized, so
+ * the stored JSON is unchanged. The library calls it exactly once: after the
+ * object holding the record is complete in S3, or when the record is filtered
+ * out or skipped on purpose (after its dead letter is stored, for
+ * `onInvalid: 'dead-letter'`). Never before, never twice, and never for a
+ * record whose object failed or was aborted.
+ *
+ * `Symbol.for` so that two copies of this package (an ESM and a CJS load, or
+ * two versions in one tree) agree on the key.
+ *
+ * @example
+ * ```ts
+ * import { onDurable } from 's3-stream-sink'
+ * for await (const msg of consumer) {
+ *   const record = JSON.parse(msg.data)
+ *   record[onDurable] = () => msg.ack()
+ *   if (!source.push(record)) await once(source, 'drain')
+ * }
+ * ```
+ */
+export const onDurable: unique symbol = Symbol.for('s3-stream-sink.onDurable') as never
+
+/** The acknowledgement callback a record may carry under {@link onDurable}. */
+export type DurableCallback = () => void
+
+/**
+ * A record that may carry an acknowledgement callback.
+ *
+ * @example
+ * ```ts
+ * const record: DurableRecord = { id: 1, [onDurable]: () => console.log('stored') }
+ * ```
+ */
+export interface DurableRecord {
+  [onDurable]?: DurableCallback
+  [key: string]: unknown
+}
