@@ -23,7 +23,7 @@
  * }
  * ```
  */
-export const onDurable: unique symbol = Symbol.for('s3-stream-sink.onDurable') as never
+export const onDurable: unique symbol = Symbol.for('s3-stream-sink.onDurable')
 
 /** The acknowledgement callback a record may carry under {@link onDurable}. */
 export type DurableCallback = () => void
