@@ -234,3 +234,25 @@ export class ConfigError extends S3SinkError {
     this.issues = issues
   }
 }
+
+/**
+ * A key template could not name an object: a batch lacks the value of one of
+ * its record fields (the window was not partitioned by it), or the rendered
+ * key is unusable (above 1024 bytes). `placeholder` names the culprit
+ * (`{apiInfo.name}`), or holds the whole template.
+ *
+ * @example
+ * ```ts
+ * stream.on('error', (err) => { if (err.code === 'ERR_KEY_TEMPLATE') console.error(err.placeholder, err.message) })
+ * ```
+ */
+export class KeyTemplateError extends S3SinkError {
+  override name = 'KeyTemplateError'
+  override readonly code = 'ERR_KEY_TEMPLATE'
+  readonly placeholder: string
+
+  constructor (placeholder: string, message: string) {
+    super(`key template ${placeholder} ${message}`)
+    this.placeholder = placeholder
+  }
+}

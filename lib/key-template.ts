@@ -1,0 +1,210 @@
+import { InvalidOptionError, KeyTemplateError } from './errors.js'
+import { MISSING_FIELD_FOLDER, fieldSegment, readPath } from './internal/key-segment.js'
+import { validateKeyText, validateObject, validateString } from './internal/validate.js'
+
+/** Options of {@link keyTemplate}. */
+export interface KeyTemplateOptions {
+  /** IANA time zone of the date placeholders, e.g. `Europe/Berlin`. Default `UTC`. */
+  timeZone?: string
+  /** Require `{id}`, the part that keeps keys from colliding. Default true; manifests name one object per window and need none. */
+  unique?: boolean
+  /** Name of the option the template came from, for error messages. Default `options.keyTemplate`. */
+  option?: string
+}
+
+/** What a key is rendered from. */
+export interface KeyTemplateValues {
+  /** ms since the epoch; the date placeholders show it in the template's time zone. */
+  time: number
+  /** The unique part: random, or deterministic for a replayable feed. */
+  id: string
+  seq: number
+  /** `.gz`, `.zst` or `''`. */
+  ext: string
+  /** The normalized prefix (`''` or ending in `/`). */
+  prefix: string
+  /** Sanitized values of the template's record fields, by dotted path ({@link KeyTemplate.partitionOf}). */
+  fields?: Readonly<Record<string, string>>
+  /** A folder apart from the feed (`dead-letter`, `late`), put right after `{prefix}` (or first). */
+  special?: string
+}
+
+/** A parsed, validated key template. */
+export interface KeyTemplate {
+  /** The template text as given. */
+  readonly source: string
+  /** The record fields it uses, as dotted paths, in order of appearance. */
+  readonly fields: readonly string[]
+  readonly timeZone: string
+  /** The key for one object. Throws `ERR_KEY_TEMPLATE` when a field's value is not given. */
+  render (values: KeyTemplateValues): string
+  /** The sanitized value of each template field in a record (a missing field gives `_missing`). */
+  partitionOf (record: unknown): Record<string, string>
+}
+
+const DATE_PARTS = ['YYYY', 'MM', 'DD', 'HH', 'mm', 'ss'] as const
+type DatePart = typeof DATE_PARTS[number]
+const NAMES = new Set<string>([...DATE_PARTS, 'id', 'seq', 'ext', 'prefix'])
+const FIELD = /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/
+
+type Part =
+  | { kind: 'text', text: string }
+  | { kind: 'date', part: DatePart }
+  | { kind: 'id' | 'seq' | 'ext' | 'prefix' }
+  | { kind: 'field', path: string, names: string[] }
+
+/**
+ * Parses a key template once, so a bad one fails where the sink is built:
+ * `{YYYY}` `{MM}` `{DD}` `{HH}` `{mm}` `{ss}` (the batch's time in UTC or
+ * `timeZone`), `{id}` (required: the unique part), `{seq}`, `{ext}` (`.gz`,
+ * `.zst` or empty), `{prefix}` and any other `{dotted.path}` for a record
+ * field. Field values are sanitized for keys (`/`, `%`, control characters
+ * and Hive's special characters percent-encoded, `..` escaped, length capped)
+ * and a missing field becomes the folder `_missing`.
+ *
+ * @example
+ * ```ts
+ * const t = keyTemplate('runs/api={apiInfo.name}/dt={YYYY}-{MM}-{DD}/{id}{ext}')
+ * t.fields // ['apiInfo.name']
+ * await pipeline(source, minuteWindow({ partitionBy: t.fields }), gzip(), keyRotate({ keyTemplate: t }), s3Writable(cfg))
+ * ```
+ */
+export function keyTemplate (source: string, options: KeyTemplateOptions = {}): KeyTemplate {
+  validateObject(options, 'options')
+  const option = options.option ?? 'options.keyTemplate'
+  validateString(source, option)
+  const timeZone = validateTimeZone(options.timeZone, option === 'options.keyTemplate' ? 'options.timeZone' : `${option}.timeZone`)
+  const parts = parse(source, option)
+  if (options.unique !== false && !parts.some((p) => p.kind === 'id')) {
+    throw new InvalidOptionError(option, 'must contain {id}: without a unique part, two objects could get the same key')
+  }
+  // The fixed text must make a valid key whatever the values: try it with sample ones.
+  const sample = parts.map((p) => p.kind === 'text' ? p.text : p.kind === 'prefix' ? 'p/' : p.kind === 'ext' ? '' : 'x').join('')
+  try {
+    validateKeyText(sample, option)
+  } catch (err) {
+    throw new InvalidOptionError(option, (err as InvalidOptionError).message.slice(option.length + 1))
+  }
+  if (sample.includes('//')) throw new InvalidOptionError(option, 'must not make empty folders ("//"; {prefix} already ends with "/")')
+  const fields = [...new Set(parts.flatMap((p) => p.kind === 'field' ? [p.path] : []))]
+  const formatDate = dateFormatter(timeZone)
+
+  return Object.freeze({
+    source,
+    fields: Object.freeze(fields),
+    timeZone,
+    render (values: KeyTemplateValues): string {
+      const date = parts.some((p) => p.kind === 'date') ? formatDate(values.time) : undefined
+      let key = ''
+      let placed = values.special === undefined
+      for (const p of parts) {
+        if (!placed && p.kind !== 'prefix') {
+          key += `${values.special}/`
+          placed = true
+        }
+        switch (p.kind) {
+          case 'text': key += p.text; break
+          case 'date': key += date![p.part]; break
+          case 'id': key += values.id; break
+          case 'seq': key += String(values.seq); break
+          case 'ext': key += values.ext; break
+          case 'prefix': key += values.prefix; break
+          case 'field': {
+            const value = values.fields?.[p.path] ?? (values.special === undefined ? undefined : MISSING_FIELD_FOLDER)
+            if (value === undefined) throw new KeyTemplateError(`{${p.path}}`, 'has no value in the batch: partition the window by it (minuteWindow({ partitionBy }))')
+            key += value
+          }
+        }
+      }
+      if (!placed) key += `${values.special}/`
+      try {
+        validateKeyText(key, 'key')
+      } catch (err) {
+        throw new KeyTemplateError(source, `gives an unusable key: ${(err as Error).message}`)
+      }
+      return key
+    },
+    partitionOf (record: unknown): Record<string, string> {
+      const out: Record<string, string> = {}
+      for (const p of parts) if (p.kind === 'field') out[p.path] = fieldSegment(readPath(record, p.names))
+      return out
+    }
+  })
+}
+
+function parse (source: string, option: string): Part[] {
+  const parts: Part[] = []
+  let at = 0
+  while (at < source.length) {
+    const open = source.indexOf('{', at)
+    const close = source.indexOf('}', at)
+    if (close !== -1 && (open === -1 || close < open)) throw new InvalidOptionError(option, `has a "}" without "{" at character ${close}`)
+    if (open === -1) {
+      parts.push({ kind: 'text', text: source.slice(at) })
+      break
+    }
+    if (open > at) parts.push({ kind: 'text', text: source.slice(at, open) })
+    const end = source.indexOf('}', open)
+    if (end === -1) throw new InvalidOptionError(option, `has a "{" without "}" at character ${open}`)
+    parts.push(placeholder(source.slice(open + 1, end), option))
+    at = end + 1
+  }
+  return parts
+}
+
+function placeholder (name: string, option: string): Part {
+  if (NAMES.has(name)) {
+    if ((DATE_PARTS as readonly string[]).includes(name)) return { kind: 'date', part: name as DatePart }
+    return { kind: name as 'id' | 'seq' | 'ext' | 'prefix' }
+  }
+  // {yyyy}, {Id}, {EXT}: a typo of a reserved name, not a record field.
+  const near = [...NAMES].find((known) => known.toLowerCase() === name.toLowerCase())
+  if (near !== undefined) throw new InvalidOptionError(option, `has an unknown placeholder {${name}}: did you mean {${near}}?`)
+  if (!FIELD.test(name)) throw new InvalidOptionError(option, `has an unknown placeholder {${name}}: use a date part, {id}, {seq}, {ext}, {prefix} or a record field path such as {apiInfo.name}`)
+  const names = name.split('.')
+  if (names.some((n) => n === '__proto__' || n === 'constructor' || n === 'prototype')) {
+    throw new InvalidOptionError(option, `has an unusable field path {${name}}`)
+  }
+  return { kind: 'field', path: name, names }
+}
+
+function validateTimeZone (value: unknown, name: string): string {
+  const zone = validateString(value, name) ?? 'UTC'
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone
+  } catch {
+    throw new InvalidOptionError(name, 'must be an IANA time zone such as "UTC" or "Europe/Berlin"')
+  }
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0')
+
+function dateFormatter (timeZone: string): (time: number) => Record<DatePart, string> {
+  if (timeZone === 'UTC') {
+    return (time) => {
+      const d = new Date(time)
+      return {
+        YYYY: pad(d.getUTCFullYear(), 4),
+        MM: pad(d.getUTCMonth() + 1),
+        DD: pad(d.getUTCDate()),
+        HH: pad(d.getUTCHours()),
+        mm: pad(d.getUTCMinutes()),
+        ss: pad(d.getUTCSeconds())
+      }
+    }
+  }
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23'
+  })
+  return (time) => {
+    const got: Record<string, string> = {}
+    for (const { type, value } of format.formatToParts(time)) got[type] = value
+    return { YYYY: pad(Number(got.year), 4), MM: got.month!, DD: got.day!, HH: got.hour!, mm: got.minute!, ss: got.second! }
+  }
+}
+
+/** Tells a parsed {@link KeyTemplate} from other values. */
+export function isKeyTemplate (value: unknown): value is KeyTemplate {
+  return typeof value === 'object' && value !== null && typeof (value as KeyTemplate).render === 'function' &&
+    typeof (value as KeyTemplate).partitionOf === 'function' && Array.isArray((value as KeyTemplate).fields)
+}
