@@ -1,5 +1,6 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import { InvalidOptionError } from '../errors.js'
+import { storeClientSettings, type StoreName } from '../store-profiles.js'
 import { validateBoolean, validateInteger, validateString } from './validate.js'
 
 /** The connection fields of the sink config. */
@@ -22,11 +23,13 @@ export interface S3ConnectionOptions {
   requestTimeout?: number
   /** Fail a connection attempt after this long, in ms. Default 10000. */
   connectionTimeout?: number
+  /** The store's profile (path style, region, checksum mode): `aws` (default), `r2`, `minio`, `gcs`, `b2`, `ceph` or `custom`. */
+  store?: StoreName
 }
 
 export const CONNECTION_FIELDS = [
   'region', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'endpoint', 'forcePathStyle',
-  'maxAttempts', 'requestTimeout', 'connectionTimeout'
+  'maxAttempts', 'requestTimeout', 'connectionTimeout', 'store'
 ] as const
 
 const DEFAULTS = Object.freeze({ requestTimeout: 120_000, connectionTimeout: 10_000 })
@@ -53,7 +56,8 @@ export function createS3Client (options: S3ConnectionOptions, name: string): S3C
     throw new InvalidOptionError(`${name}.endpoint`, 'must be an http:// or https:// URL')
   }
   const config: S3ClientConfig = {
-    requestHandler: { requestTimeout, connectionTimeout, throwOnRequestTimeout: true }
+    requestHandler: { requestTimeout, connectionTimeout, throwOnRequestTimeout: true },
+    ...storeClientSettings({ store: options.store, region, forcePathStyle, endpoint }, name)
   }
   if (region !== undefined) config.region = region
   if (endpoint !== undefined) config.endpoint = endpoint
