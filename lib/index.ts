@@ -14,6 +14,9 @@ export { createS3Sink, runKey, type RunWritten } from './sinks/create-s3-sink.js
 export type { S3SinkConfig, BatchOptions } from './sinks/sink-config.js'
 export { createS3Destination, S3Destination, DestinationClosedError, type S3DestinationOptions, type S3DestinationEvent, type S3DestinationStats } from './sinks/s3-destination.js'
 export { abortIncompleteUploads, ListUploadsError, type AbortIncompleteUploadsOptions, type AbortIncompleteUploadsResult, type AbortedUpload, type FailedAbort } from './admin/abort-incomplete-uploads.js'
+export { doctor, type DoctorOptions, type DoctorProbe, type DoctorReport } from './admin/doctor.js'
+export { keyTemplate, isKeyTemplate, type KeyTemplate, type KeyTemplateOptions, type KeyTemplateValues } from './key-template.js'
+export { STORE_PROFILES, STORE_NAMES, type StoreName, type StoreProfile, type ChecksumMode } from './store-profiles.js'
 export { isBatch, type Batch, type BatchStats } from './batch.js'
 export { systemClock, type Clock } from './clock.js'
 export { onDurable, type DurableCallback, type DurableRecord } from './durable.js'
@@ -30,5 +33,6 @@ export {
   CallbackError,
   S3UploadError,
   ConfigError,
+  KeyTemplateError,
   type ConfigIssue
 } from './errors.js'

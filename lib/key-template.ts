@@ -203,7 +203,14 @@ function dateFormatter (timeZone: string): (time: number) => Record<DatePart, st
   }
 }
 
-/** Tells a parsed {@link KeyTemplate} from other values. */
+/**
+ * Tells a parsed {@link KeyTemplate} from other values (a template string, say).
+ *
+ * @example
+ * ```ts
+ * const t = isKeyTemplate(option) ? option : keyTemplate(option)
+ * ```
+ */
 export function isKeyTemplate (value: unknown): value is KeyTemplate {
   return typeof value === 'object' && value !== null && typeof (value as KeyTemplate).render === 'function' &&
     typeof (value as KeyTemplate).partitionOf === 'function' && Array.isArray((value as KeyTemplate).fields)

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util'
 import { InvalidOptionError } from '../errors.js'
 import { MAX_TIMER_MS } from '../clock.js'
 import type { S3ConnectionOptions } from '../internal/s3-client.js'
-import { validateInteger } from '../internal/validate.js'
+import { validateInteger, validateOneOf } from '../internal/validate.js'
+import { STORE_NAMES, STORE_PROFILES } from '../store-profiles.js'
 
 /** What the command line asks for, typed; ranges are checked by the stages themselves. */
 export interface CliOptions {
@@ -67,13 +68,14 @@ const FLAGS = {
   'max-attempts': STRING,
   'request-timeout': STRING,
   'connection-timeout': STRING,
-  'shutdown-timeout': STRING
+  'shutdown-timeout': STRING,
+  store: STRING
 } as const
 
 type Values = ReturnType<typeof parse>['values']
 
 /** Flags that only make sense with S3, rejected with `--out-dir`. */
-const S3_ONLY = ['bucket', 'bucket-name', 'region', 'access-key-id', 'secret-access-key', 'session-token', 'endpoint',
+const S3_ONLY = ['bucket', 'bucket-name', 'region', 'store', 'access-key-id', 'secret-access-key', 'session-token', 'endpoint',
   'force-path-style', 'part-size', 'queue-size', 'abort-timeout', 'max-attempts', 'request-timeout', 'connection-timeout'] as const
 /** Flags that only make sense for batches, rejected with `--per-record` (a Run is one small PutObject). */
 const BATCH_ONLY = ['no-gzip', 'gzip-level', 'window-ms', 'max-bytes', 'max-records', 'part-size', 'queue-size', 'abort-timeout'] as const
@@ -139,7 +141,9 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv): CliOption
 
 function connectionOf (v: Values, env: NodeJS.ProcessEnv, unused: boolean): () => S3ConnectionOptions {
   const region = v.region ?? envValue(env, 'AWS_REGION') ?? envValue(env, 'AWS_DEFAULT_REGION')
-  if (!unused && region === undefined) throw new InvalidOptionError('--region', 'is required (or set AWS_REGION)')
+  const store = v.store === undefined ? undefined : validateOneOf(v.store, '--store', STORE_NAMES)
+  // A store whose profile has a region (r2 and gcs: auto) needs none from the user.
+  if (!unused && region === undefined && STORE_PROFILES[store ?? 'aws'].region === undefined) throw new InvalidOptionError('--region', 'is required (or set AWS_REGION)')
   // Credentials come whole from the flags or whole from the environment: a
   // session token of one identity must never be paired with another's keys.
   const fromFlags = v['access-key-id'] !== undefined || v['secret-access-key'] !== undefined
@@ -159,6 +163,7 @@ function connectionOf (v: Values, env: NodeJS.ProcessEnv, unused: boolean): () =
     sessionToken,
     endpoint,
     forcePathStyle: v['force-path-style'],
+    ...(store === undefined ? {} : { store }),
     ...numbers
   })
 }

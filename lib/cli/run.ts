@@ -63,9 +63,18 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`s3-sink: ${redact(message)}\n`)
     return code
   }
+  if (argv[0] === 'doctor' && !argv.slice(1).some((a) => a === '--help' || a === '-h')) {
+    try {
+      // Loaded only now, like the delivery: the AWS SDK takes a while to load.
+      const { runDoctor } = await import('./doctor.js')
+      return await runDoctor(argv.slice(1), io.env, (text) => io.stdout.write(redact(text)))
+    } catch (err) {
+      return fail(EXIT.usage, `${describeUsage(err)}\nTry 's3-sink --help'.`)
+    }
+  }
   let options: CliOptions
   try {
-    options = parseCliArgs(argv, io.env)
+    options = parseCliArgs(argv[0] === 'doctor' ? argv.slice(1) : argv, io.env)
   } catch (err) {
     return fail(EXIT.usage, `${describeUsage(err)}\nTry 's3-sink --help'.`)
   }

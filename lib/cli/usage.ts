@@ -7,6 +7,7 @@
  * ```
  */
 export const USAGE = `Usage: s3-sink [options] [file ...]
+       s3-sink doctor --bucket NAME [--endpoint URL] [--store NAME] [connection flags]
 
 Reads NDJSON (one JSON record per line) from the files, or from standard input
 when no file (or "-") is given, and delivers it to S3: batched per minute into
@@ -21,6 +22,8 @@ S3 connection (flags win over the AWS_* environment variables):
   --region REGION           AWS_REGION, AWS_DEFAULT_REGION
   --endpoint URL            S3-compatible endpoint; AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL
   --force-path-style        path-style URLs (endpoint/bucket/key), for most S3-compatible stores
+  --store NAME              aws (default), r2, minio, gcs, b2, ceph or custom: path style,
+                            region and checksum settings the store needs (see s3-sink doctor)
   --access-key-id ID        AWS_ACCESS_KEY_ID
   --secret-access-key KEY   AWS_SECRET_ACCESS_KEY (prefer the variable: flags show up in ps)
   --session-token TOKEN     AWS_SESSION_TOKEN (likewise)
@@ -55,6 +58,11 @@ Shutdown:
                             read within this long (default 30000); past it, abort the
                             uploads and exit 124. A second signal aborts them at once
                             (exit 130/143); a third exits without any cleanup.
+
+Doctor: "s3-sink doctor" probes the bucket (HeadBucket, PutObject with and without
+checksum headers, a 2-part multipart upload, a conditional PutObject,
+ListMultipartUploads, AbortMultipartUpload), deletes what it wrote, prints what works
+and which --store profiles fit; exit 1 when the chosen --store would fail.
 
   -h, --help                this text
   --version                 the version

@@ -36,9 +36,10 @@ const DEFAULTS = Object.freeze({ requestTimeout: 120_000, connectionTimeout: 10_
 
 /**
  * Builds the S3 client of a sink. Secrets go only into the SDK's credential
- * provider; nothing of this package keeps a copy of them.
+ * provider; nothing of this package keeps a copy of them. `overrides` (the
+ * doctor's checksum modes) come last.
  */
-export function createS3Client (options: S3ConnectionOptions, name: string): S3Client {
+export function createS3Client (options: S3ConnectionOptions, name: string, overrides: Partial<S3ClientConfig> = {}): S3Client {
   const region = validateString(options.region, `${name}.region`)
   const accessKeyId = validateString(options.accessKeyId, `${name}.accessKeyId`)
   const secretAccessKey = validateString(options.secretAccessKey, `${name}.secretAccessKey`)
@@ -57,7 +58,8 @@ export function createS3Client (options: S3ConnectionOptions, name: string): S3C
   }
   const config: S3ClientConfig = {
     requestHandler: { requestTimeout, connectionTimeout, throwOnRequestTimeout: true },
-    ...storeClientSettings({ store: options.store, region, forcePathStyle, endpoint }, name)
+    ...storeClientSettings({ store: options.store, region, forcePathStyle, endpoint }, name),
+    ...overrides
   }
   if (region !== undefined) config.region = region
   if (endpoint !== undefined) config.endpoint = endpoint

@@ -128,3 +128,17 @@ describe('redactor()', () => {
     expect(redactor(['--secret-access-key', 'a'], {})('a bad day')).to.equal('a bad day')
   })
 })
+
+describe('parseCliArgs() --store', () => {
+  it('passes the store to the connection; a profile with a region makes --region optional', () => {
+    const options = parseCliArgs(['--bucket', 'b', '--store', 'r2', '--endpoint', 'https://acct.r2.cloudflarestorage.com'], {})
+    expect(options.connection().store).to.equal('r2')
+    expect(() => parseCliArgs(['--bucket', 'b', '--store', 'b2', '--endpoint', 'https://s3.us-west-004.backblazeb2.com'], {}))
+      .to.throw().with.property('option', '--region')
+  })
+
+  it('refuses an unknown store and --store with --out-dir', () => {
+    expect(() => parseCliArgs(['--bucket', 'b', '--region', 'r', '--store', 'azure'], {})).to.throw().with.property('option', '--store')
+    expect(() => parseCliArgs(['--out-dir', 'o', '--store', 'r2'], {})).to.throw().with.property('option', '--store')
+  })
+})
