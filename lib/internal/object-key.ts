@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Batch } from '../batch.js'
+import { compressionExtension } from './compression-extension.js'
 import { InvalidOptionError } from '../errors.js'
 import { validateKeyText, validateString } from './validate.js'
 
@@ -28,7 +29,8 @@ const pad = (n: number): string => (n < 10 ? `0${n}` : String(n))
  * `[prefix]YYYY/MM/DD/HH/YYYY-MM-DD-HH-MM-SS-IDENTIFIER.gz` in UTC, from the
  * batch's `openedAt` (when its first record arrived). IDENTIFIER is 32 random
  * bytes in lowercase hex: unique across processes and hosts without any
- * coordination. The extension is `.gz` for gzip bodies, `.ndjson` otherwise.
+ * coordination. The extension is {@link compressionExtension}'s (`.gz` for
+ * gzip, `.zst` for zstd), `.ndjson` for an uncompressed body.
  * A partitioned batch (e.g. `dead-letter`) goes under `[prefix][partition]/`.
  */
 export function defaultKey (prefix: string, batch: Pick<Batch, 'openedAt' | 'contentEncoding' | 'partition'>): string {
@@ -39,7 +41,7 @@ export function defaultKey (prefix: string, batch: Pick<Batch, 'openedAt' | 'con
   const h = pad(d.getUTCHours())
   const m = pad(d.getUTCMinutes())
   const s = pad(d.getUTCSeconds())
-  const ext = batch.contentEncoding === 'gzip' ? '.gz' : '.ndjson'
+  const ext = compressionExtension(batch.contentEncoding) || '.ndjson'
   const folder = batch.partition === undefined ? prefix : `${prefix}${batch.partition}/`
   return `${folder}${Y}/${M}/${D}/${h}/${Y}-${M}-${D}-${h}-${m}-${s}-${randomBytes(32).toString('hex')}${ext}`
 }

@@ -2,11 +2,12 @@ import { Writable } from 'node:stream'
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3'
 import { isBatch, type Batch } from '../batch.js'
 import { InvalidBatchError, InvalidOptionError, S3UploadError } from '../errors.js'
+import { compressedContentType } from '../internal/compression-extension.js'
 import { defaultKey, normalizePrefix } from '../internal/object-key.js'
 import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
 import { UploadJob } from '../internal/upload-job.js'
 import { JobPool } from '../internal/job-pool.js'
-import { validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+import { validateBoolean, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
 
 /** Extra parameters for every object, e.g. `StorageClass`, `ServerSideEncryption`, `Metadata`, `Tagging`. */
 export type UploadParams = Omit<PutObjectCommandInput, 'Bucket' | 'Key' | 'Body' | 'ContentLength'>
@@ -36,6 +37,15 @@ export interface S3WritableOptions extends S3ConnectionOptions {
   abortTimeout?: number
   /** Extra parameters for every object. */
   params?: UploadParams
+  /**
+   * How a compressed object says so. `true` (default): `Content-Type` is the
+   * NDJSON type and `Content-Encoding: gzip` (or `zstd`), so HTTP clients that
+   * honor the header (browsers, `curl --compressed`, most HTTP libraries) hand
+   * you the NDJSON. `false`: `Content-Type: application/gzip` (or
+   * `application/zstd`) and no `Content-Encoding`, so every client saves the
+   * bytes as stored, which is what a `.gz` file name promises.
+   */
+  encodingHeader?: boolean
 }
 
 /** What the `'object'` event carries for every object written. */
@@ -55,7 +65,7 @@ export interface ObjectWritten {
 
 const MIN_PART_SIZE = 5 * 1024 * 1024
 const DEFAULTS = Object.freeze({ partSize: MIN_PART_SIZE, queueSize: 4, concurrency: 2, abortTimeout: 10_000 })
-const OWN_FIELDS = ['type', 'bucket', 'bucketName', 'prefix', 'client', 'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'params'] as const
+const OWN_FIELDS = ['type', 'bucket', 'bucketName', 'prefix', 'client', 'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'params', 'encodingHeader'] as const
 const FILTER_HINT = 'filters records, which s3Writable() cannot do: pass the config to filterApis() as well'
 
 interface Settings {
@@ -67,6 +77,7 @@ interface Settings {
   concurrency: number
   abortTimeout: number
   params: UploadParams
+  encodingHeader: boolean
 }
 
 /**
@@ -111,7 +122,8 @@ export function s3Writable (options: S3WritableOptions): Writable {
     queueSize: validateInteger(options.queueSize, 'options.queueSize', 1, 64) ?? DEFAULTS.queueSize,
     concurrency: validateInteger(options.concurrency, 'options.concurrency', 1, 256) ?? DEFAULTS.concurrency,
     abortTimeout: validateInteger(options.abortTimeout, 'options.abortTimeout', 0) ?? DEFAULTS.abortTimeout,
-    params: { ...options.params }
+    params: { ...options.params },
+    encodingHeader: validateBoolean(options.encodingHeader, 'options.encodingHeader') ?? true
   }
   // Last, once every other option is known good: nothing to clean up if one is not.
   const client = resolveClient(options)
@@ -171,13 +183,7 @@ class S3Writable extends Writable {
     const key = batch.key ?? defaultKey(this.#s.prefix, batch)
     const job = new UploadJob({
       client: this.#s.client,
-      params: {
-        ...this.#s.params,
-        Bucket: this.#s.bucket,
-        Key: key,
-        ContentType: this.#s.params.ContentType ?? batch.contentType,
-        ...(batch.contentEncoding === undefined ? {} : { ContentEncoding: batch.contentEncoding })
-      },
+      params: { ...this.#s.params, Bucket: this.#s.bucket, Key: key, ...this.#typeOf(batch) },
       body: batch.body,
       partSize: this.#s.partSize,
       queueSize: this.#s.queueSize,
@@ -185,6 +191,16 @@ class S3Writable extends Writable {
     })
     // Acknowledged once the upload is under way and a slot is free; final() waits for it to complete.
     this.#pool.add(job, batch, cb)
+  }
+
+  /** Content-Type and Content-Encoding of a batch's object (see `encodingHeader`); params.ContentType wins. */
+  #typeOf (batch: Batch): { ContentType: string, ContentEncoding?: string } {
+    const given = this.#s.params.ContentType
+    const encoding = batch.contentEncoding
+    if (encoding === undefined) return { ContentType: given ?? batch.contentType }
+    const asType = this.#s.encodingHeader ? undefined : compressedContentType(encoding)
+    if (asType !== undefined) return { ContentType: given ?? asType }
+    return { ContentType: given ?? batch.contentType, ContentEncoding: encoding }
   }
 
   override _final (cb: (err?: Error | null) => void): void {

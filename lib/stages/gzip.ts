@@ -1,24 +1,35 @@
-import { Transform, pipeline, type TransformCallback } from 'node:stream'
-import { createGzip, constants, type Gzip } from 'node:zlib'
-import { isBatch, type Batch } from '../batch.js'
-import { BatchAbortedError, InvalidBatchError } from '../errors.js'
-import { validateInteger, validateObject } from '../internal/validate.js'
+import type { Transform } from 'node:stream'
+import { resolveCompression } from '../internal/compression.js'
+import { validateKnownKeys, validateObject } from '../internal/validate.js'
+import { compressStage } from './compress.js'
 
 /** Options of {@link gzip}. */
 export interface GzipOptions {
   /** zlib compression level, 0 (none) to 9 (smallest). Default 6, zlib's own default. */
   level?: number
-  /** zlib output chunk size in bytes. Default 64 KiB. */
+  /**
+   * Blocks compressed at once. 1: one zlib stream, on one thread (wins on a
+   * single core, and costs the same for a batch smaller than one block).
+   * Above 1: the body is cut into `blockSize` blocks deflated in parallel on
+   * zlib's thread pool into one standard gzip member (pigz's design; ratio
+   * within 0.1% of one stream). Default: the number of cores, at most 4, on
+   * Node >= 20.15 (it needs `zlib.crc32`); 1 elsewhere.
+   */
+  threads?: number
+  /** With threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 128 KiB. */
+  blockSize?: number
+  /** With threads = 1: zlib output chunk size in bytes. Default 64 KiB. */
   chunkSize?: number
 }
 
-const DEFAULTS = Object.freeze({ level: constants.Z_DEFAULT_COMPRESSION, chunkSize: 64 * 1024 })
+const KNOWN = ['level', 'threads', 'blockSize', 'chunkSize']
 
 /**
  * Compresses each batch into its own complete gzip stream, so every object
  * is a standalone `.gz` file. The batch is passed on at once with a
  * compressed `body`; compression runs as the body is read, on zlib's thread
- * pool.
+ * pool, on several threads at once by default (see `threads`). Same as
+ * `compress({ compression: 'gzip', ... })`.
  *
  * @example
  * ```ts
@@ -27,32 +38,6 @@ const DEFAULTS = Object.freeze({ level: constants.Z_DEFAULT_COMPRESSION, chunkSi
  */
 export function gzip (options: GzipOptions = {}): Transform {
   validateObject(options, 'options')
-  const level = validateInteger(options.level, 'options.level', 0, 9) ?? DEFAULTS.level
-  const chunkSize = validateInteger(options.chunkSize, 'options.chunkSize', 64, 1 << 30) ?? DEFAULTS.chunkSize
-  const active = new Set<Gzip>()
-
-  return new Transform({
-    objectMode: true,
-    highWaterMark: 1,
-    transform (batch: unknown, _encoding: BufferEncoding, cb: TransformCallback) {
-      if (!isBatch(batch)) return cb(new InvalidBatchError('gzip()'))
-      if (batch.contentEncoding !== undefined) return cb(new InvalidBatchError(`gzip() got a batch already encoded as ${batch.contentEncoding}; it`))
-      const body = createGzip({ level, chunkSize })
-      active.add(body)
-      pipeline(batch.body, body, (err) => {
-        active.delete(body)
-        // The same error object travels on, so pipeline() reports the real cause once.
-        if (err !== undefined && err !== null && !this.destroyed) this.destroy(err)
-      })
-      const next: Batch = { ...batch, body, contentEncoding: 'gzip' }
-      cb(null, next)
-    },
-    destroy (err: Error | null, cb: (error: Error | null) => void) {
-      // autoDestroy after a clean end: the bodies still compressing are fine.
-      if (err === null && this.writableFinished) return cb(null)
-      for (const body of active) body.destroy(err ?? new BatchAbortedError('gzip() was destroyed before the batch ended'))
-      active.clear()
-      cb(err)
-    }
-  })
+  validateKnownKeys(options ?? {}, 'options', KNOWN)
+  return compressStage(resolveCompression({ ...options, compression: 'gzip' }, 'options'), 'gzip()')
 }

@@ -98,8 +98,8 @@ describe('gzip()', () => {
       expect(sizes[1]).to.be.below(text.length / 10)
     })
 
-    it('applies the chunkSize option to the compressed chunks', async () => {
-      const [batch] = await collect<Batch>(source([bytesBatch(randomBytes(4096))]).pipe(gzip({ chunkSize: 64 })))
+    it('applies the chunkSize option to the compressed chunks of a single stream (threads: 1)', async () => {
+      const [batch] = await collect<Batch>(source([bytesBatch(randomBytes(4096))]).pipe(gzip({ threads: 1, chunkSize: 64 })))
       const chunks = await collect<Buffer>(batch!.body)
       expect(chunks.length).to.be.above(4096 / 64)
       for (const c of chunks) expect(c.length).to.be.at.most(64)

@@ -1,0 +1,105 @@
+import { availableParallelism } from 'node:os'
+import type { Transform } from 'node:stream'
+import { createGzip } from 'node:zlib'
+import { InvalidOptionError } from '../errors.js'
+import { canGzipInParallel, ParallelGzip } from './parallel-gzip.js'
+import { validateInteger, validateOneOf } from './validate.js'
+import { createZstd, requireZstd } from './zstd.js'
+
+/** How batch bodies are compressed. */
+export type Compression = 'gzip' | 'zstd' | 'none'
+
+export const COMPRESSIONS: readonly Compression[] = ['gzip', 'zstd', 'none']
+
+/** Level ranges and defaults: zlib's 0-9 (6), zstd's 1-19 (3; 20-22 need a very large window). */
+export const LEVELS = Object.freeze({ gzip: { min: 0, max: 9, default: 6 }, zstd: { min: 1, max: 19, default: 3 } })
+
+/** The options every compressing entry point accepts. */
+export interface CompressionOptions {
+  /** `'gzip'` (default), `'zstd'` (Node >= 22.15) or `'none'`. */
+  compression?: Compression
+  /** gzip 0-9 (default 6), zstd 1-19 (default 3); not with `'none'`. */
+  level?: number
+  /**
+   * gzip only: blocks compressed at once. 1 is one zlib stream on one pool
+   * thread; more cuts the body into `blockSize` blocks compressed in parallel
+   * into one standard gzip member. Default: the number of cores, at most 4
+   * (libuv's pool), and 1 on a single core.
+   */
+  threads?: number
+  /** gzip with threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 128 KiB. */
+  blockSize?: number
+  /** Output chunk size of the single-stream encoders, in bytes. Default 64 KiB. */
+  chunkSize?: number
+}
+
+/** Checked compression settings. */
+export interface CompressionSettings {
+  compression: Compression
+  level: number
+  threads: number
+  blockSize: number
+  chunkSize: number
+}
+
+const KiB = 1024
+const MAX_THREADS = 4
+
+/**
+ * Blocks in flight by default: one per core up to libuv's four pool threads.
+ * A single core gains nothing from blocks and pays their dictionaries.
+ *
+ * @example
+ * ```ts
+ * defaultThreads() // 2 on a 2-core machine
+ * ```
+ */
+export function defaultThreads (): number {
+  return canGzipInParallel() ? Math.max(1, Math.min(MAX_THREADS, availableParallelism())) : 1
+}
+
+/**
+ * Validates the compression options of a factory, naming them under `name`
+ * (`options.level`, `config.batched.level`), and fills in the defaults.
+ *
+ * @example
+ * ```ts
+ * const settings = resolveCompression({ compression: 'zstd', level: 6 }, 'options')
+ * ```
+ */
+export function resolveCompression (options: CompressionOptions, name: string, fallback: Compression = 'gzip'): CompressionSettings {
+  const compression = validateOneOf(options.compression, `${name}.compression`, COMPRESSIONS) ?? fallback
+  if (compression === 'zstd') requireZstd(`${name}.compression`)
+  const range = compression === 'none' ? null : LEVELS[compression]
+  if (range === null && options.level !== undefined) throw new InvalidOptionError(`${name}.level`, 'cannot be given with compression "none"')
+  const level = validateInteger(options.level, `${name}.level`, range?.min ?? 0, range?.max ?? 0) ?? range?.default ?? 0
+  const threads = validateInteger(options.threads, `${name}.threads`, 1, 64)
+  if (threads !== undefined && threads > 1 && compression !== 'gzip') {
+    throw new InvalidOptionError(`${name}.threads`, `applies to gzip only; ${compression} uses one stream`)
+  }
+  if (threads !== undefined && threads > 1 && !canGzipInParallel()) {
+    throw new InvalidOptionError(`${name}.threads`, `above 1 needs zlib.crc32 (Node >= 20.15); this is Node ${process.version}`)
+  }
+  return {
+    compression,
+    level,
+    threads: threads ?? (compression === 'gzip' ? defaultThreads() : 1),
+    blockSize: validateInteger(options.blockSize, `${name}.blockSize`, 64 * KiB, 16 * KiB * KiB) ?? 128 * KiB,
+    chunkSize: validateInteger(options.chunkSize, `${name}.chunkSize`, 64, 1 << 30) ?? 64 * KiB
+  }
+}
+
+/**
+ * A fresh encoder for one batch body, or `null` for `'none'`.
+ *
+ * @example
+ * ```ts
+ * const body = createCompressor(settings) // a Transform: raw NDJSON in, compressed bytes out
+ * ```
+ */
+export function createCompressor (s: CompressionSettings): Transform | null {
+  if (s.compression === 'none') return null
+  if (s.compression === 'zstd') return createZstd(s.level, s.chunkSize)
+  if (s.threads > 1) return new ParallelGzip({ level: s.level, blockSize: s.blockSize, blocksInFlight: s.threads })
+  return createGzip({ level: s.level, chunkSize: s.chunkSize })
+}
