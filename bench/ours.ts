@@ -1,13 +1,17 @@
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { S3Client } from '@aws-sdk/client-s3'
-import { filterApis, gzip, minuteWindow, s3Writable, type ObjectWritten } from '../lib/index.js'
+import { compress, filterApis, minuteWindow, s3Writable, type Compression, type ObjectWritten } from '../lib/index.js'
 import type { Work } from './measure.js'
 
 /** Tuning passed through to the stages; empty = every default. */
 export interface OursOptions {
   level?: number
   maxBytes?: number
+  /** gzip threads (1: one zlib stream); default: gzip()'s own. */
+  threads?: number
+  /** 'zstd' or 'none' instead of gzip. */
+  compression?: Compression
 }
 
 /**
@@ -32,7 +36,8 @@ export async function ours (source: Readable, client: S3Client, bucket: string, 
     objects++
   })
   const window = options.maxBytes === undefined ? minuteWindow() : minuteWindow({ maxBytes: options.maxBytes })
-  const zip = options.level === undefined ? gzip() : gzip({ level: options.level })
+  const { level, threads, compression } = options
+  const zip = compress({ ...(compression === undefined ? {} : { compression }), ...(level === undefined ? {} : { level }), ...(threads === undefined ? {} : { threads }) })
   await pipeline(source, filterApis(), window, zip, sink)
   // Uncompressed size is the caller's to know (it made the feed); 0 here.
   return { records, bytes: 0, outBytes, objects }

@@ -72,6 +72,7 @@ export async function buildRows (ctx: RowContext): Promise<{ rows: Row[], close:
     rows.push(
       { id: `limit@${level}`, label: 'Limit: JSON.stringify + one zlib Gzip (64 KiB writes)', section: 'throughput', level, count, run: async (n) => await limit(pool, n, level) },
       { id: `ours-discard@${level}`, label: 'Ours → discarding S3 client', section: 'throughput', level, count, run: async (n) => withBytes(n, await ours(feedStream(pool, n), discard(), 'bench', { level })) },
+      { id: `ours-1thread@${level}`, label: 'Ours, gzip threads: 1 (one zlib stream) → discarding client', section: 'throughput', level, count, run: async (n) => withBytes(n, await ours(feedStream(pool, n), discard(), 'bench', { level, threads: 1 })) },
       { id: `ndjson@${level}`, label: 'Baseline: ndjson.stringify() → zlib.createGzip()', section: 'throughput', level, count: Math.ceil(count / 4), run: async (n) => await ndjsonGzip(pool, n, level) }
     )
   }

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os'
 import type { Transform } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import { InvalidOptionError } from '../errors.js'
@@ -23,11 +22,10 @@ export interface CompressionOptions {
   /**
    * gzip only: blocks compressed at once. 1 is one zlib stream on one pool
    * thread; more cuts the body into `blockSize` blocks compressed in parallel
-   * into one standard gzip member. Default: the number of cores, at most 4
-   * (libuv's pool), and 1 on a single core.
+   * into one standard gzip member. Default 1 (see `gzip()`).
    */
   threads?: number
-  /** gzip with threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 128 KiB. */
+  /** gzip with threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 256 KiB. */
   blockSize?: number
   /** Output chunk size of the single-stream encoders, in bytes. Default 64 KiB. */
   chunkSize?: number
@@ -43,19 +41,19 @@ export interface CompressionSettings {
 }
 
 const KiB = 1024
-const MAX_THREADS = 4
 
 /**
- * Blocks in flight by default: one per core up to libuv's four pool threads.
- * A single core gains nothing from blocks and pays their dictionaries.
+ * gzip's threads by default. One zlib stream until the benchmark shows the
+ * parallel member ahead on the machines this runs on (bench/RESULTS.md):
+ * blocks pay a 32 KiB dictionary each and only win with a free core.
  *
  * @example
  * ```ts
- * defaultThreads() // 2 on a 2-core machine
+ * defaultThreads() // 1
  * ```
  */
 export function defaultThreads (): number {
-  return canGzipInParallel() ? Math.max(1, Math.min(MAX_THREADS, availableParallelism())) : 1
+  return 1
 }
 
 /**
@@ -84,7 +82,7 @@ export function resolveCompression (options: CompressionOptions, name: string, f
     compression,
     level,
     threads: threads ?? (compression === 'gzip' ? defaultThreads() : 1),
-    blockSize: validateInteger(options.blockSize, `${name}.blockSize`, 64 * KiB, 16 * KiB * KiB) ?? 128 * KiB,
+    blockSize: validateInteger(options.blockSize, `${name}.blockSize`, 64 * KiB, 16 * KiB * KiB) ?? 256 * KiB,
     chunkSize: validateInteger(options.chunkSize, `${name}.chunkSize`, 64, 1 << 30) ?? 64 * KiB
   }
 }

@@ -12,11 +12,12 @@ export interface GzipOptions {
    * single core, and costs the same for a batch smaller than one block).
    * Above 1: the body is cut into `blockSize` blocks deflated in parallel on
    * zlib's thread pool into one standard gzip member (pigz's design; ratio
-   * within 0.1% of one stream). Default: the number of cores, at most 4, on
-   * Node >= 20.15 (it needs `zlib.crc32`); 1 elsewhere.
+   * within 0.1% of one stream; needs `zlib.crc32`, Node >= 20.15). Use at
+   * most the cores free for it (libuv's pool has 4 threads). Default 1: see
+   * bench/RESULTS.md for when more wins.
    */
   threads?: number
-  /** With threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 128 KiB. */
+  /** With threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 256 KiB. */
   blockSize?: number
   /** With threads = 1: zlib output chunk size in bytes. Default 64 KiB. */
   chunkSize?: number
@@ -28,7 +29,7 @@ const KNOWN = ['level', 'threads', 'blockSize', 'chunkSize']
  * Compresses each batch into its own complete gzip stream, so every object
  * is a standalone `.gz` file. The batch is passed on at once with a
  * compressed `body`; compression runs as the body is read, on zlib's thread
- * pool, on several threads at once by default (see `threads`). Same as
+ * pool, on several threads at once with `threads` > 1. Same as
  * `compress({ compression: 'gzip', ... })`.
  *
  * @example
