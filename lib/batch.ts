@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import type { BatchAcks } from './batch-acks.js'
 
 /**
  * Counters of a batch. The window stage updates them while it writes the
@@ -22,7 +23,7 @@ export interface BatchStats {
  * `body` into S3 as one object.
  *
  * Stages never mutate a batch they received; they pass on a copy
- * (`{ ...batch, body: compressed }`) that shares the same `stats`.
+ * (`{ ...batch, body: compressed }`) that shares the same `stats` and `acks`.
  *
  * @example
  * ```ts
@@ -44,7 +45,11 @@ export interface Batch {
   readonly openedAt: number
   /** 0-based sequence number of this batch within its window stage. */
   readonly seq: number
-  /** Partition the records share (reserved for partitioned windows; `undefined` today). */
+  /**
+   * Partition the records share, which default keys put in a folder of its
+   * own: `'dead-letter'` for the dead letters of `onInvalid: 'dead-letter'`,
+   * `undefined` for the main feed.
+   */
   readonly partition?: string
   /** Object key in the bucket; set by `keyRotate()` or, when absent, by `s3Writable()`. */
   readonly key?: string
@@ -54,6 +59,12 @@ export interface Batch {
   readonly contentEncoding?: string
   /** Live counters, final once `body` has ended. */
   readonly stats: BatchStats
+  /**
+   * The records' acknowledgements (`record[onDurable]`) and source positions,
+   * shared by every copy of the batch. `s3Writable()` fires them once the
+   * object is complete. Absent on batches made by hand.
+   */
+  readonly acks?: BatchAcks
 }
 
 /**

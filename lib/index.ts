@@ -22,6 +22,8 @@ export { STORE_PROFILES, STORE_NAMES, type StoreName, type StoreProfile, type Ch
 export { isBatch, type Batch, type BatchStats } from './batch.js'
 export { systemClock, type Clock } from './clock.js'
 export { onDurable, type DurableCallback, type DurableRecord } from './durable.js'
+export { sourcePosition, type Position } from './source-position.js'
+export { BatchAcks } from './batch-acks.js'
 export type { S3ConnectionOptions } from './internal/s3-client.js'
 export type { Stringify } from './internal/ndjson-line.js'
 export {

@@ -11,6 +11,8 @@ export interface FilePlan {
   body: Readable | Buffer | string
   /** The `'object'` event's payload, given the bytes written. */
   written: (bytes: number) => object
+  /** Acknowledges the records in the file once it is complete (their `onDurable`); returns what a callback threw. */
+  durable?: () => Error | null
 }
 
 /** One file being written; what the shared job pool needs of it. */
@@ -64,7 +66,11 @@ export abstract class FileJobs extends Writable {
     this.#pool = new JobPool<FileJob, FilePlan>({
       concurrency,
       wrap: (job, cause) => new FileWriteError(job.key, job.path, cause),
-      onDone: (job, plan) => { this.emit('object', plan.written(job.bytes)) },
+      onDone: (job, plan) => {
+        this.emit('object', plan.written(job.bytes))
+        const error = plan.durable?.() ?? null
+        if (error !== null) this.destroy(error)
+      },
       onFailure: (error) => { this.destroy(error) }
     })
   }

@@ -3,6 +3,7 @@ import { CallbackError, InvalidOptionError, S3SinkError } from '../errors.js'
 import { validateFunction, validateInteger, validateObject, validateString } from '../internal/validate.js'
 import { FileJobs, type FilePlan } from './file-jobs.js'
 import { FileWriteError, UNUSABLE_KEY } from './file-write-error.js'
+import { callDurable, durableOf } from '../internal/durable-callback.js'
 import { keyPath } from './key-path.js'
 
 /** Options of {@link outDirRecords}. */
@@ -72,7 +73,14 @@ class OutDirRecords<R> extends FileJobs {
     if (typeof body !== 'string' && !Buffer.isBuffer(body)) throw new CallbackError('options.body', 'must return a string or a Buffer')
     const path = keyPath(this.#dir, key)
     if (path === null) throw new FileWriteError(key, this.#dir, new Error(UNUSABLE_KEY))
-    return { key, path, body, written: (bytes): RecordFileWritten => ({ key, path, bytes, records: 1 }) }
+    const callback = durableOf(record)
+    return {
+      key,
+      path,
+      body,
+      written: (bytes): RecordFileWritten => ({ key, path, bytes, records: 1 }),
+      ...(callback === undefined ? {} : { durable: () => callDurable(callback) })
+    }
   }
 }
 

@@ -75,7 +75,8 @@ class OutDir extends FileJobs {
       key,
       path,
       body: batch.body,
-      written: (bytes): FileWritten => ({ key, path, bytes, records: batch.stats.records, windowStart: batch.windowStart })
+      written: (bytes): FileWritten => ({ key, path, bytes, records: batch.stats.records, windowStart: batch.windowStart }),
+      durable: () => batch.acks?.fire() ?? null
     }
   }
 }

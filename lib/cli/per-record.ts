@@ -1,6 +1,7 @@
 import { Transform, type TransformCallback, type Writable } from 'node:stream'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { Clock } from '../clock.js'
+import { onDurable } from '../durable.js'
 import { normalizePrefix } from '../internal/object-key.js'
 import { createS3Sink, runKey } from '../sinks/create-s3-sink.js'
 import type { CliOptions } from './args.js'
@@ -41,12 +42,21 @@ export function perRecordDelivery (options: CliOptions, client: S3Client | undef
   return { stages: [values()], sink }
 }
 
-/** InputRecord → the Run itself, which is what the S3 sink takes. */
+/**
+ * InputRecord → the Run itself, which is what the S3 sink takes. A source
+ * that put an acknowledgement on the input record has it moved onto the Run
+ * (a symbol key: the stored JSON is unchanged).
+ */
 function values (): Transform {
   return new Transform({
     objectMode: true,
     transform (record: InputRecord, _encoding: BufferEncoding, cb: TransformCallback) {
-      cb(null, record.value)
+      const callback = (record as { [onDurable]?: unknown })[onDurable]
+      const value = record.value
+      if (callback !== undefined && typeof value === 'object' && value !== null) {
+        (value as { [onDurable]?: unknown })[onDurable] = callback
+      }
+      cb(null, value)
     }
   })
 }

@@ -1,7 +1,9 @@
 import { PassThrough } from 'node:stream'
 import type { Batch, BatchStats } from '../batch.js'
+import { BatchAcks } from '../batch-acks.js'
 import type { Clock } from '../clock.js'
 import { BatchAbortedError } from '../errors.js'
+import type { Position } from '../source-position.js'
 
 export interface OpenBatchInit {
   windowStart: number
@@ -13,8 +15,10 @@ export interface OpenBatchInit {
   /** Body buffer size, and the size at which coalesced records are written through. */
   chunkSize: number
   clock: Clock
-  /** Called when the window's time is up. */
-  onTimeUp: () => void
+  /** Called when the window's time is up; without it no timer is set. */
+  onTimeUp?: () => void
+  /** Position of the batch's first record, known before the batch is announced (keys may be made of it). */
+  position?: Position
 }
 
 /**
@@ -26,6 +30,7 @@ export class OpenBatch {
   readonly batch: Batch
   readonly body: PassThrough
   readonly stats: BatchStats = { records: 0, bytes: 0 }
+  readonly acks = new BatchAcks()
   readonly #chunkSize: number
   readonly #clock: Clock
   readonly #timer: unknown
@@ -49,9 +54,11 @@ export class OpenBatch {
       seq: init.seq,
       contentType: 'application/x-ndjson',
       stats: this.stats,
+      acks: this.acks,
       ...(init.partition === undefined ? {} : { partition: init.partition })
     }
-    this.#timer = init.clock.setTimeout(init.onTimeUp, init.windowEnd - init.openedAt)
+    this.acks.add(undefined, init.position)
+    this.#timer = init.onTimeUp === undefined ? undefined : init.clock.setTimeout(init.onTimeUp, init.windowEnd - init.openedAt)
   }
 
   /** Throws the body's error when its consumer destroyed it: records must not go on into nothing. */
@@ -79,7 +86,7 @@ export class OpenBatch {
 
   /** Ends the batch: writes what is coalesced, ends the body, clears the timer. */
   close (): PassThrough {
-    this.#clock.clearTimeout(this.#timer)
+    this.#clearTimer()
     if (this.body.destroyed) return this.body
     this.#flush()
     this.body.end()
@@ -88,8 +95,13 @@ export class OpenBatch {
 
   /** Fails the batch. Never end() here: a truncated body must fail its upload, not complete it. */
   destroy (err: Error): void {
-    this.#clock.clearTimeout(this.#timer)
+    this.#clearTimer()
+    this.acks.drop()
     this.body.destroy(err)
+  }
+
+  #clearTimer (): void {
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
   }
 
   #flush (): PassThrough | null {

@@ -3,6 +3,8 @@ import pumpify from 'pumpify'
 import { systemClock, type Clock } from '../clock.js'
 import { CallbackError, S3UploadError, toError } from '../errors.js'
 import { apiFilter, type DropReason } from '../internal/api-filter.js'
+import { ackNow, callDurable, durableOf } from '../internal/durable-callback.js'
+import type { DurableCallback } from '../durable.js'
 import { recordLine } from '../internal/ndjson-line.js'
 import { runKey } from '../internal/run-key.js'
 import { UploadJob } from '../internal/upload-job.js'
@@ -46,7 +48,9 @@ const ABORT_TIMEOUT = 1000
  * Either way, `'finish'` (and `pipeline()`) waits for every upload, a failed
  * upload fails the stream once with `ERR_S3_UPLOAD`, and a bad config throws a
  * `ConfigError` listing every problem. Emits `'object'` per object and
- * `'drop'` (`{ record, reason }`) per Run filtered out.
+ * `'drop'` (`{ record, reason }`) per Run filtered out. A Run's `onDurable`
+ * callback runs once its object (or batch) is stored, or at once when it is
+ * filtered out; one that throws fails the sink with `ERR_CALLBACK`.
  *
  * @example
  * ```ts
@@ -83,11 +87,17 @@ function batchedSink (s: SinkSettings): { sink: Writable, last: Writable } {
 
 type Callback = (err?: Error | null) => void
 
+/** What the per-Run sink remembers of a Run while its object is uploaded. */
+interface RunJob {
+  bytes: number
+  callback: DurableCallback | undefined
+}
+
 class RunSink extends Writable {
   readonly #s: SinkSettings
   readonly #clock: Clock
   readonly #decide: (record: unknown) => DropReason | null
-  readonly #pool: JobPool<UploadJob, number>
+  readonly #pool: JobPool<UploadJob, RunJob>
   #index = 0
 
   constructor (s: SinkSettings) {
@@ -96,12 +106,14 @@ class RunSink extends Writable {
     this.#s = s
     this.#clock = s.clock ?? DEFAULTS.clock
     this.#decide = apiFilter({ apisToSend: s.apisToSend, skipOnFail: s.skipOnFail }, 'config')
-    this.#pool = new JobPool<UploadJob, number>({
+    this.#pool = new JobPool<UploadJob, RunJob>({
       wrap: (job, cause) => new S3UploadError(s.bucket, job.key, cause),
       concurrency: s.concurrency ?? DEFAULTS.concurrency,
-      onDone: (job, bytes) => {
+      onDone: (job, { bytes, callback }) => {
         const written: RunWritten = { bucket: s.bucket, key: job.key, etag: job.etag, bytes, records: 1 }
         this.emit('object', written)
+        const error = callback === undefined ? null : callDurable(callback)
+        if (error !== null) this.destroy(error)
       },
       onFailure: (error) => { this.destroy(error) }
     })
@@ -111,12 +123,15 @@ class RunSink extends Writable {
     const index = this.#index++
     let body: Buffer
     let key: string
+    let callback: DurableCallback | undefined
     try {
       const reason = this.#decide(run)
       if (reason !== null) {
         this.emit('drop', { record: run, reason })
+        ackNow(run)
         return cb()
       }
+      callback = durableOf(run)
       // The object's content is exactly JSON.stringify(run): the NDJSON line without its newline.
       body = Buffer.from(recordLine(run, index).slice(0, -1))
       key = runKey(this.#s.prefix, run, this.#now())
@@ -132,7 +147,7 @@ class RunSink extends Writable {
       queueSize: 1,
       abortTimeout: ABORT_TIMEOUT
     })
-    this.#pool.add(job, body.length, cb)
+    this.#pool.add(job, { bytes: body.length, callback }, cb)
   }
 
   override _final (cb: Callback): void {

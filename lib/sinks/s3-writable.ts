@@ -91,6 +91,12 @@ interface Settings {
  * multipart uploads in flight and fails with `ERR_S3_UPLOAD` (bucket, key, the
  * AWS error as `cause`). Emits `'object'` ({@link ObjectWritten}) per object.
  *
+ * Once an object is complete (and `'object'` emitted), its batch's `acks`
+ * fire: every record's `onDurable` callback runs once, never for an object
+ * that failed or was aborted. A callback that throws destroys the sink with
+ * a `CallbackError` (`ERR_CALLBACK`, the thrown value as `cause`) after the
+ * other callbacks of that object have run.
+ *
  * @example
  * ```ts
  * const sink = s3Writable({ bucket: 'logs', region: 'us-west-2', accessKeyId, secretAccessKey, prefix: 'runs/' })
@@ -173,6 +179,9 @@ class S3Writable extends Writable {
           seq: batch.seq
         }
         this.emit('object', written)
+        // After 'object': whoever counts objects has seen it before a source learns it is durable.
+        const error = batch.acks?.fire() ?? null
+        if (error !== null) this.destroy(error)
       },
       onFailure: (error) => { this.destroy(error) }
     })

@@ -1,6 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import { toError } from '../errors.js'
 import { apiFilter, type ApiFilterOptions } from '../internal/api-filter.js'
+import { ackNow } from '../internal/durable-callback.js'
 
 /**
  * Options of {@link filterApis}. Unknown fields are ignored on purpose, so the
@@ -18,7 +19,9 @@ export interface FilterApisOptions extends ApiFilterOptions {}
  * number, `null`, ...) never matches `apisToSend`, so it is dropped when the
  * list is given and kept when it is not. Every dropped record is announced
  * with a `'drop'` event (`{ record, reason: 'api' | 'failed' }`), so nothing
- * disappears unseen. A throwing callback fails the stream with `ERR_CALLBACK`.
+ * disappears unseen, and acknowledged at once (its `onDurable` callback runs:
+ * it is let go on purpose). A throwing callback, `onDurable` included, fails
+ * the stream with `ERR_CALLBACK`.
  *
  * @example
  * ```ts
@@ -30,14 +33,14 @@ export function filterApis (options: FilterApisOptions = {}): Transform {
   return new Transform({
     objectMode: true,
     transform (record: unknown, _encoding: BufferEncoding, cb: TransformCallback) {
-      let reason
       try {
-        reason = decide(record)
+        const reason = decide(record)
+        if (reason === null) return cb(null, record)
+        this.emit('drop', { record, reason })
+        ackNow(record)
       } catch (err) {
         return cb(toError(err))
       }
-      if (reason === null) return cb(null, record)
-      this.emit('drop', { record, reason })
       cb()
     }
   })

@@ -1,12 +1,17 @@
 import { Transform, type PassThrough, type TransformCallback } from 'node:stream'
 import { MAX_TIMER_MS, systemClock, type Clock } from '../clock.js'
-import { BatchAbortedError, WindowOverflowError, toError, type LineParseError, type SerializationError } from '../errors.js'
-import { HEAD_CHARS, deadLetterLine, parseError, type InvalidRecordError } from '../internal/invalid-records.js'
+import { BatchAbortedError, WindowOverflowError, toError, type SerializationError } from '../errors.js'
+import { HEAD_CHARS, deadLetterLine, type InvalidRecordError } from '../internal/invalid-records.js'
 import { whenWritable } from '../internal/drain.js'
+import { durableOf } from '../internal/durable-callback.js'
 import { LineFramer } from '../internal/line-framer.js'
-import { OpenBatch } from '../internal/open-batch.js'
+import { MarkRouter } from '../internal/line-marks.js'
 import { recordLine, type Stringify } from '../internal/ndjson-line.js'
 import { validateBoolean, validateClock, validateFunction, validateInteger, validateObject, validateOneOf } from '../internal/validate.js'
+import { MAIN, WindowBatches } from '../internal/window-batches.js'
+import { ackAtOnce, acksOf, writeBytes, type ByteWindow, type Disposal } from '../internal/window-bytes.js'
+import { positionOf, type Position } from '../source-position.js'
+import type { DurableCallback } from '../durable.js'
 
 /** Options of {@link minuteWindow}. */
 export interface MinuteWindowOptions {
@@ -40,6 +45,15 @@ export interface MinuteWindowOptions {
    * much as serializing.
    */
   validateLines?: boolean
+  /**
+   * Close a batch when its window's time is up (a timer), and start a new
+   * one when a record arrives in a later window. Default `true`. With
+   * `false`, batches are cut only by `maxRecords`, `maxBytes` and the end of
+   * the input, so a replay of the same records cuts them at the same records:
+   * what `keyRotate({ stableKeys: true })` needs to repeat its keys. A quiet
+   * feed's last batch then waits for more records or the end of the input.
+   */
+  closeOnTime?: boolean
 }
 
 const DEFAULTS = Object.freeze({
@@ -49,12 +63,10 @@ const DEFAULTS = Object.freeze({
   chunkSize: 64 * 1024
 })
 
-const NEWLINE = 0x0a
-
 
 /** The stream {@link minuteWindow} returns. */
 export interface MinuteWindowStream extends Transform {
-  /** Records dropped under `onInvalid: 'skip'`. */
+  /** Invalid records let go: dropped under `onInvalid: 'skip'` or dead-lettered under `'dead-letter'`. */
   readonly skipped: number
 }
 
@@ -67,6 +79,12 @@ export interface MinuteWindowStream extends Transform {
  * Input: records (serialized to NDJSON here), or NDJSON bytes as `Buffer`s
  * (what `serialize()` emits; lines split across chunks are reassembled).
  * Output: {@link Batch} objects whose `body` streams the window's NDJSON.
+ *
+ * A record's `onDurable` callback and `sourcePosition` go into the `acks`
+ * of the batch it lands in (with byte input, `serialize()` attaches them to
+ * the chunks it emits): `s3Writable()` fires them once that object is
+ * stored. A record skipped as invalid is acknowledged at once; a
+ * dead-lettered one once its dead-letter object is stored.
  *
  * @example
  * ```ts
@@ -83,7 +101,8 @@ export function minuteWindow (options: MinuteWindowOptions = {}): MinuteWindowSt
     stringify: validateFunction<Stringify>(options.stringify, 'options.stringify'),
     clock: validateClock(options.clock, 'options.clock') ?? systemClock,
     onInvalid: validateOneOf(options.onInvalid, 'options.onInvalid', ['error', 'skip', 'dead-letter'] as const) ?? 'error',
-    validateLines: validateBoolean(options.validateLines, 'options.validateLines') ?? false
+    validateLines: validateBoolean(options.validateLines, 'options.validateLines') ?? false,
+    closeOnTime: validateBoolean(options.closeOnTime, 'options.closeOnTime') ?? true
   })
 }
 
@@ -97,35 +116,44 @@ interface Settings {
   clock: Clock
   onInvalid: 'error' | 'skip' | 'dead-letter'
   validateLines: boolean
+  closeOnTime: boolean
 }
 
-const MAIN = ''
 const DEAD_LETTER = 'dead-letter'
 
 class MinuteWindow extends Transform implements MinuteWindowStream {
   readonly #s: Settings
   readonly #framer: LineFramer
-  /** Open batches by partition: the main feed (`''`) and the dead letters. */
-  readonly #open = new Map<string, OpenBatch>()
+  readonly #batches: WindowBatches
+  readonly #bytes: ByteWindow
+  /** Index of the next record or line, shared by both kinds of input. */
+  readonly #counter = { index: 0 }
   #skipped = 0
-  #index = 0
-  #seq = 0
 
   constructor (settings: Settings) {
     // One queued batch is enough: its body carries the data and the backpressure.
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 1 })
     this.#s = settings
     this.#framer = new LineFramer(settings.maxBytes)
+    this.#batches = new WindowBatches({ ...settings, announce: (batch) => { this.push(batch) } })
+    this.#bytes = {
+      ...settings,
+      batches: this.#batches,
+      framer: this.#framer,
+      marks: new MarkRouter(),
+      counter: this.#counter,
+      invalid: (error, about, position) => this.#invalid(error, about, position)
+    }
   }
 
-  /** Records dropped or dead-lettered under `onInvalid: 'skip'` or `'dead-letter'`. */
+  /** Invalid records let go: dropped under `onInvalid: 'skip'` or dead-lettered under `'dead-letter'`. */
   get skipped (): number {
     return this.#skipped
   }
 
   override _transform (chunk: unknown, _encoding: BufferEncoding, cb: TransformCallback): void {
     try {
-      if (chunk instanceof Uint8Array) this.#writeBytes(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), cb)
+      if (chunk instanceof Uint8Array) this.#writeBytes(chunk, cb)
       else this.#writeRecord(chunk, cb)
     } catch (err) {
       cb(toError(err))
@@ -136,7 +164,7 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     const last = this.#framer.end()
     const done: TransformCallback = (err) => {
       if (err !== undefined && err !== null) return cb(err)
-      for (const partition of [...this.#open.keys()]) this.#close(partition)
+      this.#batches.closeAll()
       cb()
     }
     try {
@@ -148,138 +176,67 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
   }
 
   override _destroy (err: Error | null, cb: (error?: Error | null) => void): void {
-    for (const open of this.#open.values()) open.destroy(err ?? new BatchAbortedError('minuteWindow() was destroyed before the window closed'))
-    this.#open.clear()
+    this.#batches.destroyAll(err)
     cb(err)
   }
 
   #writeRecord (record: unknown, cb: TransformCallback): void {
-    const index = this.#index++
+    const index = this.#counter.index++
+    const callback = durableOf(record)
+    const position = positionOf(record)
     let line: string
     try {
       line = recordLine(record, index, this.#s.stringify)
     } catch (err) {
-      return this.#afterWrite(this.#invalid(err as SerializationError, { record }), cb)
+      return this.#afterWrite(this.#dispose(this.#invalid(err as SerializationError, { record }, position), callback, position), cb)
     }
     const bytes = Buffer.byteLength(line)
     if (bytes > this.#s.maxBytes) {
-      return this.#afterWrite(this.#invalid(new WindowOverflowError(index, bytes, this.#s.maxBytes), { record, head: line.slice(0, HEAD_CHARS) }), cb)
+      const disposal = this.#invalid(new WindowOverflowError(index, bytes, this.#s.maxBytes), { record, head: line.slice(0, HEAD_CHARS) }, position)
+      return this.#afterWrite(this.#dispose(disposal, callback, position), cb)
     }
-    let open = this.#current()
+    let open = this.#batches.current(MAIN, position)
     if (open.stats.bytes + bytes > this.#s.maxBytes) {
-      this.#close()
-      open = this.#current()
+      this.#batches.close()
+      open = this.#batches.current(MAIN, position)
     }
+    open.acks.add(callback, position)
     const written = open.addLine(line, bytes)
-    this.#afterWrite(this.#isFull(open) ? this.#close() : written, cb)
+    this.#afterWrite(this.#batches.isFull(open) ? this.#batches.close() : written, cb)
   }
 
-  #writeBytes (input: Buffer, cb: TransformCallback): void {
-    const { lines: buf, tooLong } = this.#framer.push(input)
-    const { maxBytes, maxRecords } = this.#s
-    let start = 0
-    let last: PassThrough | null = null
-    while (start < buf.length) {
-      const lineEnd = buf.indexOf(NEWLINE, start) + 1
-      if (lineEnd - start > maxBytes) {
-        const head = buf.toString('utf8', start, Math.min(lineEnd, start + HEAD_CHARS))
-        last = this.#invalid(new WindowOverflowError(this.#index++, lineEnd - start, maxBytes), { head }) ?? last
-        start = lineEnd
-        continue
-      }
-      const parseFailure = this.#s.validateLines ? parseError(buf, start, lineEnd, this.#index) : null
-      if (parseFailure !== null) {
-        last = this.#invalid(parseFailure, { head: buf.toString('utf8', start, Math.min(lineEnd, start + HEAD_CHARS)) }) ?? last
-        this.#index++
-        start = lineEnd
-        continue
-      }
-      // The longest run of whole lines from `start` that fits the open batch.
-      const open = this.#current()
-      const roomBytes = maxBytes - open.stats.bytes
-      const roomRecords = maxRecords - open.stats.records
-      let end = start
-      let lines = 0
-      let bad: LineParseError | null = null
-      while (end < buf.length && lines < roomRecords) {
-        const next = buf.indexOf(NEWLINE, end) + 1
-        if (next - start > roomBytes) break
-        // The first line was checked before the batch was opened.
-        if (this.#s.validateLines && end > start && (bad = parseError(buf, end, next, this.#index + lines)) !== null) break
-        end = next
-        lines++
-      }
-      if (lines === 0) {
-        // Full: the first line fits an empty batch, so the next round writes it.
-        this.#close()
-        continue
-      }
-      last = open.writeLines(buf.subarray(start, end), lines)
-      this.#index += lines
-      start = end
-      if (bad !== null) continue // the bad line comes first in the next round
-      if (start < buf.length || this.#isFull(open)) this.#close()
-    }
-    // A line already too long before its end arrived: reported now, its rest dropped as it comes.
-    if (tooLong !== null) last = this.#invalid(new WindowOverflowError(this.#index++, tooLong, maxBytes), {}) ?? last
-    this.#afterWrite(last, cb)
+  #writeBytes (input: Uint8Array, cb: TransformCallback): void {
+    this.#afterWrite(writeBytes(this.#bytes, input), cb)
   }
 
-  /** Applies `onInvalid` to a record no object can take; returns the dead-letter body it wrote to. */
-  #invalid (error: InvalidRecordError, about: { record?: unknown, head?: string }): PassThrough | null {
+  /** Applies `onInvalid` to a record no object can take; `position` is the record's, if known. */
+  #invalid (error: InvalidRecordError, about: { record?: unknown, head?: string }, position?: Position): Disposal {
     if (this.#s.onInvalid === 'error') throw error
     this.#skipped++
     this.emit('invalid', { index: error.index, error, record: about.record })
-    return this.#s.onInvalid === 'dead-letter' ? this.#deadLetter(error, about) : null
+    if (this.#s.onInvalid === 'skip') return { body: null, ack: ackAtOnce }
+    return this.#deadLetter(error, about, position)
   }
 
-  #deadLetter (error: InvalidRecordError, about: { record?: unknown, head?: string }): PassThrough | null {
+  #deadLetter (error: InvalidRecordError, about: { record?: unknown, head?: string }, position?: Position): Disposal {
     const line = deadLetterLine(error, about)
     const bytes = Buffer.byteLength(line)
-    let open = this.#current(DEAD_LETTER)
+    let open = this.#batches.current(DEAD_LETTER, position)
     // A dead-letter line is kept whole, even alone above a tiny maxBytes.
     if (open.stats.records > 0 && open.stats.bytes + bytes > this.#s.maxBytes) {
-      this.#close(DEAD_LETTER)
-      open = this.#current(DEAD_LETTER)
+      this.#batches.close(DEAD_LETTER)
+      open = this.#batches.current(DEAD_LETTER, position)
     }
     const written = open.addLine(line, bytes)
-    return this.#isFull(open) ? this.#close(DEAD_LETTER) : written
+    // The caller adds the record's acknowledgement in the same turn, so even
+    // if the batch closes here, it is in before its upload can complete.
+    return { body: this.#batches.isFull(open) ? this.#batches.close(DEAD_LETTER) : written, ack: acksOf(open) }
   }
 
-  #isFull (open: OpenBatch): boolean {
-    return open.stats.records >= this.#s.maxRecords || open.stats.bytes >= this.#s.maxBytes
-  }
-
-  /** The batch of `partition` a record arriving now belongs to, opening one if needed. */
-  #current (partition = MAIN): OpenBatch {
-    const now = this.#s.clock.now()
-    const open = this.#open.get(partition)
-    open?.assertWritable()
-    if (open !== undefined && now < open.batch.windowEnd) return open
-    this.#close(partition)
-    const { windowMs, chunkSize, clock } = this.#s
-    const windowStart = now - (((now % windowMs) + windowMs) % windowMs)
-    const next: OpenBatch = new OpenBatch({
-      windowStart,
-      windowEnd: windowStart + windowMs,
-      openedAt: now,
-      seq: this.#seq++,
-      ...(partition === MAIN ? {} : { partition }),
-      chunkSize,
-      clock,
-      onTimeUp: () => { if (this.#open.get(partition) === next) this.#close(partition) }
-    })
-    this.#open.set(partition, next)
-    this.push(next.batch)
-    return next
-  }
-
-  /** Ends the open batch of `partition`, if any; returns its body so the caller can wait for it to drain. */
-  #close (partition = MAIN): PassThrough | null {
-    const open = this.#open.get(partition)
-    if (open === undefined) return null
-    this.#open.delete(partition)
-    return open.close()
+  /** Hands an invalid record's acknowledgement to where it went; returns the body to wait on. */
+  #dispose (disposal: Disposal, callback: DurableCallback | undefined, position: Position | undefined): PassThrough | null {
+    disposal.ack(callback, position)
+    return disposal.body
   }
 
   /** Acknowledges a write only once the body it went into can take more. */

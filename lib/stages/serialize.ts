@@ -1,5 +1,9 @@
 import { Transform, type TransformCallback } from 'node:stream'
+import { SerializationError, toError } from '../errors.js'
+import { ackNow, durableOf } from '../internal/durable-callback.js'
+import { markLines, type LineMark } from '../internal/line-marks.js'
 import { recordLine, type Stringify } from '../internal/ndjson-line.js'
+import { positionOf } from '../source-position.js'
 import { validateFunction, validateInteger, validateObject, validateOneOf } from '../internal/validate.js'
 
 /** Options of {@link serialize}. */
@@ -31,6 +35,13 @@ const DEFAULTS = Object.freeze({ format: 'ndjson', chunkSize: 64 * 1024 })
  * the stream with `ERR_SERIALIZE` and the record's index, or with
  * `onInvalid: 'skip'` is dropped with an `'invalid'` event: never silently.
  *
+ * A record's `onDurable` callback and `sourcePosition` cannot be written as
+ * bytes: they travel attached to the chunk holding its line, so a
+ * `minuteWindow()` piped after this stage puts them into the right batch.
+ * Pipe the two directly (or through streams that pass chunks on as they
+ * are): a stage that concatenates chunks loses them. A skipped record is
+ * acknowledged at once.
+ *
  * @example
  * ```ts
  * await pipeline(source, serialize(), fs.createWriteStream('runs.ndjson'))
@@ -44,6 +55,9 @@ export function serialize (options: SerializeOptions = {}): Transform {
   const skipInvalid = validateOneOf(options.onInvalid, 'options.onInvalid', ['error', 'skip'] as const) === 'skip'
   let pending = ''
   let index = 0
+  let marks: LineMark[] = []
+  /** Bytes of `pending`, counted only once the chunk holds a marked line (the common case needs no count). */
+  let pendingBytes = -1
   let scheduled: NodeJS.Immediate | null = null
 
   const stream = new Transform({
@@ -52,12 +66,25 @@ export function serialize (options: SerializeOptions = {}): Transform {
     readableHighWaterMark: chunkSize,
     transform (record: unknown, _encoding: BufferEncoding, cb: TransformCallback) {
       let line: string
+      let callback, position
       try {
+        callback = durableOf(record)
+        position = positionOf(record)
         line = recordLine(record, index++, stringify)
       } catch (err) {
-        if (!skipInvalid) return cb(err as Error)
+        if (!skipInvalid || !(err instanceof SerializationError)) return cb(toError(err))
         this.emit('invalid', { index: index - 1, error: err, record })
+        try {
+          ackNow(record)
+        } catch (ackError) {
+          return cb(toError(ackError))
+        }
         return cb()
+      }
+      if (pendingBytes >= 0) pendingBytes += Buffer.byteLength(line)
+      if (callback !== undefined || position !== undefined) {
+        if (pendingBytes < 0) pendingBytes = Buffer.byteLength(pending) + Buffer.byteLength(line)
+        marks.push({ end: pendingBytes, ...(callback === undefined ? {} : { callback }), ...(position === undefined ? {} : { position }) })
       }
       pending += line
       // String length undercounts multi-byte text; close enough for a coalescing threshold.
@@ -78,13 +105,16 @@ export function serialize (options: SerializeOptions = {}): Transform {
     destroy (err: Error | null, cb: (error: Error | null) => void) {
       cancel()
       pending = ''
+      marks = []
       cb(err)
     }
   })
 
   function take (): Buffer {
-    const chunk = Buffer.from(pending)
+    const chunk = markLines(Buffer.from(pending), marks)
     pending = ''
+    pendingBytes = -1
+    if (marks.length > 0) marks = []
     return chunk
   }
 

@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import type { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { expect } from 'chai'
+import { onDurable } from '../../lib/durable.js'
 import { CallbackError, InvalidOptionError } from '../../lib/errors.js'
 import { filterApis, type FilterApisOptions } from '../../lib/stages/filter-apis.js'
 import { collect, run, slowSink, source, watch, closed } from '../helpers/streams.js'
@@ -155,6 +156,22 @@ describe('filterApis()', () => {
       })
       const records = [run(0), run(1, 'a', true)]
       expect((await through(filter, records)).kept).to.deep.equal(records)
+    })
+  })
+
+  describe('acknowledgements (onDurable)', () => {
+    it('acknowledges a dropped record at once and passes kept ones on untouched, unacknowledged', async () => {
+      const acked: number[] = []
+      const records = [run(1, 'a'), run(2, 'b'), run(3, 'a', true)].map((r, i) => Object.assign(r, { [onDurable]: () => acked.push(i) }))
+      const { kept } = await through(filterApis({ apisToSend: ['a'], skipOnFail: true }), records)
+      expect(kept).to.deep.equal([records[0]])
+      expect(acked).to.deep.equal([1, 2])
+    })
+
+    it('fails with ERR_CALLBACK when a dropped record\'s callback throws', async () => {
+      const record = Object.assign(run(1, 'b'), { [onDurable]: () => { throw new Error('nack') } })
+      const err = await through(filterApis({ apisToSend: ['a'] }), [record]).catch((e: unknown) => e)
+      expect(err).to.be.instanceOf(CallbackError).and.include({ option: 'record[onDurable]' })
     })
   })
 

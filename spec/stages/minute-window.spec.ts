@@ -316,6 +316,28 @@ describe('minuteWindow()', () => {
     })
   })
 
+  describe('closeOnTime: false', () => {
+    it('sets no timer and cuts batches only by maxRecords, maxBytes and the end of input, whatever the clock does', async () => {
+      const clock = manualClock(T0)
+      const window = minuteWindow({ clock, maxRecords: 3, closeOnTime: false })
+      const batches: Batch[] = []
+      window.on('data', (batch: Batch) => batches.push(batch))
+      for (let i = 0; i < 4; i++) {
+        window.write({ i })
+        clock.advance(45_000) // crosses several window boundaries
+      }
+      expect(clock.pending).to.equal(0)
+      window.end({ i: 4 })
+      await once(window, 'end')
+      const texts = await Promise.all(batches.map(async (b) => (await bytesOf(b.body)).toString()))
+      expect(texts).to.deep.equal(['{"i":0}\n{"i":1}\n{"i":2}\n', '{"i":3}\n{"i":4}\n'])
+    })
+
+    it('is validated as a boolean', () => {
+      expect(() => minuteWindow({ closeOnTime: 'no' as never })).to.throw().that.includes({ code: 'ERR_INVALID_OPTION', option: 'options.closeOnTime' })
+    })
+  })
+
   describe('validateLines', () => {
     const input = '{"a":1}\n{"b":2}\nnot json\n{"c":3}\n{oops\n'
 

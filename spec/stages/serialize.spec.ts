@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { Writable, type Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { expect } from 'chai'
+import { onDurable } from '../../lib/durable.js'
 import { InvalidOptionError, SerializationError } from '../../lib/errors.js'
 import { serialize, type SerializeOptions } from '../../lib/stages/serialize.js'
 import { collect, run, slowSink, source, closed } from '../helpers/streams.js'
@@ -315,6 +316,24 @@ describe('serialize()', () => {
       expect(caught).to.equal(boom)
       expect(errors).to.deep.equal([boom])
       expect(src.destroyed).to.equal(true)
+    })
+  })
+
+  describe('acknowledgements (onDurable)', () => {
+    it('calls no callback itself, and acknowledges a skipped record at once', async () => {
+      const acked: string[] = []
+      const records = [{ a: 1 }, { b: 2n }, { c: 3 }].map((r, i) => Object.assign(r, { [onDurable]: () => acked.push(`r${i}`) }))
+      const out = await collect(source(records).pipe(serialize({ onInvalid: 'skip' })))
+      expect(Buffer.concat(out as Buffer[]).toString()).to.equal('{"a":1}\n{"c":3}\n')
+      expect(acked).to.deep.equal(['r1'])
+    })
+
+    it('fails with ERR_CALLBACK when a skipped record\'s callback throws or onDurable is not a function', async () => {
+      const thrower = { b: 2n, [onDurable]: () => { throw new Error('nack') } }
+      const err = await collect(source([thrower]).pipe(serialize({ onInvalid: 'skip' }))).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_CALLBACK', option: 'record[onDurable]' })
+      const bad = await collect(source([{ a: 1, [onDurable]: 42 }]).pipe(serialize({ onInvalid: 'skip' }))).catch((e: unknown) => e)
+      expect(bad).to.include({ code: 'ERR_CALLBACK', option: 'record[onDurable]' })
     })
   })
 
