@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { InvalidOptionError } from '../errors.js'
 import { MAX_TIMER_MS } from '../clock.js'
 import type { S3ConnectionOptions } from '../internal/s3-client.js'
+import { COMPRESSIONS, type Compression } from '../internal/compression.js'
 import { validateInteger, validateOneOf } from '../internal/validate.js'
 import { STORE_NAMES, STORE_PROFILES } from '../store-profiles.js'
 
@@ -19,8 +20,14 @@ export interface CliOptions {
   prefix?: string
   apisToSend?: string[]
   skipOnFail: boolean
-  gzip: boolean
-  gzipLevel?: number
+  /** From --compression (or --no-gzip); default gzip. */
+  compression: Compression
+  /** From --compression-level (or its gzip alias --gzip-level). */
+  level?: number
+  /** From --gzip-threads. */
+  threads?: number
+  /** `false` with --no-content-encoding. */
+  encodingHeader: boolean
   windowMs?: number
   maxBytes?: number
   maxRecords?: number
@@ -58,6 +65,10 @@ const FLAGS = {
   'skip-on-fail': BOOLEAN,
   'no-gzip': BOOLEAN,
   'gzip-level': STRING,
+  compression: STRING,
+  'compression-level': STRING,
+  'gzip-threads': STRING,
+  'no-content-encoding': BOOLEAN,
   'window-ms': STRING,
   'max-bytes': STRING,
   'max-records': STRING,
@@ -76,9 +87,9 @@ type Values = ReturnType<typeof parse>['values']
 
 /** Flags that only make sense with S3, rejected with `--out-dir`. */
 const S3_ONLY = ['bucket', 'bucket-name', 'region', 'store', 'access-key-id', 'secret-access-key', 'session-token', 'endpoint',
-  'force-path-style', 'part-size', 'queue-size', 'abort-timeout', 'max-attempts', 'request-timeout', 'connection-timeout'] as const
+  'force-path-style', 'no-content-encoding', 'part-size', 'queue-size', 'abort-timeout', 'max-attempts', 'request-timeout', 'connection-timeout'] as const
 /** Flags that only make sense for batches, rejected with `--per-record` (a Run is one small PutObject). */
-const BATCH_ONLY = ['no-gzip', 'gzip-level', 'window-ms', 'max-bytes', 'max-records', 'part-size', 'queue-size', 'abort-timeout'] as const
+const BATCH_ONLY = ['no-gzip', 'gzip-level', 'compression', 'compression-level', 'gzip-threads', 'no-content-encoding', 'window-ms', 'max-bytes', 'max-records', 'part-size', 'queue-size', 'abort-timeout'] as const
 
 function parse (argv: string[]): ReturnType<typeof parseArgs<{ options: typeof FLAGS, allowPositionals: true, strict: true }>> {
   return parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true })
@@ -105,7 +116,7 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv): CliOption
   const v = parsed.values
   if (v['out-dir'] !== undefined) rejectWith(v, S3_ONLY, '--out-dir')
   if (v['per-record'] === true) rejectWith(v, BATCH_ONLY, '--per-record')
-  if (v['no-gzip'] === true && v['gzip-level'] !== undefined) throw new InvalidOptionError('--gzip-level', 'cannot be combined with --no-gzip')
+  const compression = compressionOf(v)
   if (v.bucket !== undefined && v['bucket-name'] !== undefined && v.bucket !== v['bucket-name']) {
     throw new InvalidOptionError('--bucket-name', 'differs from --bucket; give one of them')
   }
@@ -125,8 +136,11 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv): CliOption
     prefix: v.prefix,
     apisToSend: apiList(v['apis-to-send']),
     skipOnFail: v['skip-on-fail'] === true,
-    gzip: v['no-gzip'] !== true,
-    gzipLevel: integer(v['gzip-level'], '--gzip-level'),
+    compression,
+    // --gzip-level keeps its own name in errors: its range is gzip's.
+    level: integer(v['compression-level'], '--compression-level') ?? validateInteger(integer(v['gzip-level'], '--gzip-level'), '--gzip-level', 0, 9),
+    threads: integer(v['gzip-threads'], '--gzip-threads'),
+    encodingHeader: v['no-content-encoding'] !== true,
     windowMs: integer(v['window-ms'], '--window-ms'),
     maxBytes: size(v['max-bytes'], '--max-bytes'),
     maxRecords: integer(v['max-records'], '--max-records'),
@@ -166,6 +180,18 @@ function connectionOf (v: Values, env: NodeJS.ProcessEnv, unused: boolean): () =
     ...(store === undefined ? {} : { store }),
     ...numbers
   })
+}
+
+/** --compression, with --no-gzip and the gzip-only flags as its older or narrower spellings. */
+function compressionOf (v: Values): Compression {
+  const named = v.compression === undefined ? undefined : validateOneOf(v.compression, '--compression', COMPRESSIONS)
+  if (v['no-gzip'] === true && named !== undefined && named !== 'none') throw new InvalidOptionError('--no-gzip', 'cannot be combined with --compression ' + named)
+  const compression = named ?? (v['no-gzip'] === true ? 'none' : 'gzip')
+  if (v['gzip-level'] !== undefined && v['compression-level'] !== undefined) throw new InvalidOptionError('--gzip-level', 'cannot be combined with --compression-level')
+  for (const flag of ['gzip-level', 'gzip-threads'] as const) {
+    if (v[flag] !== undefined && compression !== 'gzip') throw new InvalidOptionError(`--${flag}`, v['no-gzip'] === true ? 'cannot be combined with --no-gzip' : `applies to gzip only, not --compression ${compression}`)
+  }
+  return compression
 }
 
 function envValue (env: NodeJS.ProcessEnv, name: string): string | undefined {

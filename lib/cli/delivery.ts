@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js'
 import { runApiName, runIsFailed } from '../internal/api-filter.js'
 import { createS3Client } from '../internal/s3-client.js'
 import { filterApis } from '../stages/filter-apis.js'
-import { gzip } from '../stages/gzip.js'
+import { compress } from '../stages/compress.js'
 import { keyRotate } from '../stages/key-rotate.js'
 import { minuteWindow } from '../stages/minute-window.js'
 import { s3Writable } from '../sinks/s3-writable.js'
@@ -28,7 +28,7 @@ interface Written { bytes: number, records: number }
 
 /**
  * Builds the delivery the options ask for: batches (filterApis → minuteWindow
- * → gzip → keyRotate → s3Writable or the output directory) or one object per
+ * → compress → keyRotate → s3Writable or the output directory) or one object per
  * Run. Every line is delivered as read: batches carry the input text byte for
  * byte, never re-serialized. Counts delivered objects into `progress`. Throws
  * `InvalidOptionError` naming the flag for an unusable value.
@@ -73,8 +73,13 @@ function batchStages (options: CliOptions, clock: Clock): Transform[] {
     maxRecords: options.maxRecords,
     stringify: (r) => (r as InputRecord).text
   }))
-  const compress = options.gzip ? [asFlags(() => gzip({ level: options.gzipLevel }), { 'options.level': '--gzip-level' })] : []
-  return [window, ...compress, asFlags(() => keyRotate({ prefix: options.prefix }))]
+  const { compression, level, threads } = options
+  const encoder = asFlags(() => compress({ compression, level, threads }), {
+    'options.compression': '--compression',
+    'options.level': '--compression-level',
+    'options.threads': '--gzip-threads'
+  })
+  return [window, encoder, asFlags(() => keyRotate({ prefix: options.prefix }))]
 }
 
 function batchSink (options: CliOptions, client: S3Client | undefined): Writable {
@@ -88,6 +93,7 @@ function batchSink (options: CliOptions, client: S3Client | undefined): Writable
     partSize: options.partSize,
     queueSize: options.queueSize,
     concurrency: options.concurrency,
-    abortTimeout: options.abortTimeout
+    abortTimeout: options.abortTimeout,
+    encodingHeader: options.encodingHeader
   }))
 }

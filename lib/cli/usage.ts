@@ -11,7 +11,7 @@ export const USAGE = `Usage: s3-sink [options] [file ...]
 
 Reads NDJSON (one JSON record per line) from the files, or from standard input
 when no file (or "-") is given, and delivers it to S3: batched per minute into
-gzipped NDJSON objects, or one .json object per Run with --per-record.
+compressed NDJSON objects, or one .json object per Run with --per-record.
 
 Destination (one of):
   --bucket NAME             S3 bucket (alias: --bucket-name)
@@ -43,8 +43,14 @@ Batches (not with --per-record):
   --window-ms MS            window length (default 60000)
   --max-bytes SIZE          close a batch before this much NDJSON (default 1GiB)
   --max-records N           close a batch at this many records
-  --gzip-level 0-9          (default 6)
-  --no-gzip                 plain .ndjson objects
+  --compression ALG         gzip (default, .gz), zstd (.zst; Node >= 22.15) or none (.ndjson)
+  --compression-level N     gzip 0-9 (default 6), zstd 1-19 (default 3)
+  --gzip-level 0-9          the same, for gzip
+  --gzip-threads N          blocks gzipped at once into one gzip member (default 1);
+                            up to the free cores, at most 4
+  --no-gzip                 plain .ndjson objects (--compression none)
+  --no-content-encoding     store .gz/.zst as application/gzip or application/zstd
+                            without Content-Encoding (for clients that would unpack them)
 
 Uploads:
   --concurrency N           objects written at once (default 2; 8 with --per-record)

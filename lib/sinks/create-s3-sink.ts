@@ -10,7 +10,7 @@ import { runKey } from '../internal/run-key.js'
 import { UploadJob } from '../internal/upload-job.js'
 import { JobPool } from '../internal/job-pool.js'
 import { filterApis } from '../stages/filter-apis.js'
-import { gzip } from '../stages/gzip.js'
+import { compress } from '../stages/compress.js'
 import { keyRotate } from '../stages/key-rotate.js'
 import { minuteWindow } from '../stages/minute-window.js'
 import { s3Writable } from './s3-writable.js'
@@ -73,10 +73,10 @@ export function createS3Sink (config: S3SinkConfig): Writable {
  * emits `'finish'`, so `pipeline()` would resolve over a lost object.
  */
 function batchedSink (s: SinkSettings): { sink: Writable, last: Writable } {
-  const { windowMs, maxBytes, maxRecords, level } = s.batched ?? {}
+  const { windowMs, maxBytes, maxRecords, compression, level, threads, encodingHeader } = s.batched ?? {}
   const filter = filterApis({ apisToSend: s.apisToSend, skipOnFail: s.skipOnFail })
-  const upload = s3Writable({ client: s.client, bucket: s.bucket, concurrency: s.concurrency })
-  const sink = new pumpify.obj(filter, minuteWindow({ windowMs, maxBytes, maxRecords, clock: s.clock }), gzip({ level }),
+  const upload = s3Writable({ client: s.client, bucket: s.bucket, concurrency: s.concurrency, encodingHeader })
+  const sink = new pumpify.obj(filter, minuteWindow({ windowMs, maxBytes, maxRecords, clock: s.clock }), compress({ compression, level, threads }),
     keyRotate({ prefix: s.prefix }), upload)
   // pumpify never closes after a clean finish; core streams do (autoDestroy), so this one does too.
   sink.once('finish', () => { sink.destroy() })

@@ -1,9 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { MAX_TIMER_MS, systemClock, type Clock } from '../clock.js'
 import { InvalidOptionError } from '../errors.js'
+import { resolveCompression, type Compression } from '../internal/compression.js'
 import { normalizePrefix } from '../internal/object-key.js'
 import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
-import { validateClock, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+import { validateBoolean, validateClock, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
 import type { RouteSettings } from './destination-route.js'
 import { validateUploadParams, type UploadParams } from './s3-writable.js'
 
@@ -21,8 +22,14 @@ export interface S3DestinationOptions extends S3ConnectionOptions {
   maxBytes?: number
   /** Close a batch early once it holds this many payloads. Default: no limit. */
   maxRecords?: number
-  /** gzip level, 0 to 9. Default 6. */
+  /** `'gzip'` (default), `'zstd'` (Node >= 22.15) or `'none'`: as `compress()`. */
+  compression?: Compression
+  /** gzip 0 to 9 (default 6), zstd 1 to 19 (default 3). */
   level?: number
+  /** gzip only: blocks compressed at once (parallel gzip). Default 1. */
+  threads?: number
+  /** `false`: `.gz`/`.zst` objects as `application/gzip`/`application/zstd` without Content-Encoding (see `s3Writable`). Default `true`. */
+  encodingHeader?: boolean
   /** Multipart part size in bytes, at least 5 MiB. Default 5 MiB. */
   partSize?: number
   /** Parts of one object uploaded in parallel. Default 4. */
@@ -74,14 +81,13 @@ export interface ResolvedOptions {
 const DEFAULTS = Object.freeze({
   windowMs: 60_000,
   maxBytes: 1024 * 1024 * 1024,
-  level: 6,
   partSize: 5 * 1024 * 1024,
   queueSize: 4,
   concurrency: 2,
   abortTimeout: 10_000
 })
 const OWN_FIELDS = [
-  'bucket', 'prefix', 'client', 'windowMs', 'maxBytes', 'maxRecords', 'level',
+  'bucket', 'prefix', 'client', 'windowMs', 'maxBytes', 'maxRecords', 'compression', 'level', 'threads', 'encodingHeader',
   'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'clock', 'params'
 ] as const
 
@@ -106,7 +112,8 @@ export function resolveOptions (options: S3DestinationOptions): ResolvedOptions 
   const windowMs = validateInteger(given.windowMs, 'options.windowMs', 1, MAX_TIMER_MS) ?? DEFAULTS.windowMs
   const maxBytes = validateInteger(given.maxBytes, 'options.maxBytes', 1) ?? DEFAULTS.maxBytes
   const maxRecords = validateInteger(given.maxRecords, 'options.maxRecords', 1)
-  const level = validateInteger(given.level, 'options.level', 0, 9) ?? DEFAULTS.level
+  const compression = resolveCompression({ compression: given.compression, level: given.level, threads: given.threads }, 'options')
+  const encodingHeader = validateBoolean(given.encodingHeader, 'options.encodingHeader') ?? true
   const partSize = validateInteger(given.partSize, 'options.partSize', DEFAULTS.partSize, 5 * 1024 ** 3) ?? DEFAULTS.partSize
   const queueSize = validateInteger(given.queueSize, 'options.queueSize', 1, 64) ?? DEFAULTS.queueSize
   const concurrency = validateInteger(given.concurrency, 'options.concurrency', 1, 256) ?? DEFAULTS.concurrency
@@ -114,7 +121,7 @@ export function resolveOptions (options: S3DestinationOptions): ResolvedOptions 
   const ownClient = given.client === undefined
   const client = ownClient ? createS3Client(given, 'options') : checkClient(given)
   return {
-    settings: { client, clock, params, windowMs, maxBytes, maxRecords, level, partSize, queueSize, concurrency, abortTimeout },
+    settings: { client, clock, params, windowMs, maxBytes, maxRecords, compression, encodingHeader, partSize, queueSize, concurrency, abortTimeout },
     ownClient,
     bucket,
     prefix

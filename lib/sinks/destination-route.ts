@@ -1,7 +1,8 @@
 import { pipeline, type Transform, type Writable } from 'node:stream'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { Clock } from '../clock.js'
-import { gzip } from '../stages/gzip.js'
+import type { CompressionSettings } from '../internal/compression.js'
+import { compressStage } from '../stages/compress.js'
 import { keyRotate } from '../stages/key-rotate.js'
 import { minuteWindow } from '../stages/minute-window.js'
 import { s3Writable, type ObjectWritten, type UploadParams } from './s3-writable.js'
@@ -14,7 +15,8 @@ export interface RouteSettings {
   windowMs: number
   maxBytes: number
   maxRecords: number | undefined
-  level: number
+  compression: CompressionSettings
+  encodingHeader: boolean
   partSize: number
   queueSize: number
   concurrency: number
@@ -33,7 +35,7 @@ const asLine = (line: unknown): string => line as string
 
 /**
  * One (bucket, prefix) pair of an S3 destination: its own chain
- * `minuteWindow → gzip → keyRotate → s3Writable`, created when the first
+ * `minuteWindow → compress → keyRotate → s3Writable`, created when the first
  * payload for the pair arrives and ended by `flush()`, `close()` or when it
  * has delivered everything it was given.
  *
@@ -74,7 +76,8 @@ export class Route {
       queueSize: settings.queueSize,
       concurrency: settings.concurrency,
       abortTimeout: settings.abortTimeout,
-      params: settings.params
+      params: settings.params,
+      encodingHeader: settings.encodingHeader
     })
     sink.on('object', (written: ObjectWritten) => {
       this.delivered += written.records
@@ -85,7 +88,7 @@ export class Route {
       hooks.drain(this)
     })
     this.done = new Promise((resolve) => {
-      pipeline(this.#window, gzip({ level: settings.level }), keyRotate({ prefix }), sink, (err) => {
+      pipeline(this.#window, compressStage(settings.compression, 'createS3Destination()'), keyRotate({ prefix }), sink, (err) => {
         resolve(err ?? null)
       })
     })

@@ -6,7 +6,7 @@ import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../
 import {
   typeName, validateBoolean, validateInteger, validateKnownKeys, validateOneOf, validateString
 } from '../internal/validate.js'
-import { gzip } from '../stages/gzip.js'
+import { compress, type Compression } from '../stages/compress.js'
 import { minuteWindow } from '../stages/minute-window.js'
 
 /** Window and compression options of the batched sink (`batched: { ... }`). */
@@ -17,8 +17,14 @@ export interface BatchOptions {
   maxBytes?: number
   /** Close an object once it holds this many records. Default: no limit. */
   maxRecords?: number
-  /** gzip level, 0 to 9. Default 6. */
+  /** `'gzip'` (default), `'zstd'` (Node >= 22.15) or `'none'`: as `compress()`. */
+  compression?: Compression
+  /** gzip 0 to 9 (default 6), zstd 1 to 19 (default 3). */
   level?: number
+  /** gzip only: blocks compressed at once (parallel gzip). Default 1. */
+  threads?: number
+  /** `false`: `.gz`/`.zst` objects as `application/gzip`/`application/zstd` without Content-Encoding (see `s3Writable`). Default `true`. */
+  encodingHeader?: boolean
 }
 
 /**
@@ -68,11 +74,13 @@ export interface SinkSettings {
 const ROOT = 'config'
 const OWN_FIELDS = ['type', 'bucket', 'bucketName', 'prefix', 'skipOnFail', 'apisToSend', 'concurrency', 'client', 'batched', 'clock']
 const KNOWN = [...OWN_FIELDS, ...CONNECTION_FIELDS]
-const BATCH_FIELDS = ['windowMs', 'maxBytes', 'maxRecords', 'level']
+const WINDOW_FIELDS = ['windowMs', 'maxBytes', 'maxRecords']
+const COMPRESSION_FIELDS = ['compression', 'level', 'threads']
+const BATCH_FIELDS = [...WINDOW_FIELDS, ...COMPRESSION_FIELDS, 'encodingHeader']
 const REQUIRED_CONNECTION = ['accessKeyId', 'secretAccessKey', 'region'] as const
 const SECRETS = new Set(['secretAccessKey', 'sessionToken'])
-const NUMBERS = new Set(['concurrency', 'maxAttempts', 'requestTimeout', 'connectionTimeout', ...BATCH_FIELDS])
-const BOOLEANS = new Set(['skipOnFail', 'forcePathStyle'])
+const NUMBERS = new Set(['concurrency', 'maxAttempts', 'requestTimeout', 'connectionTimeout', ...WINDOW_FIELDS, 'level', 'threads'])
+const BOOLEANS = new Set(['skipOnFail', 'forcePathStyle', 'encodingHeader'])
 
 /** Collects issues instead of stopping at the first one. */
 class Issues {
@@ -182,15 +190,21 @@ function checkBatched (issues: Issues, value: unknown): BatchOptions | null {
   for (const key of Object.keys(fields)) {
     issues.check(fields[key], () => { validateKnownKeys({ [key]: true }, 'config.batched', BATCH_FIELDS, hint(key, BATCH_FIELDS)) }, () => 'unknown')
   }
-  const options: BatchOptions = {}
-  for (const field of BATCH_FIELDS) {
+  const options: Record<string, unknown> = {}
+  for (const field of WINDOW_FIELDS) {
     if (fields[field] === undefined) continue
     // The stages own these rules; a stage named in the error gives the field.
-    const ok = issues.check(fields[field], () => field === 'level' ? gzip({ level: fields[field] as number }) : minuteWindow({ [field]: fields[field] }),
-      problemOf, 'batched.')
-    if (ok !== undefined) options[field as keyof BatchOptions] = fields[field] as number
+    const ok = issues.check(fields[field], () => minuteWindow({ [field]: fields[field] }), problemOf, 'batched.')
+    if (ok !== undefined) options[field] = fields[field]
   }
-  return options
+  // Checked together: a level's range depends on the compression.
+  const chosen: Record<string, unknown> = {}
+  for (const field of COMPRESSION_FIELDS) if (fields[field] !== undefined) chosen[field] = fields[field]
+  const problem = (path: string): ConfigIssue['problem'] => problemOf(path, fields[path.slice('batched.'.length)])
+  if (issues.check(chosen, () => compress(chosen), problem, 'batched.') !== undefined) Object.assign(options, chosen)
+  const encodingHeader = issues.check(fields.encodingHeader, () => validateBoolean(fields.encodingHeader, 'config.batched.encodingHeader'))
+  if (encodingHeader !== undefined) options.encodingHeader = encodingHeader
+  return options as BatchOptions
 }
 
 /**

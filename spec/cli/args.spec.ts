@@ -26,7 +26,7 @@ describe('parseCliArgs()', () => {
     ], {})
     expect(o).to.deep.include({
       files: ['a.ndjson', '-'], bucket: 'logs', prefix: 'runs/', skipOnFail: true, apisToSend: ['a', 'b', 'c'],
-      windowMs: 10000, maxBytes: 64 * 1024 * 1024, maxRecords: 500, gzip: true, gzipLevel: 1, concurrency: 3,
+      windowMs: 10000, maxBytes: 64 * 1024 * 1024, maxRecords: 500, compression: 'gzip', level: 1, encodingHeader: true, concurrency: 3,
       partSize: 8 * 1024 * 1024, queueSize: 2, abortTimeout: 5000, shutdownTimeout: 45000, perRecord: false, outDir: undefined
     })
     expect(o.connection()).to.deep.equal({
@@ -38,7 +38,33 @@ describe('parseCliArgs()', () => {
   it('accepts --bucket-name as the alias of --bucket, and --no-gzip', () => {
     const o = parseCliArgs(['--bucket-name', 'logs', '--region', 'r', '--no-gzip'], {})
     expect(o.bucket).to.equal('logs')
-    expect(o.gzip).to.equal(false)
+    expect(o.compression).to.equal('none')
+  })
+
+  it('takes --compression, --compression-level, --gzip-threads and --no-content-encoding', () => {
+    const o = parseCliArgs(['--bucket', 'b', '--region', 'r', '--compression', 'zstd', '--compression-level', '19', '--no-content-encoding'], {})
+    expect(o).to.deep.include({ compression: 'zstd', level: 19, encodingHeader: false })
+    expect(parseCliArgs(['--bucket', 'b', '--region', 'r', '--gzip-threads', '2'], {})).to.deep.include({ compression: 'gzip', threads: 2 })
+    expect(parseCliArgs(['--bucket', 'b', '--region', 'r', '--compression', 'none'], {}).compression).to.equal('none')
+  })
+
+  it('refuses compression flags that contradict each other, naming the flag', () => {
+    const cases: Array<[string[], string]> = [
+      [['--compression', 'brotli'], '--compression'],
+      [['--no-gzip', '--compression', 'zstd'], '--no-gzip'],
+      [['--no-gzip', '--gzip-level', '1'], '--gzip-level'],
+      [['--compression', 'zstd', '--gzip-level', '1'], '--gzip-level'],
+      [['--compression', 'zstd', '--gzip-threads', '2'], '--gzip-threads'],
+      [['--gzip-level', '1', '--compression-level', '2'], '--gzip-level'],
+      [['--gzip-level', '12'], '--gzip-level'],
+      [['--per-record', '--compression', 'zstd'], '--compression']
+    ]
+    for (const [argv, flag] of cases) {
+      const err = usageError(['--bucket', 'b', '--region', 'r', ...argv])
+      expect(err.code, argv.join(' ')).to.equal('ERR_INVALID_OPTION')
+      expect(err.option, argv.join(' ')).to.equal(flag)
+    }
+    expect(usageError(['--out-dir', 'x', '--no-content-encoding']).option).to.equal('--no-content-encoding')
   })
 
   it('falls back to the standard AWS_* variables', () => {

@@ -8,6 +8,7 @@ import { GetObjectCommand, ListObjectsCommand, S3Client, CreateBucketCommand } f
 // s3rver ships no types; its surface used here is tiny.
 // @ts-expect-error no declaration file
 import S3rver from 's3rver'
+import { unzstdSync } from './zstd.js'
 
 /** A real S3-compatible server on 127.0.0.1 with its data in a temp directory. */
 export interface LocalS3 {
@@ -18,7 +19,7 @@ export interface LocalS3 {
   createBucket (name: string): Promise<void>
   listKeys (bucket: string, prefix?: string): Promise<string[]>
   getObject (bucket: string, key: string): Promise<{ body: Buffer, contentType?: string, contentEncoding?: string }>
-  /** Every object under `prefix`, gunzipped when named `.gz`, as NDJSON lines parsed, in key order. */
+  /** Every object under `prefix`, decoded when named `.gz` or `.zst`, as NDJSON lines parsed, in key order. */
   readRecords (bucket: string, prefix?: string): Promise<unknown[]>
   close (): Promise<void>
 }
@@ -62,7 +63,7 @@ export async function startS3rver (): Promise<LocalS3> {
       const records: unknown[] = []
       for (const key of await listKeys(bucket, prefix)) {
         const { body } = await getObject(bucket, key)
-        const text = (key.endsWith('.gz') ? gunzipSync(body) : body).toString('utf8')
+        const text = (key.endsWith('.gz') ? gunzipSync(body) : key.endsWith('.zst') ? unzstdSync(body) : body).toString('utf8')
         for (const line of text.split('\n')) if (line !== '') records.push(JSON.parse(line))
       }
       return records

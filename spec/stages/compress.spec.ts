@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { PassThrough } from 'node:stream'
 import * as zlib from 'node:zlib'
@@ -8,6 +7,7 @@ import { BatchAbortedError, InvalidOptionError } from '../../lib/errors.js'
 import { compressionExtension } from '../../lib/internal/compression-extension.js'
 import { hasZstd } from '../../lib/internal/zstd.js'
 import { compress, type CompressOptions } from '../../lib/stages/compress.js'
+import { unzstd } from '../helpers/zstd.js'
 import { backpressureThrough, bytesOf, closed, collect, handBatch, run, source, watch } from '../helpers/streams.js'
 
 function bytesBatch (data: string | Buffer, fields: Partial<Batch> = {}): Batch {
@@ -19,25 +19,6 @@ function bytesBatch (data: string | Buffer, fields: Partial<Batch> = {}): Batch 
 function rejects (options: unknown, option: string, message?: RegExp): void {
   expect(() => compress(options as CompressOptions)).to.throw(InvalidOptionError)
     .that.satisfies((err: InvalidOptionError) => err.code === 'ERR_INVALID_OPTION' && err.option === option && (message === undefined || message.test(err.message)))
-}
-
-/** node:zlib's zstd decoder where this Node has it (typed here: @types/node 20 lacks it). */
-const zstdDecompressSync = (zlib as unknown as { zstdDecompressSync?: (data: Buffer) => Buffer }).zstdDecompressSync
-
-/** Decodes with the zstd command when the machine has it, else with node:zlib's decoder. */
-async function unzstd (data: Buffer): Promise<Buffer> {
-  const viaCli = await new Promise<Buffer | null>((resolve, reject) => {
-    const child = spawn('zstd', ['-d', '-c', '-q'])
-    const chunks: Buffer[] = []
-    child.on('error', (err: NodeJS.ErrnoException) => { err.code === 'ENOENT' ? resolve(null) : reject(err) })
-    child.stdout.on('data', (c: Buffer) => chunks.push(c))
-    child.on('close', (code) => { if (code === 0) resolve(Buffer.concat(chunks)); else if (code !== null) reject(new Error(`zstd exited ${code}`)) })
-    child.stdin.on('error', () => {})
-    child.stdin.end(data)
-  })
-  if (viaCli !== null) return viaCli
-  if (zstdDecompressSync === undefined) throw new Error('no zstd decoder here')
-  return zstdDecompressSync(data)
 }
 
 const text = Array.from({ length: 300 }, (_, i) => JSON.stringify(run(i)) + '\n').join('')
