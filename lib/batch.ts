@@ -10,6 +10,15 @@ export interface BatchStats {
   records: number
   /** Uncompressed NDJSON bytes written into the batch. */
   bytes: number
+  /** Smallest and largest event time of its records (`minuteWindow({ timeOf })` only), ms since the epoch. */
+  minTime?: number
+  maxTime?: number
+  /**
+   * Set when the batch ended because its window (of its partition) closed,
+   * rather than because it was full: no further batch of this window
+   * follows from the same closure. Manifests wait for it.
+   */
+  windowClosed?: boolean
 }
 
 /**
@@ -51,6 +60,12 @@ export interface Batch {
    * `undefined` for the main feed.
    */
   readonly partition?: string
+  /**
+   * Sanitized values of the record fields the window is partitioned by
+   * (`minuteWindow({ partitionBy })`), by dotted path: what key templates
+   * put in `{apiInfo.name}`.
+   */
+  readonly fields?: Readonly<Record<string, string>>
   /** Object key in the bucket; set by `keyRotate()` or, when absent, by `s3Writable()`. */
   readonly key?: string
   /** MIME type of the uncompressed content. */

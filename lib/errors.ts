@@ -256,3 +256,50 @@ export class KeyTemplateError extends S3SinkError {
     this.placeholder = placeholder
   }
 }
+
+/**
+ * A record's event time is unusable: `timeOf` returned something that is not
+ * a number of ms between the epoch and the end of year 9999 (or threw).
+ * `index` is the record's 0-based position among the records the stage
+ * received. It follows `onInvalid` like any record no object can take.
+ *
+ * @example
+ * ```ts
+ * window.on('invalid', ({ error }) => { if (error.code === 'ERR_EVENT_TIME') console.error('record', error.index) })
+ * ```
+ */
+export class EventTimeError extends S3SinkError {
+  override name = 'EventTimeError'
+  override readonly code = 'ERR_EVENT_TIME'
+  readonly index: number
+
+  constructor (index: number, message: string, options?: { cause?: unknown }) {
+    super(`record ${index} has no usable event time: ${message}`, options)
+    this.index = index
+  }
+}
+
+/**
+ * A record arrived after its event-time window had closed (its window ends
+ * at or before the watermark), with `onLate: 'error'`. `index` is its
+ * position, `time` its event time and `watermark` the watermark then.
+ *
+ * @example
+ * ```ts
+ * stream.on('error', (err) => { if (err.code === 'ERR_LATE_RECORD') console.error(err.index, err.time, err.watermark) })
+ * ```
+ */
+export class LateRecordError extends S3SinkError {
+  override name = 'LateRecordError'
+  override readonly code = 'ERR_LATE_RECORD'
+  readonly index: number
+  readonly time: number
+  readonly watermark: number
+
+  constructor (index: number, time: number, watermark: number) {
+    super(`record ${index} is late: its event time ${new Date(time).toISOString()} is in a window that closed at watermark ${new Date(watermark).toISOString()}`)
+    this.index = index
+    this.time = time
+    this.watermark = watermark
+  }
+}
