@@ -1,8 +1,8 @@
 import { inspect } from 'node:util'
-import { LineParseError, SerializationError, WindowOverflowError, describe } from '../errors.js'
+import { EventTimeError, LineParseError, SerializationError, WindowOverflowError, describe } from '../errors.js'
 
 /** What makes a record undeliverable: `onInvalid` decides what happens to it. */
-export type InvalidRecordError = SerializationError | WindowOverflowError | LineParseError
+export type InvalidRecordError = SerializationError | WindowOverflowError | LineParseError | EventTimeError
 
 /** How much of a too-large or unparsable record a dead-letter line keeps. */
 export const HEAD_CHARS = 1024

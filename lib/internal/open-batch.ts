@@ -10,13 +10,17 @@ export interface OpenBatchInit {
   windowEnd: number
   openedAt: number
   seq: number
-  /** Set for batches apart from the main feed, e.g. `dead-letter`. */
+  /** Set for batches apart from the main feed, e.g. `dead-letter`, or a field partition (`apiInfo.name=search`). */
   partition?: string
+  /** Sanitized values of the record fields of a field partition. */
+  fields?: Readonly<Record<string, string>>
   /** Body buffer size, and the size at which coalesced records are written through. */
   chunkSize: number
   clock: Clock
   /** Called when the window's time is up; without it no timer is set. */
   onTimeUp?: () => void
+  /** When `onTimeUp` is called, in ms from now. Default: at `windowEnd`, counting from `openedAt`. */
+  timeUpAfterMs?: number
   /** Position of the batch's first record, known before the batch is announced (keys may be made of it). */
   position?: Position
 }
@@ -31,9 +35,12 @@ export class OpenBatch {
   readonly body: PassThrough
   readonly stats: BatchStats = { records: 0, bytes: 0 }
   readonly acks = new BatchAcks()
+  /** When a record was last written into it (processing time); the window stage keeps it up to date for idle timeouts. */
+  lastWriteAt = 0
   readonly #chunkSize: number
   readonly #clock: Clock
-  readonly #timer: unknown
+  #timer: unknown
+  #onTimeUp: (() => void) | undefined
   #pending = ''
   #pendingBytes = 0
 
@@ -55,10 +62,19 @@ export class OpenBatch {
       contentType: 'application/x-ndjson',
       stats: this.stats,
       acks: this.acks,
-      ...(init.partition === undefined ? {} : { partition: init.partition })
+      ...(init.partition === undefined ? {} : { partition: init.partition }),
+      ...(init.fields === undefined ? {} : { fields: init.fields })
     }
     this.acks.add(undefined, init.position)
-    this.#timer = init.onTimeUp === undefined ? undefined : init.clock.setTimeout(init.onTimeUp, init.windowEnd - init.openedAt)
+    this.#onTimeUp = init.onTimeUp
+    this.#timer = init.onTimeUp === undefined ? undefined : init.clock.setTimeout(init.onTimeUp, init.timeUpAfterMs ?? init.windowEnd - init.openedAt)
+  }
+
+  /** Calls `onTimeUp` again, `ms` from now (an idle batch that was written to meanwhile). */
+  restartTimer (ms: number): void {
+    if (this.#onTimeUp === undefined) return
+    this.#clearTimer()
+    this.#timer = this.#clock.setTimeout(this.#onTimeUp, ms)
   }
 
   /** Throws the body's error when its consumer destroyed it: records must not go on into nothing. */

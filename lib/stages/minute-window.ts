@@ -1,6 +1,7 @@
 import { Transform, type PassThrough, type TransformCallback } from 'node:stream'
 import { MAX_TIMER_MS, systemClock, type Clock } from '../clock.js'
-import { BatchAbortedError, WindowOverflowError, toError, type SerializationError } from '../errors.js'
+import { BatchAbortedError, InvalidOptionError, LateRecordError, WindowOverflowError, toError, type SerializationError } from '../errors.js'
+import { RecordSlots, validatePartitionBy, type PartitionBy } from '../internal/record-slots.js'
 import { HEAD_CHARS, deadLetterLine, type InvalidRecordError } from '../internal/invalid-records.js'
 import { whenWritable } from '../internal/drain.js'
 import { durableOf } from '../internal/durable-callback.js'
@@ -9,6 +10,8 @@ import { MarkRouter } from '../internal/line-marks.js'
 import { recordLine, type Stringify } from '../internal/ndjson-line.js'
 import { validateBoolean, validateClock, validateFunction, validateInteger, validateObject, validateOneOf } from '../internal/validate.js'
 import { MAIN, WindowBatches } from '../internal/window-batches.js'
+import type { OpenBatch } from '../internal/open-batch.js'
+import type { EventTimeError } from '../errors.js'
 import { ackAtOnce, acksOf, writeBytes, type ByteWindow, type Disposal } from '../internal/window-bytes.js'
 import { positionOf, type Position } from '../source-position.js'
 import type { DurableCallback } from '../durable.js'
@@ -54,13 +57,52 @@ export interface MinuteWindowOptions {
    * feed's last batch then waits for more records or the end of the input.
    */
   closeOnTime?: boolean
+  /**
+   * Keep one open batch per value of these record fields (dotted paths, e.g.
+   * `['apiInfo.name']`, what `keyTemplate(...).fields` lists), or of the
+   * fields a function returns. Values are sanitized for keys (a missing one
+   * is `_missing`); the batch carries them as `fields` and its `partition`
+   * is `path=value[/path=value]`. Record input only.
+   */
+  partitionBy?: PartitionBy
+  /** Most batches of field partitions (or event-time windows) open at once; the least recently written is closed first. Default 16. */
+  maxOpenPartitions?: number
+  /**
+   * Window by event time: the record's time in ms since the epoch. Windows
+   * close when the watermark (the largest event time seen minus
+   * `allowedLatenessMs`) passes their end, or after `idleTimeoutMs` without
+   * a record. A record whose time is unusable (not a number, before 1970,
+   * after 9999, or `timeOf` threw) is invalid (`ERR_EVENT_TIME`, then
+   * `onInvalid`). Record input only.
+   */
+  timeOf?: (record: unknown) => number
+  /** How far behind the largest event time seen a record may be and still join its window. Default 0. */
+  allowedLatenessMs?: number
+  /**
+   * A record later than allowed: `'partition'` (default) writes it into a
+   * batch of its own, `partition: 'late'` (keys under `[prefix]late/`),
+   * windowed by arrival time; `'drop'` drops it (and acknowledges it);
+   * `'error'` fails with `ERR_LATE_RECORD`. Always counted in `late` and
+   * announced with `'late'` `{ index, time, watermark, record }`.
+   */
+  onLate?: 'partition' | 'drop' | 'error'
+  /**
+   * With `timeOf`: an event-time batch no record was written into for this
+   * long (processing time, by `clock`) is closed even though the watermark
+   * has not passed its end, so a feed that goes quiet still delivers. Which
+   * records make it before the timeout depends on timing: the only
+   * non-deterministic close. Off with `closeOnTime: false`. Default
+   * `windowMs + allowedLatenessMs`.
+   */
+  idleTimeoutMs?: number
 }
 
 const DEFAULTS = Object.freeze({
   windowMs: 60_000,
   maxBytes: 1024 * 1024 * 1024,
   maxRecords: Infinity,
-  chunkSize: 64 * 1024
+  chunkSize: 64 * 1024,
+  maxOpenPartitions: 16
 })
 
 
@@ -68,6 +110,10 @@ const DEFAULTS = Object.freeze({
 export interface MinuteWindowStream extends Transform {
   /** Invalid records let go: dropped under `onInvalid: 'skip'` or dead-lettered under `'dead-letter'`. */
   readonly skipped: number
+  /** Records later than allowed (`timeOf`), whatever `onLate` did with them. */
+  readonly late: number
+  /** The event-time watermark: the largest event time seen minus `allowedLatenessMs` (`-Infinity` before the first record). */
+  readonly watermark: number
 }
 
 /**
@@ -93,8 +139,20 @@ export interface MinuteWindowStream extends Transform {
  */
 export function minuteWindow (options: MinuteWindowOptions = {}): MinuteWindowStream {
   validateObject(options, 'options')
+  const windowMs = validateInteger(options.windowMs, 'options.windowMs', 1, MAX_TIMER_MS) ?? DEFAULTS.windowMs
+  const timeOf = validateFunction<(record: unknown) => number>(options.timeOf, 'options.timeOf')
+  for (const name of ['allowedLatenessMs', 'onLate', 'idleTimeoutMs'] as const) {
+    if (timeOf === undefined && options[name] !== undefined) throw new InvalidOptionError(`options.${name}`, 'needs options.timeOf (windows by event time)')
+  }
+  const allowedLatenessMs = validateInteger(options.allowedLatenessMs, 'options.allowedLatenessMs', 0, MAX_TIMER_MS) ?? 0
   return new MinuteWindow({
-    windowMs: validateInteger(options.windowMs, 'options.windowMs', 1, MAX_TIMER_MS) ?? DEFAULTS.windowMs,
+    windowMs,
+    partitionBy: validatePartitionBy(options.partitionBy, 'options.partitionBy'),
+    maxOpenPartitions: validateInteger(options.maxOpenPartitions, 'options.maxOpenPartitions', 1, 100_000) ?? DEFAULTS.maxOpenPartitions,
+    timeOf,
+    allowedLatenessMs,
+    onLate: validateOneOf(options.onLate, 'options.onLate', ['partition', 'drop', 'error'] as const) ?? 'partition',
+    idleTimeoutMs: validateInteger(options.idleTimeoutMs, 'options.idleTimeoutMs', 1, MAX_TIMER_MS) ?? Math.min(MAX_TIMER_MS, windowMs + allowedLatenessMs),
     maxBytes: validateInteger(options.maxBytes, 'options.maxBytes', 1) ?? DEFAULTS.maxBytes,
     maxRecords: validateInteger(options.maxRecords, 'options.maxRecords', 1) ?? DEFAULTS.maxRecords,
     chunkSize: validateInteger(options.chunkSize, 'options.chunkSize', 1) ?? DEFAULTS.chunkSize,
@@ -108,6 +166,12 @@ export function minuteWindow (options: MinuteWindowOptions = {}): MinuteWindowSt
 
 
 interface Settings {
+  partitionBy: PartitionBy | undefined
+  maxOpenPartitions: number
+  timeOf: ((record: unknown) => number) | undefined
+  allowedLatenessMs: number
+  onLate: 'partition' | 'drop' | 'error'
+  idleTimeoutMs: number
   windowMs: number
   maxBytes: number
   maxRecords: number
@@ -120,6 +184,7 @@ interface Settings {
 }
 
 const DEAD_LETTER = 'dead-letter'
+const LATE = 'late'
 
 class MinuteWindow extends Transform implements MinuteWindowStream {
   readonly #s: Settings
@@ -128,13 +193,16 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
   readonly #bytes: ByteWindow
   /** Index of the next record or line, shared by both kinds of input. */
   readonly #counter = { index: 0 }
+  readonly #slots: RecordSlots
   #skipped = 0
+  #late = 0
 
   constructor (settings: Settings) {
     // One queued batch is enough: its body carries the data and the backpressure.
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 1 })
     this.#s = settings
     this.#framer = new LineFramer(settings.maxBytes)
+    this.#slots = new RecordSlots(settings)
     this.#batches = new WindowBatches({ ...settings, announce: (batch) => { this.push(batch) } })
     this.#bytes = {
       ...settings,
@@ -151,9 +219,20 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     return this.#skipped
   }
 
+  get late (): number {
+    return this.#late
+  }
+
+  get watermark (): number {
+    return this.#slots.watermark.value
+  }
+
   override _transform (chunk: unknown, _encoding: BufferEncoding, cb: TransformCallback): void {
     try {
-      if (chunk instanceof Uint8Array) this.#writeBytes(chunk, cb)
+      if (chunk instanceof Uint8Array) {
+        if (this.#slots.active) return cb(new InvalidOptionError(this.#s.timeOf === undefined ? 'options.partitionBy' : 'options.timeOf', 'needs record input: it cannot read fields of NDJSON bytes (leave serialize() out)'))
+        this.#writeBytes(chunk, cb)
+      }
       else this.#writeRecord(chunk, cb)
     } catch (err) {
       cb(toError(err))
@@ -195,6 +274,7 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
       const disposal = this.#invalid(new WindowOverflowError(index, bytes, this.#s.maxBytes), { record, head: line.slice(0, HEAD_CHARS) }, position)
       return this.#afterWrite(this.#dispose(disposal, callback, position), cb)
     }
+    if (this.#slots.active) return this.#writePlaced(record, index, line, bytes, callback, position, cb)
     let open = this.#batches.current(MAIN, position)
     if (open.stats.bytes + bytes > this.#s.maxBytes) {
       this.#batches.close()
@@ -203,6 +283,54 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     open.acks.add(callback, position)
     const written = open.addLine(line, bytes)
     this.#afterWrite(this.#batches.isFull(open) ? this.#batches.close() : written, cb)
+  }
+
+  /** A record of a field partition or an event-time window. */
+  #writePlaced (record: unknown, index: number, line: string, bytes: number, callback: DurableCallback | undefined, position: Position | undefined, cb: TransformCallback): void {
+    let slot
+    try {
+      slot = this.#slots.slotOf(record, index)
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ERR_EVENT_TIME') throw err
+      return this.#afterWrite(this.#dispose(this.#invalid(err as EventTimeError, { record, head: line.slice(0, HEAD_CHARS) }, position), callback, position), cb)
+    }
+    if ('late' in slot) return this.#afterWrite(this.#lateRecord(record, index, slot.time, slot.watermark, line, bytes, callback, position), cb)
+    const place = (): OpenBatch => slot.time === undefined ? this.#batches.current(slot.partition, position, slot.fields) : this.#batches.currentAt({ ...slot, time: slot.time }, position)
+    let open = place()
+    if (open.stats.bytes + bytes > this.#s.maxBytes) {
+      this.#batches.closeFull(open)
+      open = place()
+    }
+    open.acks.add(callback, position)
+    if (slot.time !== undefined) {
+      open.stats.minTime = Math.min(open.stats.minTime ?? Infinity, slot.time)
+      open.stats.maxTime = Math.max(open.stats.maxTime ?? -Infinity, slot.time)
+    }
+    const written = open.addLine(line, bytes)
+    const body = this.#batches.isFull(open) ? this.#batches.closeFull(open) : written
+    if (slot.time !== undefined && this.#slots.watermark.observe(slot.time)) this.#batches.closeBefore(this.#slots.watermark.value)
+    this.#afterWrite(body, cb)
+  }
+
+  /** Applies `onLate`; returns the body written to, if any. */
+  #lateRecord (record: unknown, index: number, time: number, watermark: number, line: string, bytes: number, callback: DurableCallback | undefined, position: Position | undefined): PassThrough | null {
+    if (this.#s.onLate === 'error') throw new LateRecordError(index, time, watermark)
+    this.#late++
+    this.emit('late', { index, time, watermark, record })
+    if (this.#s.onLate === 'drop') {
+      ackAtOnce(callback, position)
+      return null
+    }
+    let open = this.#batches.current(LATE, position)
+    if (open.stats.bytes + bytes > this.#s.maxBytes) {
+      this.#batches.close(LATE)
+      open = this.#batches.current(LATE, position)
+    }
+    open.acks.add(callback, position)
+    open.stats.minTime = Math.min(open.stats.minTime ?? Infinity, time)
+    open.stats.maxTime = Math.max(open.stats.maxTime ?? -Infinity, time)
+    const written = open.addLine(line, bytes)
+    return this.#batches.isFull(open) ? this.#batches.close(LATE) : written
   }
 
   #writeBytes (input: Uint8Array, cb: TransformCallback): void {

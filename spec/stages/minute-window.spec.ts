@@ -41,7 +41,8 @@ describe('minuteWindow()', () => {
       expect(batch.windowStart).to.equal(Date.UTC(2026, 10, 25, 14, 3, 0))
       expect(batch.windowEnd).to.equal(Date.UTC(2026, 10, 25, 14, 4, 0))
       expect(batch.openedAt).to.equal(T0)
-      expect(batch.stats).to.deep.equal({ records: 50, bytes: Buffer.byteLength(text) })
+      // Ended by the end of the feed, not by its size: the window is closed (manifests wait for it).
+      expect(batch.stats).to.deep.equal({ records: 50, bytes: Buffer.byteLength(text), windowClosed: true })
       expect(batch.contentType).to.equal('application/x-ndjson')
       expect(batch.contentEncoding).to.equal(undefined)
     })
