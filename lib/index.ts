@@ -39,5 +39,7 @@ export {
   S3UploadError,
   ConfigError,
   KeyTemplateError,
+  EventTimeError,
+  LateRecordError,
   type ConfigIssue
 } from './errors.js'

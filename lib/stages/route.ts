@@ -2,8 +2,8 @@ import { Transform, finished, pipeline, type Readable, type TransformCallback } 
 import { onDurable, type DurableRecord } from '../durable.js'
 import { BatchAbortedError, CallbackError, InvalidOptionError, toError } from '../errors.js'
 import { whenWritable } from '../internal/drain.js'
-import { validateFunction, validateInteger, validateKnownKeys, validateObject, validateOneOf, validateString } from '../internal/validate.js'
-import { gzip } from './gzip.js'
+import { validateFunction, validateKnownKeys, validateObject, validateOneOf, validateString } from '../internal/validate.js'
+import { compress } from './compress.js'
 import { keyRotate } from './key-rotate.js'
 import { minuteWindow, type MinuteWindowOptions } from './minute-window.js'
 
@@ -15,9 +15,9 @@ export interface RouteOutput {
   when: (record: unknown) => boolean
   /** This output's windows (`{ maxRecords: 1 }` makes one object per record). Default: `minuteWindow()`'s. */
   window?: MinuteWindowOptions
-  /** `'gzip'` (default) or `'none'`. */
-  compression?: 'gzip' | 'none'
-  /** gzip level, 0 to 9. */
+  /** `'gzip'` (default), `'zstd'` or `'none'`, as for `compress()`. */
+  compression?: 'gzip' | 'zstd' | 'none'
+  /** Compression level, as for `compress()`. */
   level?: number
   /** Key prefix of this output's objects. */
   prefix?: string
@@ -73,12 +73,11 @@ export function route (options: RouteOptions): Transform {
     names.add(name)
     const when = validateFunction<RouteOutput['when']>(output.when, `${at}.when`)
     if (when === undefined) throw new InvalidOptionError(`${at}.when`, 'is required')
-    const compression = validateOneOf(output.compression, `${at}.compression`, ['gzip', 'none'] as const) ?? 'gzip'
-    const level = validateInteger(output.level, `${at}.level`, 0, 9)
-    if (level !== undefined && compression !== 'gzip') throw new InvalidOptionError(`${at}.level`, 'needs compression "gzip"')
+    const compression = validateOneOf(output.compression, `${at}.compression`, ['gzip', 'zstd', 'none'] as const) ?? 'gzip'
+    if (output.level !== undefined && compression === 'none') throw new InvalidOptionError(`${at}.level`, 'needs compression "gzip" or "zstd"')
     const stages = [
       renamed(() => minuteWindow(output.window), `${at}.window`),
-      ...(compression === 'gzip' ? [renamed(() => gzip(level === undefined ? {} : { level }), at)] : []),
+      ...(compression === 'none' ? [] : [renamed(() => compress({ compression, ...(output.level === undefined ? {} : { level: output.level }) }), at)]),
       renamed(() => keyRotate(output.prefix === undefined ? {} : { prefix: output.prefix }), at)
     ]
     return { name, when, stages, option: `${at}.when` }

@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import type { PassThrough } from 'node:stream'
 import fc from 'fast-check'
 import { pipeline } from 'node:stream/promises'
 import type { Batch } from '../../lib/batch.js'
@@ -35,9 +36,9 @@ describe('minuteWindow({ timeOf })', () => {
     expect(batches).to.have.length(1)
     expect(batches[0]!.windowStart).to.equal(T0 - 5 * W)
     expect(batches[0]!.openedAt).to.equal(T0 - 5 * W + 1_000)
-    expect(batches[0]!.body.writableEnded).to.equal(false)
+    expect((batches[0]!.body as PassThrough).writableEnded).to.equal(false)
     await write({ i: 2, t: T0 - 4 * W }) // watermark reaches the first window's end
-    expect(batches[0]!.body.writableEnded).to.equal(true)
+    expect((batches[0]!.body as PassThrough).writableEnded).to.equal(true)
     expect(batches[0]!.stats).to.deep.include({ records: 2, minTime: T0 - 5 * W + 1_000, maxTime: T0 - 5 * W + 2_000, windowClosed: true })
     window.end()
     await closed(window)
@@ -87,9 +88,9 @@ describe('minuteWindow({ timeOf })', () => {
     clock.advance(3_000)
     await new Promise<void>((resolve) => window.write({ i: 1, t: T0 + 1 }, () => resolve()))
     clock.advance(3_000) // 6 s since open, 3 s since the last record: still open
-    expect(batches[0]!.body.writableEnded).to.equal(false)
+    expect((batches[0]!.body as PassThrough).writableEnded).to.equal(false)
     clock.advance(2_000)
-    expect(batches[0]!.body.writableEnded).to.equal(true)
+    expect((batches[0]!.body as PassThrough).writableEnded).to.equal(true)
     expect(clock.pending).to.equal(0)
     window.end()
     const still = minuteWindow({ clock, timeOf: (r) => (r as Rec).t as number, closeOnTime: false })

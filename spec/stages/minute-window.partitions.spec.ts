@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import type { PassThrough } from 'node:stream'
 import type { Batch } from '../../lib/batch.js'
 import { onDurable } from '../../lib/durable.js'
 import { CallbackError, InvalidOptionError } from '../../lib/errors.js'
@@ -44,7 +45,7 @@ describe('minuteWindow({ partitionBy })', () => {
     const bodies: Array<Promise<void>> = []
     window.on('data', (batch: Batch) => {
       // Open: the window has not ended its body yet.
-      for (const b of open) if (b.body.writableEnded) open.delete(b)
+      for (const b of open) if ((b.body as PassThrough).writableEnded) open.delete(b)
       open.add(batch)
       maxOpen = Math.max(maxOpen, open.size)
       bodies.push(bytesOf(batch.body).then((b) => {

@@ -76,6 +76,7 @@ describe('route()', () => {
       rejects({ outputs: [{ name: 'a', when: () => true, window: { windowMs: 0 } }] }, 'options.outputs[0].window.windowMs')
       rejects({ outputs: [{ name: 'a', when: () => true, compression: 'brotli' }] }, 'options.outputs[0].compression')
       rejects({ outputs: [{ name: 'a', when: () => true, compression: 'none', level: 1 }] }, 'options.outputs[0].level')
+      rejects({ outputs: [{ name: 'a', when: () => true, level: 12 }] }, 'options.outputs[0].level')
       rejects({ outputs: [{ name: 'a', when: () => true, prefix: '/x' }] }, 'options.outputs[0].prefix')
       rejects({ outputs: [{ name: 'a', when: () => true, size: 1 }] }, 'options.outputs[0].size')
       rejects({ outputs: [{ name: 'a', when: () => true }], unmatched: 'keep' }, 'options.unmatched')
