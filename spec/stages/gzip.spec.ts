@@ -73,7 +73,7 @@ describe('gzip()', () => {
       expect(out).to.have.length(1)
       const text = out[0]!.data.toString('utf8')
       expect(text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown)).to.deep.equal(records)
-      expect(out[0]!.batch.stats).to.deep.equal({ records: 200, bytes: Buffer.byteLength(text) })
+      expect(out[0]!.batch.stats).to.deep.include({ records: 200, bytes: Buffer.byteLength(text) })
     })
 
     it('gives an empty body a valid, empty gzip stream', async () => {
