@@ -303,3 +303,22 @@ export class LateRecordError extends S3SinkError {
     this.watermark = watermark
   }
 }
+
+/**
+ * A batch was to get a key made of its records' positions
+ * (`keyRotate({ stableKeys: true })`), but its first record carried no
+ * `record[sourcePosition]`.
+ *
+ * @example
+ * ```ts
+ * stream.on('error', (err) => { if (err.code === 'ERR_NO_POSITION') console.error('records need record[sourcePosition]') })
+ * ```
+ */
+export class MissingPositionError extends S3SinkError {
+  override name = 'MissingPositionError'
+  override readonly code = 'ERR_NO_POSITION'
+
+  constructor (seq: number) {
+    super(`batch ${seq} has no source position: stable keys are made of record[sourcePosition], which its first record lacks`)
+  }
+}

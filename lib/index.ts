@@ -41,5 +41,6 @@ export {
   KeyTemplateError,
   EventTimeError,
   LateRecordError,
+  MissingPositionError,
   type ConfigIssue
 } from './errors.js'

@@ -31,6 +31,10 @@ export interface CliOptions {
   windowMs?: number
   maxBytes?: number
   maxRecords?: number
+  /** Close batches on the window's timer (`--no-close-on-time` turns it off; `--stable-keys` implies that). */
+  closeOnTime: boolean
+  /** Keys made of the batch's first source position (a file's `name:line` when the source gives none). */
+  stableKeys: boolean
   concurrency?: number
   partSize?: number
   queueSize?: number
@@ -72,6 +76,8 @@ const FLAGS = {
   'window-ms': STRING,
   'max-bytes': STRING,
   'max-records': STRING,
+  'no-close-on-time': BOOLEAN,
+  'stable-keys': BOOLEAN,
   concurrency: STRING,
   'part-size': STRING,
   'queue-size': STRING,
@@ -89,7 +95,7 @@ type Values = ReturnType<typeof parse>['values']
 const S3_ONLY = ['bucket', 'bucket-name', 'region', 'store', 'access-key-id', 'secret-access-key', 'session-token', 'endpoint',
   'force-path-style', 'no-content-encoding', 'part-size', 'queue-size', 'abort-timeout', 'max-attempts', 'request-timeout', 'connection-timeout'] as const
 /** Flags that only make sense for batches, rejected with `--per-record` (a Run is one small PutObject). */
-const BATCH_ONLY = ['no-gzip', 'gzip-level', 'compression', 'compression-level', 'gzip-threads', 'no-content-encoding', 'window-ms', 'max-bytes', 'max-records', 'part-size', 'queue-size', 'abort-timeout'] as const
+const BATCH_ONLY = ['no-gzip', 'gzip-level', 'compression', 'compression-level', 'gzip-threads', 'no-content-encoding', 'window-ms', 'max-bytes', 'max-records', 'no-close-on-time', 'stable-keys', 'part-size', 'queue-size', 'abort-timeout'] as const
 
 function parse (argv: string[]): ReturnType<typeof parseArgs<{ options: typeof FLAGS, allowPositionals: true, strict: true }>> {
   return parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true })
@@ -144,6 +150,8 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv): CliOption
     windowMs: integer(v['window-ms'], '--window-ms'),
     maxBytes: size(v['max-bytes'], '--max-bytes'),
     maxRecords: integer(v['max-records'], '--max-records'),
+    closeOnTime: v['no-close-on-time'] !== true && v['stable-keys'] !== true,
+    stableKeys: v['stable-keys'] === true,
     concurrency: integer(v.concurrency, '--concurrency'),
     partSize: size(v['part-size'], '--part-size'),
     queueSize: integer(v['queue-size'], '--queue-size'),

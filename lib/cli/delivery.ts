@@ -1,6 +1,7 @@
-import type { Writable, Transform } from 'node:stream'
+import { Transform, type TransformCallback, type Writable } from 'node:stream'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { Clock } from '../clock.js'
+import { sourcePosition } from '../source-position.js'
 import { runApiName, runIsFailed } from '../internal/api-filter.js'
 import { createS3Client } from '../internal/s3-client.js'
 import { filterApis } from '../stages/filter-apis.js'
@@ -71,6 +72,7 @@ function batchStages (options: CliOptions, clock: Clock): Transform[] {
     windowMs: options.windowMs,
     maxBytes: options.maxBytes,
     maxRecords: options.maxRecords,
+    closeOnTime: options.closeOnTime,
     stringify: (r) => (r as InputRecord).text
   }))
   const { compression, level, threads } = options
@@ -79,7 +81,19 @@ function batchStages (options: CliOptions, clock: Clock): Transform[] {
     'options.level': '--compression-level',
     'options.threads': '--gzip-threads'
   })
-  return [window, encoder, asFlags(() => keyRotate({ prefix: options.prefix }))]
+  const name = asFlags(() => keyRotate({ prefix: options.prefix, stableKeys: options.stableKeys }))
+  return [...(options.stableKeys ? [filePositions()] : []), window, encoder, name]
+}
+
+/** Gives records read from files the position `FILE:LINE`, unless their source gave one. */
+function filePositions (): Transform {
+  return new Transform({
+    objectMode: true,
+    transform (record: InputRecord & { [sourcePosition]?: unknown }, _encoding: BufferEncoding, cb: TransformCallback) {
+      record[sourcePosition] ??= `${record.file}:${record.line}`
+      cb(null, record)
+    }
+  })
 }
 
 function batchSink (options: CliOptions, client: S3Client | undefined): Writable {

@@ -43,6 +43,11 @@ Batches (not with --per-record):
   --window-ms MS            window length (default 60000)
   --max-bytes SIZE          close a batch before this much NDJSON (default 1GiB)
   --max-records N           close a batch at this many records
+  --no-close-on-time        cut batches only by --max-records/--max-bytes and the end
+                            of input, never on the window's timer
+  --stable-keys             name objects after their first record's position in the
+                            source (FILE:LINE for files), so re-running the same input
+                            rewrites the same keys; implies --no-close-on-time
   --compression ALG         gzip (default, .gz), zstd (.zst; Node >= 22.15) or none (.ndjson)
   --compression-level N     gzip 0-9 (default 6), zstd 1-19 (default 3)
   --gzip-level 0-9          the same, for gzip

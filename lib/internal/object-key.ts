@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { Batch } from '../batch.js'
 import { compressionExtension } from './compression-extension.js'
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError, MissingPositionError } from '../errors.js'
 import { validateKeyText, validateString } from './validate.js'
 
 const MAX_PREFIX_BYTES = 900
@@ -34,7 +34,36 @@ const pad = (n: number): string => (n < 10 ? `0${n}` : String(n))
  * A partitioned batch (e.g. `dead-letter`) goes under `[prefix][partition]/`.
  */
 export function defaultKey (prefix: string, batch: Pick<Batch, 'openedAt' | 'contentEncoding' | 'partition'>): string {
-  const d = new Date(batch.openedAt)
+  return datedKey(prefix, batch, batch.openedAt, randomBytes(32).toString('hex'))
+}
+
+/**
+ * The key a replay gives again: {@link defaultKey}'s layout, dated by the
+ * batch's window (`windowStart`) instead of its arrival, with
+ * {@link stableId} for IDENTIFIER. Throws `ERR_NO_POSITION` for a batch
+ * without a position.
+ */
+export function stableKey (prefix: string, batch: Pick<Batch, 'windowStart' | 'contentEncoding' | 'partition' | 'acks' | 'seq'>): string {
+  return datedKey(prefix, batch, batch.windowStart, stableId(batch))
+}
+
+/**
+ * 64 hex characters that name a batch by where it starts in its source: the
+ * SHA-256 of its partition and its first record's position (type and
+ * value). Batches cut at the same records (by count or size, never by a
+ * timer) get the same id on every replay; the last position is not part of
+ * it because the key is needed before the batch ends (an upload starts with
+ * its first bytes), which is also how Kafka Connect names its files
+ * (`topic+partition+startOffset`).
+ */
+export function stableId (batch: Pick<Batch, 'partition' | 'acks' | 'seq'>): string {
+  const first = batch.acks?.first
+  if (first === undefined) throw new MissingPositionError(batch.seq)
+  return createHash('sha256').update(JSON.stringify([batch.partition ?? null, typeof first, String(first)])).digest('hex')
+}
+
+function datedKey (prefix: string, batch: Pick<Batch, 'contentEncoding' | 'partition'>, time: number, id: string): string {
+  const d = new Date(time)
   const Y = String(d.getUTCFullYear())
   const M = pad(d.getUTCMonth() + 1)
   const D = pad(d.getUTCDate())
@@ -43,5 +72,5 @@ export function defaultKey (prefix: string, batch: Pick<Batch, 'openedAt' | 'con
   const s = pad(d.getUTCSeconds())
   const ext = compressionExtension(batch.contentEncoding) || '.ndjson'
   const folder = batch.partition === undefined ? prefix : `${prefix}${batch.partition}/`
-  return `${folder}${Y}/${M}/${D}/${h}/${Y}-${M}-${D}-${h}-${m}-${s}-${randomBytes(32).toString('hex')}${ext}`
+  return `${folder}${Y}/${M}/${D}/${h}/${Y}-${M}-${D}-${h}-${m}-${s}-${id}${ext}`
 }

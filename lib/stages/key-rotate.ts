@@ -1,8 +1,8 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import { isBatch, type Batch } from '../batch.js'
-import { CallbackError, InvalidBatchError, InvalidOptionError } from '../errors.js'
-import { defaultKey, normalizePrefix } from '../internal/object-key.js'
-import { validateFunction, validateKeyText, validateObject } from '../internal/validate.js'
+import { CallbackError, InvalidBatchError, InvalidOptionError, toError } from '../errors.js'
+import { defaultKey, normalizePrefix, stableKey } from '../internal/object-key.js'
+import { validateBoolean, validateFunction, validateKeyText, validateObject } from '../internal/validate.js'
 
 /** Options of {@link keyRotate}. */
 export interface KeyRotateOptions {
@@ -10,6 +10,16 @@ export interface KeyRotateOptions {
   prefix?: string
   /** Names a batch's object instead of the default format. Gets the batch and the normalized prefix. */
   key?: (batch: Batch, prefix: string) => string
+  /**
+   * Name each object after where its batch starts in the source instead of
+   * at random, so a replay writes the same keys again: IDENTIFIER is the
+   * SHA-256 of the batch's partition and first `record[sourcePosition]`,
+   * and the date is the batch's window (`windowStart`). Keys repeat only
+   * when batches are cut at the same records: use it with
+   * `minuteWindow({ closeOnTime: false })` and `maxRecords` / `maxBytes`. A
+   * batch without a position fails with `ERR_NO_POSITION`. Default `false`.
+   */
+  stableKeys?: boolean
 }
 
 /**
@@ -17,7 +27,8 @@ export interface KeyRotateOptions {
  * `[prefix]/YYYY/MM/DD/HH/YYYY-MM-DD-HH-MM-SS-IDENTIFIER.gz` (`.ndjson` when
  * the batch is not gzipped), with the UTC time at which the batch's first
  * record arrived and a 64-hex-character random IDENTIFIER. Put it after
- * `gzip()` so the extension matches the body.
+ * `gzip()` so the extension matches the body. With `stableKeys`, the key is
+ * made of the batch's first source position instead, so replays repeat it.
  *
  * @example
  * ```ts
@@ -29,13 +40,23 @@ export function keyRotate (options: KeyRotateOptions = {}): Transform {
   validateObject(options, 'options')
   const prefix = normalizePrefix(options.prefix, 'options.prefix')
   const key = validateFunction<(batch: Batch, prefix: string) => string>(options.key, 'options.key')
+  const stable = validateBoolean(options.stableKeys, 'options.stableKeys') ?? false
+  if (stable && key !== undefined) throw new InvalidOptionError('options.stableKeys', 'cannot be combined with options.key: a key function can use batch.acks.first itself')
 
   return new Transform({
     objectMode: true,
     highWaterMark: 1,
     transform (batch: unknown, _encoding: BufferEncoding, cb: TransformCallback) {
       if (!isBatch(batch)) return cb(new InvalidBatchError('keyRotate()'))
-      if (key === undefined) return cb(null, { ...batch, key: defaultKey(prefix, batch) })
+      if (key === undefined) {
+        let name: string
+        try {
+          name = stable ? stableKey(prefix, batch) : defaultKey(prefix, batch)
+        } catch (err) {
+          return cb(toError(err))
+        }
+        return cb(null, { ...batch, key: name })
+      }
       let name: unknown
       try {
         name = key(batch, prefix)

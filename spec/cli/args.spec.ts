@@ -67,6 +67,12 @@ describe('parseCliArgs()', () => {
     expect(usageError(['--out-dir', 'x', '--no-content-encoding']).option).to.equal('--no-content-encoding')
   })
 
+  it('takes --stable-keys (which implies --no-close-on-time) and --no-close-on-time', () => {
+    expect(parseCliArgs(['--out-dir', 'o'], {})).to.include({ stableKeys: false, closeOnTime: true })
+    expect(parseCliArgs(['--out-dir', 'o', '--no-close-on-time'], {})).to.include({ stableKeys: false, closeOnTime: false })
+    expect(parseCliArgs(['--out-dir', 'o', '--stable-keys'], {})).to.include({ stableKeys: true, closeOnTime: false })
+  })
+
   it('falls back to the standard AWS_* variables', () => {
     const env = {
       AWS_ACCESS_KEY_ID: 'AKIAENV', AWS_SECRET_ACCESS_KEY: SECRET, AWS_SESSION_TOKEN: 'envtoken',
@@ -123,6 +129,7 @@ describe('parseCliArgs()', () => {
       [['--bucket', 'b', '--bucket-name', 'c', '--region', 'r'], '--bucket-name'],
       [['--bucket', '', '--region', 'r'], '--bucket'],
       [['--out-dir', 'o', '--per-record', '--window-ms', '5'], '--window-ms'],
+      [['--out-dir', 'o', '--per-record', '--stable-keys'], '--stable-keys'],
       [['--out-dir', 'o', '--apis-to-send', 'a,,b'], '--apis-to-send'],
       [['--out-dir', 'o', '--force-path-style=yes'], '--force-path-style'],
       [['--out-dir'], '--out-dir'],

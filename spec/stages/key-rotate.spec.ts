@@ -4,7 +4,9 @@ import { pipeline } from 'node:stream/promises'
 import { gunzipSync } from 'node:zlib'
 import { expect } from 'chai'
 import type { Batch } from '../../lib/batch.js'
-import { CallbackError, InvalidBatchError, InvalidOptionError } from '../../lib/errors.js'
+import { createHash } from 'node:crypto'
+import { BatchAcks } from '../../lib/batch-acks.js'
+import { CallbackError, InvalidBatchError, InvalidOptionError, MissingPositionError } from '../../lib/errors.js'
 import { gzip } from '../../lib/stages/gzip.js'
 import { keyRotate, type KeyRotateOptions } from '../../lib/stages/key-rotate.js'
 import { minuteWindow } from '../../lib/stages/minute-window.js'
@@ -119,6 +121,35 @@ describe('keyRotate()', () => {
       expect(split(batches[0]!.key!)).to.include({ head: `runs/${STAMP}`, ext: '.gz' })
       const text = gunzipSync(await bytesOf(batches[0]!.body)).toString()
       expect(text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown)).to.deep.equal(records)
+    })
+  })
+
+  describe('stableKeys', () => {
+    const withFirst = (position: unknown, fields: Partial<Batch> = {}): Batch => {
+      const acks = new BatchAcks()
+      acks.add(undefined, position as string)
+      return batchOf({ acks, ...fields })
+    }
+
+    it('names a batch by its partition and first position, dated by its window: the same start gives the same key', async () => {
+      const out = await collect(source([withFirst('orders+3+1042'), withFirst('orders+3+1042', { seq: 9, openedAt: T0 + 30_000 }), withFirst('orders+3+1043'),
+        withFirst(1042), withFirst('orders+3+1042', { partition: 'dead-letter' })]).pipe(keyRotate({ prefix: 'p', stableKeys: true }))) as Batch[]
+      const keys = out.map((b) => b.key!)
+      expect(keys[0]).to.match(/^p\/2026\/11\/25\/14\/2026-11-25-14-03-00-[0-9a-f]{64}\.gz$/)
+      expect(keys[1]).to.equal(keys[0])
+      expect(new Set(keys).size).to.equal(4) // another position, a number instead of a string, another partition
+      expect(keys[4]).to.match(/^p\/dead-letter\/2026\//)
+      expect(keys[0]!.slice(-67, -3)).to.equal(createHash('sha256').update(JSON.stringify([null, 'string', 'orders+3+1042'])).digest('hex'))
+    })
+
+    it('fails with ERR_NO_POSITION for a batch whose records carry no position', async () => {
+      const err = await collect(source([batchOf()]).pipe(keyRotate({ stableKeys: true }))).catch((e: unknown) => e)
+      expect(err).to.be.instanceOf(MissingPositionError).and.include({ code: 'ERR_NO_POSITION' })
+    })
+
+    it('is validated as a boolean and refuses a key() callback beside it', () => {
+      expect(() => keyRotate({ stableKeys: 'yes' as never })).to.throw(InvalidOptionError).that.includes({ option: 'options.stableKeys' })
+      expect(() => keyRotate({ stableKeys: true, key: () => 'k' })).to.throw(InvalidOptionError).that.includes({ option: 'options.stableKeys' })
     })
   })
 
