@@ -22,6 +22,7 @@ export class BatchAcks {
   #first: Position | undefined
   #last: Position | undefined
   #count = 0
+  #sealed = false
 
   /** Position of the first record of the batch that carried one. Set before the batch is announced. */
   get first (): Position | undefined {
@@ -36,6 +37,20 @@ export class BatchAcks {
   /** Acknowledgements added so far (fired or not). */
   get count (): number {
     return this.#count
+  }
+
+  /**
+   * The window has written its last record into the batch (or given up on
+   * it): the body's producer is done, whatever the stages after it still
+   * hold. Until then an upload of the batch goes at the window's pace.
+   */
+  get sealed (): boolean {
+    return this.#sealed
+  }
+
+  /** Marks the batch's records as all written (see {@link BatchAcks.sealed}). */
+  seal (): void {
+    this.#sealed = true
   }
 
   /** `'open'` until fired (the object is stored) or dropped (it failed). */

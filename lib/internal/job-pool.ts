@@ -34,6 +34,8 @@ export interface JobPoolOptions<J extends PoolJob, M> {
 export class JobPool<J extends PoolJob, M> {
   readonly #o: JobPoolOptions<J, M>
   readonly #jobs = new Map<J, M>()
+  /** Tells, for the jobs that were given one, whether their input is still being written (see `add`). */
+  readonly #writing = new Map<J, () => boolean>()
   #parked: Callback | null = null
   #idle: Callback | null = null
 
@@ -41,11 +43,22 @@ export class JobPool<J extends PoolJob, M> {
     this.#o = options
   }
 
-  /** Tracks `job`; `cb` runs once a slot is free, which may be at once. */
-  add (job: J, meta: M, cb: Callback): void {
+  /**
+   * Tracks `job`; `cb` runs once a slot is free, which may be at once.
+   *
+   * `writing`, when given, tells whether the job's input is still being
+   * written (a batch its window has not closed). Such a job holds no slot:
+   * its pace is its producer's, and a producer with several batches open at
+   * once (a window's main and dead-letter batches) may need the next one
+   * taken before it can end this one. Counting it would deadlock such a
+   * producer at `concurrency` open batches; the producer bounds how many it
+   * keeps open.
+   */
+  add (job: J, meta: M, cb: Callback, writing?: () => boolean): void {
     this.#jobs.set(job, meta)
+    if (writing !== undefined) this.#writing.set(job, writing)
     void job.settled.then(() => { this.#settled(job) })
-    if (this.#jobs.size < this.#o.concurrency) cb()
+    if (this.#busy() < this.#o.concurrency) cb()
     else this.#parked = cb
   }
 
@@ -63,6 +76,7 @@ export class JobPool<J extends PoolJob, M> {
   async destroy (err: Error | null): Promise<Error | null> {
     const jobs = [...this.#jobs.keys()]
     this.#jobs.clear()
+    this.#writing.clear()
     this.#parked = null
     this.#idle = null
     const reason = err ?? new BatchAbortedError('the sink was destroyed before its objects were complete')
@@ -76,14 +90,22 @@ export class JobPool<J extends PoolJob, M> {
     return reported
   }
 
+  /** Jobs holding a slot: all but those whose input is still being written (a handful: jobs are bounded). */
+  #busy (): number {
+    let busy = 0
+    for (const job of this.#jobs.keys()) if (this.#writing.get(job)?.() !== true) busy++
+    return busy
+  }
+
   #settled (job: J): void {
     const meta = this.#jobs.get(job)
     if (meta === undefined) return // destroyed meanwhile: destroy() reports
     if (!job.ok) return this.#o.onFailure(this.#o.wrap(job, job.failure))
     this.#jobs.delete(job)
+    this.#writing.delete(job)
     this.#o.onDone(job, meta)
     const parked = this.#parked
-    if (parked !== null && this.#jobs.size < this.#o.concurrency) {
+    if (parked !== null && this.#busy() < this.#o.concurrency) {
       this.#parked = null
       parked()
     }

@@ -103,6 +103,7 @@ export class OpenBatch {
   /** Ends the batch: writes what is coalesced, ends the body, clears the timer. */
   close (): PassThrough {
     this.#clearTimer()
+    this.acks.seal()
     if (this.body.destroyed) return this.body
     this.#flush()
     this.body.end()
@@ -112,6 +113,7 @@ export class OpenBatch {
   /** Fails the batch. Never end() here: a truncated body must fail its upload, not complete it. */
   destroy (err: Error): void {
     this.#clearTimer()
+    this.acks.seal()
     this.acks.drop()
     this.body.destroy(err)
   }

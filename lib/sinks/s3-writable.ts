@@ -31,7 +31,12 @@ export interface S3WritableOptions extends S3ConnectionOptions {
   partSize?: number
   /** Parts of one object uploaded in parallel. Default 4. */
   queueSize?: number
-  /** Objects uploaded at once; further batches wait (backpressure). Default 2. */
+  /**
+   * Objects uploaded at once; further batches wait (backpressure). Default 2.
+   * A batch whose window is still writing it holds no slot until the window
+   * ends it, so a window's open batches (the main one and its dead letters)
+   * never wait for each other.
+   */
   concurrency?: number
   /** When a part fails for good, how long other parts in flight may take before they are cancelled; on destroy, how long cancelled requests may take to settle. In ms, default 10000. */
   abortTimeout?: number
@@ -84,7 +89,8 @@ interface Settings {
  * Uploads every batch it receives as one S3 object with lib-storage's
  * `Upload`: multipart above `partSize`, a single PutObject below, streaming
  * the batch body so it is never held whole in memory (about
- * `concurrency × (queueSize + 2) × partSize` bytes at most).
+ * `(concurrency + open) × (queueSize + 2) × partSize` bytes at most, `open`
+ * being the batches the window is still writing: 2 at most with `minuteWindow()`).
  *
  * `final` resolves only once every object is complete, so when `pipeline()`
  * resolves, everything is in S3. On failure or destroy it aborts the
@@ -199,7 +205,8 @@ class S3Writable extends Writable {
       abortTimeout: this.#s.abortTimeout
     })
     // Acknowledged once the upload is under way and a slot is free; final() waits for it to complete.
-    this.#pool.add(job, batch, cb)
+    const acks = batch.acks
+    this.#pool.add(job, batch, cb, acks === undefined ? undefined : () => !acks.sealed)
   }
 
   /** Content-Type and Content-Encoding of a batch's object (see `encodingHeader`); params.ContentType wins. */

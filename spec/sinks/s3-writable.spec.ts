@@ -205,6 +205,43 @@ describe('s3Writable()', () => {
     })
   })
 
+  describe('batches a window still writes', () => {
+    it('minuteWindow dead-letter into concurrency 1: the main and dead-letter batches of one window never wait for each other', async () => {
+      const { client, mock } = fakeClient()
+      // An hour-long window on the real clock: a stall would last until its timer.
+      const window = minuteWindow({ windowMs: 3_600_000, onInvalid: 'dead-letter', chunkSize: 4096 })
+      const records = Array.from({ length: 20_000 }, (_, i) => (i % 5 === 0 ? { i, bad: BigInt(i) } : { i, pad: 'x'.repeat(40) }))
+      const sink = s3Writable({ bucket: 'logs', client, concurrency: 1 })
+      const objects: ObjectWritten[] = []
+      sink.on('object', (o: ObjectWritten) => objects.push(o))
+      const stalled = new AbortController()
+      const timer = setTimeout(() => { stalled.abort(new Error('stalled until the window timer')) }, 10_000)
+      try {
+        await pipeline(source(records), window, sink, { signal: stalled.signal })
+      } finally {
+        clearTimeout(timer)
+      }
+      expect(objects.map((o) => o.records).sort((a, b) => a - b)).to.deep.equal([4000, 16000])
+      expect(mock.commandCalls(AbortMultipartUploadCommand)).to.have.length(0)
+    })
+
+    it('still holds a third batch while one finished batch uploads at concurrency 1', async () => {
+      const { client, mock } = fakeClient()
+      let active = 0
+      let peak = 0
+      mock.on(PutObjectCommand).callsFake(async () => {
+        active++
+        peak = Math.max(peak, active)
+        await new Promise((resolve) => setTimeout(resolve, 10))
+        active--
+        return { ETag: '"e"' }
+      })
+      await pipeline(source(Array.from({ length: 50 }, (_, i) => ({ i }))), minuteWindow({ maxRecords: 5 }), s3Writable({ bucket: 'logs', client, concurrency: 1 }))
+      expect(mock.commandCalls(PutObjectCommand)).to.have.length(10)
+      expect(peak).to.be.at.most(2)
+    })
+  })
+
   describe('options', () => {
     const bad: Array<[string, Record<string, unknown>]> = [
       ['options.bucket', {}],
