@@ -1,9 +1,11 @@
 // One memory measurement per process: peak RSS only means something when
 // nothing else ran in the process before. Usage:
-//   tsx bench/memory-child.ts <feedBytes> <level> [ours|naive]
+//   memory-child <feedBytes | objects> <level> [ours|dist|naive|per-run]
 // Prints one JSON line: { impl, records, bytes, seconds, maxRssBytes, hwmBytes, startRssBytes, outBytes }.
 import './env.js'
 import { readFileSync } from 'node:fs'
+import { pipeline } from 'node:stream/promises'
+import { createS3Sink } from '../lib/index.js'
 import { discardClient } from './discard-client.js'
 import { ours } from './ours.js'
 import { naiveBatcher } from './baselines/naive-batcher.js'
@@ -13,13 +15,20 @@ const [bytesArg = '200000000', levelArg = '6', impl = 'ours'] = process.argv.sli
 const target = Number(bytesArg)
 const level = Number(levelArg)
 const startRssBytes = process.memoryUsage.rss()
-const records = Math.ceil(target / meanRecordBytes())
+const records = impl === 'per-run' ? target : Math.ceil(target / meanRecordBytes())
 const { client, stats } = discardClient()
 
 const t0 = process.hrtime.bigint()
-let outBytes: number
+let outBytes = 0
 if (impl === 'naive') {
   outBytes = (await naiveBatcher(generatedStream(records), client, 'bench', level)).outBytes ?? 0
+} else if (impl === 'per-run') {
+  // The largest realistic per-Run feed: every Run its own object, default concurrency.
+  const sink = createS3Sink({ type: 's3', bucket: 'bench', client })
+  let objects = 0
+  sink.on('object', (written: { bytes: number }) => { objects++; outBytes += written.bytes })
+  await pipeline(generatedStream(records), sink)
+  if (objects !== records) throw new Error(`stored ${objects} of ${records} objects`)
 } else {
   // Default options everywhere but the gzip level: the memory target is about defaults.
   const work = await ours(generatedStream(records), client, 'bench', { level })
@@ -32,7 +41,7 @@ client.destroy()
 process.stdout.write(JSON.stringify({
   impl,
   records,
-  bytes: Math.round(records * meanRecordBytes()),
+  bytes: impl === 'per-run' ? outBytes : Math.round(records * meanRecordBytes()),
   seconds,
   maxRssBytes: process.resourceUsage().maxRSS * 1024,
   hwmBytes: highWaterMark(),

@@ -1,10 +1,24 @@
 import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
+/**
+ * Which process a memory run measures:
+ * - `ours`: the batched pipeline, from the TypeScript sources under tsx;
+ * - `dist`: the same, compiled by tsc (as `dist/` is), under plain node;
+ * - `cli`: `bin/s3-sink.js` (dist/) reading the feed on stdin, uploading to a
+ *   discarding S3 endpoint on 127.0.0.1;
+ * - `naive`: the naive batcher (tsx);
+ * - `per-run`: `createS3Sink()` one object per Run (compiled), `bytes` = objects.
+ */
+export type MemoryImpl = 'ours' | 'dist' | 'cli' | 'naive' | 'per-run'
+
 /** One memory-child result. */
 export interface MemoryResult {
-  impl: 'ours' | 'naive'
+  impl: MemoryImpl
   records: number
   bytes: number
   seconds: number
@@ -14,14 +28,20 @@ export interface MemoryResult {
   hwmBytes: number | null
   startRssBytes: number
   outBytes: number
+  /** RSS over the run: [ms since start, bytes], every 100 ms. */
+  samples: Array<[number, number]>
 }
 
-const CHILD = fileURLToPath(new URL('./memory-child.ts', import.meta.url))
+const HERE = fileURLToPath(new URL('.', import.meta.url))
+const ROOT = join(HERE, '..')
+const BUILT = join(ROOT, '.tmp', 'bench-build', 'bench')
 
 /**
- * Runs bench/memory-child.ts in a fresh process (peak RSS is per process)
- * and returns what it measured, or the error text if it failed (the naive
- * batcher is expected to fail on feeds past V8's string limit).
+ * Runs one memory child in a fresh process (peak RSS is per process) and
+ * returns what it measured, or the error text if it failed (the naive
+ * batcher is expected to fail on feeds past V8's string limit). `dist`,
+ * `cli` and `per-run` need `npm run build` and `tsc -p tsconfig.bench.json`
+ * first (bench/run.ts does both).
  *
  * On Linux, `ru_maxrss` survives execve(2), and a forked child starts with
  * its parent's resident pages counted: a child forked straight from this
@@ -31,21 +51,64 @@ const CHILD = fileURLToPath(new URL('./memory-child.ts', import.meta.url))
  *
  * @example
  * ```ts
- * const r = await measureMemory(2 * 1024 ** 3, 6, 'ours')
+ * const r = await measureMemory(2 * 1024 ** 3, 6, 'dist', { endpoint })
  * ```
  */
-export async function measureMemory (bytes: number, level: number, impl: 'ours' | 'naive'): Promise<MemoryResult | { error: string }> {
+export async function measureMemory (bytes: number, level: number, impl: MemoryImpl, where: { endpoint?: string } = {}): Promise<MemoryResult | { error: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-rss-'))
+  const samplesFile = join(dir, 'rss.json')
+  const sampler = ['--import', join(BUILT, 'rss-sampler.js')]
+  const node = JSON.stringify(process.execPath)
+  let script: string
+  if (impl === 'ours' || impl === 'naive') script = [node, '--import', 'tsx', ...sampler, JSON.stringify(join(HERE, 'memory-child.ts')), bytes, level, impl].join(' ')
+  else if (impl === 'dist' || impl === 'per-run') script = [node, ...sampler, JSON.stringify(join(BUILT, 'memory-child.js')), bytes, level, impl].join(' ')
+  else {
+    // The CLI as users run it: its own flags, its own client, defaults everywhere but the level.
+    const cli = [node, ...sampler, JSON.stringify(join(ROOT, 'bin', 's3-sink.js')), '--bucket', 'bench', '--endpoint', where.endpoint ?? '', '--force-path-style', '--gzip-level', level]
+    script = `${node} ${JSON.stringify(join(BUILT, 'feed-child.js'))} ${bytes} | ${cli.join(' ')}`
+  }
   try {
-    const args = [process.execPath, '--import', 'tsx', CHILD, String(bytes), String(level), impl]
-    const { stdout } = await promisify(execFile)('/bin/sh', ['-c', '"$@"; exit $?', 'sh', ...args], {
+    const t0 = process.hrtime.bigint()
+    const { stdout, stderr } = await promisify(execFile)('/bin/sh', ['-c', `${script}; exit $?`], {
       maxBuffer: 1024 * 1024,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        RSS_SAMPLES: samplesFile,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        AWS_ACCESS_KEY_ID: 'DISCARD',
+        AWS_SECRET_ACCESS_KEY: 'DISCARD',
+        AWS_REGION: 'us-east-1'
+      }
     })
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+    const sampled = JSON.parse(await readFile(samplesFile, 'utf8')) as { samples: Array<[number, number]>, maxRssBytes: number, hwmBytes: number | null }
+    if (impl === 'cli') return fromCliSummary(stderr, bytes, seconds, sampled)
     const last = stdout.trim().split('\n').at(-1) ?? ''
-    return JSON.parse(last) as MemoryResult
+    return { ...JSON.parse(last) as MemoryResult, samples: sampled.samples }
   } catch (err) {
     const text = String((err as { stderr?: string }).stderr ?? err)
     const line = text.split('\n').find((l) => /Error|error/.test(l)) ?? text.split('\n')[0] ?? 'failed'
     return { error: line.trim().slice(0, 120) }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** The CLI's summary line: `s3-sink: N records read, N delivered, N objects, N bytes, S s`. */
+function fromCliSummary (stderr: string, bytes: number, seconds: number, sampled: { samples: Array<[number, number]>, maxRssBytes: number, hwmBytes: number | null }): MemoryResult {
+  const m = /(\d+) records read, (\d+) delivered, (\d+) objects, (\d+) bytes/.exec(stderr)
+  if (m === null) throw new Error(`no summary from the CLI: ${stderr.slice(0, 200)}`)
+  if (m[1] !== m[2]) throw new Error(`the CLI delivered ${m[2]} of ${m[1]} records`)
+  return {
+    impl: 'cli',
+    records: Number(m[2]),
+    bytes,
+    seconds,
+    maxRssBytes: sampled.maxRssBytes,
+    hwmBytes: sampled.hwmBytes,
+    startRssBytes: sampled.samples[0]?.[1] ?? NaN,
+    outBytes: Number(m[4]),
+    samples: sampled.samples
   }
 }

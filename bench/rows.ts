@@ -7,6 +7,8 @@ import { streamLogger } from './baselines/s3-streamlogger.js'
 import { discardClient } from './discard-client.js'
 import { feedBytes, feedStream } from './feed.js'
 import type { Work } from './measure.js'
+import { ParallelGzip } from '../lib/internal/parallel-gzip.js'
+import { hasZstd } from '../lib/internal/zstd.js'
 import { ours } from './ours.js'
 import { loadCreateS3Sink, perRunSink } from './per-run.js'
 import type { RunRecord } from './records.js'
@@ -35,10 +37,15 @@ export interface RowContext {
   objects: number
   /** gzip levels to measure the core rows at; the first one is the headline. */
   levels: readonly number[]
+  /** zstd levels to measure (rows are n/a on a Node without zstd). */
+  zstdLevels: readonly number[]
   /** Objects in flight for the per-Run sink and the concurrent PutObject loop. */
   concurrency: number
   server: BenchS3rver
 }
+
+/** gzip threads of the parallel rows: the cores of these machines. */
+export const PARALLEL = 2
 
 const BUCKETS = ['bench-ours', 'bench-naive', 'bench-streamlogger', 'bench-runs', 'bench-loop']
 
@@ -72,11 +79,23 @@ export async function buildRows (ctx: RowContext): Promise<{ rows: Row[], close:
     rows.push(
       { id: `limit@${level}`, label: 'Limit: JSON.stringify + one zlib Gzip (64 KiB writes)', section: 'throughput', level, count, run: async (n) => await limit(pool, n, level) },
       { id: `ours-discard@${level}`, label: 'Ours → discarding S3 client', section: 'throughput', level, count, run: async (n) => withBytes(n, await ours(feedStream(pool, n), discard(), 'bench', { level })) },
-      { id: `ours-1thread@${level}`, label: 'Ours, gzip threads: 1 (one zlib stream) → discarding client', section: 'throughput', level, count, run: async (n) => withBytes(n, await ours(feedStream(pool, n), discard(), 'bench', { level, threads: 1 })) },
+      { id: `ours-parallel@${level}`, label: `Ours, gzip({ threads: ${PARALLEL} }) (parallel gzip) → discarding client`, section: 'throughput', level, count, run: async (n) => withBytes(n, await ours(feedStream(pool, n), discard(), 'bench', { level, threads: PARALLEL })) },
       { id: `ndjson@${level}`, label: 'Baseline: ndjson.stringify() → zlib.createGzip()', section: 'throughput', level, count: Math.ceil(count / 4), run: async (n) => await ndjsonGzip(pool, n, level) }
     )
   }
   const level = ctx.levels[0] as number
+  // zstd next to gzip on the same records; n/a on a Node without node:zlib's zstd.
+  for (const zl of ctx.zstdLevels) {
+    rows.push({
+      id: `zstd@${zl}`,
+      label: 'Ours, compress({ compression: \'zstd\' }) → discarding client',
+      section: 'throughput',
+      level: zl,
+      count,
+      run: hasZstd() ? async (n) => withBytes(n, await ours(feedStream(pool, n), discard(), 'bench', { level: zl, compression: 'zstd' })) : null,
+      ...(hasZstd() ? {} : { note: `n/a: node:zlib has zstd from Node 22.15 (this is ${process.version})` })
+    })
+  }
   // Built off the clock: the gzip-only row must not pay for stringify.
   const chunks = ndjsonChunks(pool, Math.min(count, pool.length))
   const chunked = Math.min(count, pool.length)
@@ -84,6 +103,14 @@ export async function buildRows (ctx: RowContext): Promise<{ rows: Row[], close:
   rows.push(
     { id: 'stringify', label: '(part of the limit) JSON.stringify only', section: 'throughput', count, run: async (n) => stringifyOnly(pool, n) },
     { id: `gzip@${level}`, label: '(part of the limit) gzip only, ready NDJSON', section: 'throughput', level, count: chunked, run: async () => ({ ...await gzipOnly(chunks, level), records: chunked }) },
+    {
+      id: `pgzip@${level}`,
+      label: `parallel gzip only (${PARALLEL} blocks in flight), ready NDJSON`,
+      section: 'throughput',
+      level,
+      count: chunked,
+      run: async () => ({ ...await gzipOnly(chunks, level, () => new ParallelGzip({ level, blockSize: 256 * 1024, blocksInFlight: PARALLEL })), records: chunked })
+    },
     { id: 'ours-s3rver', label: 'Ours → s3rver', section: 'throughput', level, count, run: async (n) => withBytes(n, await ours(feedStream(pool, n), s3(), 'bench-ours', { level })) },
     { id: 'naive-discard', label: 'Baseline: naive batcher (array, gzipSync, 1 PutObject) → discarding client', section: 'throughput', level, count: half, run: async (n) => await naiveFromPool(pool, n, discard(), 'bench', level) },
     { id: 'naive-s3rver', label: 'Baseline: naive batcher → s3rver', section: 'throughput', level, count: half, run: async (n) => await naiveFromPool(pool, n, s3(), 'bench-naive', level) },

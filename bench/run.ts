@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     full: { type: 'boolean', default: false },
     level: { type: 'string' },
     levels: { type: 'string' },
+    'zstd-levels': { type: 'string' },
     records: { type: 'string' },
     objects: { type: 'string' },
     rounds: { type: 'string' },
@@ -37,6 +38,7 @@ const settings = {
   objects: Number(args.objects ?? (full ? 2000 : 800)),
   rounds: Number(args.rounds ?? (full ? 3 : 2)),
   levels: (args.levels ?? args.level ?? (full ? '6,1' : '6')).split(',').map(Number),
+  zstdLevels: (args['zstd-levels'] ?? (full ? '1,3,6' : '3')).split(',').map(Number),
   memory: full
     ? [{ label: '200 MiB', bytes: 200 * MiB, impl: 'ours' as const }, { label: '2 GiB', bytes: 2048 * MiB, impl: 'ours' as const }, { label: '200 MiB', bytes: 200 * MiB, impl: 'naive' as const }]
     : [{ label: '100 MiB', bytes: 100 * MiB, impl: 'ours' as const }, { label: '400 MiB', bytes: 400 * MiB, impl: 'ours' as const }, { label: '20 MiB', bytes: 20 * MiB, impl: 'naive' as const }]
@@ -53,7 +55,7 @@ const log = (text: string): void => { process.stderr.write(`${text}\n`) }
 // 100k distinct records (~36 MB of NDJSON): far past gzip's 32 KiB window, so cycling does not inflate the ratio.
 const pool = recordPool(100_000)
 const server = await startBenchS3rver()
-const { rows, close } = await buildRows({ pool, count: settings.count, objects: settings.objects, levels: settings.levels, concurrency: 8, server })
+const { rows, close } = await buildRows({ pool, count: settings.count, objects: settings.objects, levels: settings.levels, zstdLevels: settings.zstdLevels, concurrency: 8, server })
 const only = args.only?.split(',')
 const selected = only === undefined ? rows : rows.filter((row) => only.some((prefix) => row.id.startsWith(prefix)))
 const samples = new Map<string, Sample[]>()

@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import type { Transform } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import { feed, feedBytes } from '../feed.js'
 import type { RunRecord } from '../records.js'
@@ -65,15 +66,15 @@ export function stringifyOnly (pool: readonly RunRecord[], count: number): Work 
 /**
  * The second half of {@link limit} alone: gzip over ready 64 KiB NDJSON
  * chunks (built off the clock by {@link ndjsonChunks}), through one zlib
- * stream.
+ * stream (or the `encoder` given, e.g. a parallel gzip).
  *
  * @example
  * ```ts
  * await gzipOnly(chunks, 6)
  * ```
  */
-export async function gzipOnly (chunks: readonly Buffer[], level: number): Promise<Work> {
-  const gz = createGzip({ level })
+export async function gzipOnly (chunks: readonly Buffer[], level: number, encoder: () => Transform = () => createGzip({ level })): Promise<Work> {
+  const gz = encoder()
   let outBytes = 0
   gz.on('data', (chunk: Buffer) => { outBytes += chunk.length })
   const ended = once(gz, 'end')

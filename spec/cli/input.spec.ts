@@ -3,6 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { readInputs, type StopPoint } from '../../lib/cli/input.js'
 import type { InputRecord } from '../../lib/cli/ndjson-lines.js'
 
@@ -27,6 +29,28 @@ describe('readInputs()', () => {
     await writeFile(a, '{"n":1}\n\n{"n":2}\n')
   })
   after(async () => { await rm(dir, { recursive: true, force: true }) })
+
+  it('keeps no record it has handed over while a stop signal is armed (memory stays flat)', async () => {
+    // A record must be garbage once taken; Promise.race against one long-lived
+    // "stopped" promise used to keep every record of the run.
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const stdin = new PassThrough()
+    const records = readInputs(['-'], { stdin, stop: new AbortController().signal })
+    const refs: Array<WeakRef<object>> = []
+    for (let i = 0; i < 500; i++) {
+      stdin.write(`{"n":${i},"pad":"${'x'.repeat(200)}"}\n`)
+      const step = await records.next()
+      refs.push(new WeakRef(step.value as object))
+    }
+    await tick()
+    gc()
+    await tick()
+    const alive = refs.filter((ref) => ref.deref() !== undefined).length
+    expect(alive).to.be.below(20)
+    stdin.end()
+    await records.return(undefined)
+  })
 
   it('reads the files and standard input in order and returns nothing at the end', async () => {
     const stdin = new PassThrough()
