@@ -5,6 +5,7 @@ import { ndjsonGzip } from './baselines/ndjson-gzip.js'
 import { putObjectLoop } from './baselines/put-object-loop.js'
 import { streamLogger } from './baselines/s3-streamlogger.js'
 import { discardClient } from './discard-client.js'
+import { faultRun, TEN_PERCENT } from './faults.js'
 import { feedBytes, feedStream } from './feed.js'
 import type { Work } from './measure.js'
 import { ParallelGzip } from '../lib/internal/parallel-gzip.js'
@@ -41,13 +42,15 @@ export interface RowContext {
   zstdLevels: readonly number[]
   /** Objects in flight for the per-Run sink and the concurrent PutObject loop. */
   concurrency: number
+  /** Also the fault row whose stalls last until the default socket timeout (30 s each). */
+  fullStalls?: boolean
   server: BenchS3rver
 }
 
 /** gzip threads of the parallel rows: the cores of these machines. */
 export const PARALLEL = 2
 
-const BUCKETS = ['bench-ours', 'bench-naive', 'bench-streamlogger', 'bench-runs', 'bench-loop']
+const BUCKETS = ['bench-ours', 'bench-naive', 'bench-streamlogger', 'bench-runs', 'bench-loop', 'bench-faults']
 
 /**
  * Every row of the benchmark, ready to run; creates the buckets they use.
@@ -126,6 +129,20 @@ export async function buildRows (ctx: RowContext): Promise<{ rows: Row[], close:
       }
     }
   )
+
+  // Default sink options; 1 MiB objects so that 10% of requests is a few dozen faults per run.
+  const faults = { seed: 5, maxBytes: 1024 * 1024, level }
+  const faultRow = (id: string, label: string, run: (n: number) => Promise<Work>): Row => ({ id, label, section: 'throughput', level, count: half, run })
+  rows.push(
+    faultRow('faults-none', 'Ours → fault proxy, no faults → s3rver (baseline of the next rows)',
+      async (n) => withBytes(n, await faultRun(server, pool, n, 'bench-faults', { ...faults, rates: {} }))),
+    faultRow('faults-10pct', 'Ours, default options → 10% faults (SlowDown, 500, reset, stall cut at 200 ms) → s3rver',
+      async (n) => withBytes(n, await faultRun(server, pool, n, 'bench-faults', { ...faults, rates: TEN_PERCENT, stallMs: 200 })))
+  )
+  if (ctx.fullStalls === true) {
+    rows.push(faultRow('faults-full-stall', 'Ours, default options → 10% faults, stalls end at the 30 s socket timeout → s3rver',
+      async (n) => withBytes(n, await faultRun(server, pool, n, 'bench-faults', { ...faults, rates: TEN_PERCENT }))))
+  }
 
   const create = await loadCreateS3Sink()
   // Against s3rver the server is the bound; the discarding client shows each row's own cost per object.

@@ -55,7 +55,9 @@ const log = (text: string): void => { process.stderr.write(`${text}\n`) }
 // 100k distinct records (~36 MB of NDJSON): far past gzip's 32 KiB window, so cycling does not inflate the ratio.
 const pool = recordPool(100_000)
 const server = await startBenchS3rver()
-const { rows, close } = await buildRows({ pool, count: settings.count, objects: settings.objects, levels: settings.levels, zstdLevels: settings.zstdLevels, concurrency: 8, server })
+const { rows, close } = await buildRows({
+  pool, count: settings.count, objects: settings.objects, levels: settings.levels, zstdLevels: settings.zstdLevels, concurrency: 8, server, fullStalls: full
+})
 const only = args.only?.split(',')
 const selected = only === undefined ? rows : rows.filter((row) => only.some((prefix) => row.id.startsWith(prefix)))
 const samples = new Map<string, Sample[]>()

@@ -168,7 +168,8 @@ export class CallbackError extends S3SinkError {
 
 /**
  * An object could not be written to S3. `bucket` and `key` say which; the AWS
- * error is `cause`. When aborting the multipart upload failed too, that error
+ * error is `cause`; `attempts` and `elapsedMs` say how long retrying went on
+ * (a permanent failure ends at once, a retriable one at `retryFor`). When aborting the multipart upload failed too, that error
  * is `abortError`: the original failure stays the one reported.
  *
  * @example
@@ -183,13 +184,20 @@ export class S3UploadError extends S3SinkError {
   override readonly code = 'ERR_S3_UPLOAD'
   readonly bucket: string
   readonly key: string
+  /** Attempts made by the request that failed for good (1 for a permanent failure on the first try). */
+  readonly attempts: number | undefined
+  /** How long after the object's first request its upload gave up, in ms. */
+  readonly elapsedMs: number | undefined
   abortError?: unknown
 
-  constructor (bucket: string, key: string, cause: unknown) {
+  constructor (bucket: string, key: string, cause: unknown, retried?: { attempts: number, ms: number }) {
+    const after = retried === undefined || retried.attempts < 2 ? '' : ` after ${retried.attempts} attempts over ${(retried.ms / 1000).toFixed(1)} s`
     // redact(): the SDK error's raw response reaches the request headers (session token).
-    super(`upload of s3://${bucket}/${key} failed: ${describe(cause)}`, { cause: redact(cause) })
+    super(`upload of s3://${bucket}/${key} failed${after}: ${describe(cause)}`, { cause: redact(cause) })
     this.bucket = bucket
     this.key = key
+    this.attempts = retried?.attempts
+    this.elapsedMs = retried?.ms
   }
 }
 

@@ -59,7 +59,7 @@ export async function doctor (options: DoctorOptions): Promise<DoctorReport> {
   validateObject(options, 'options')
   if (options === undefined) throw new InvalidOptionError('options', 'is required (at least a bucket)')
   validateKnownKeys(options as unknown as Record<string, unknown>, 'options', ['bucket', 'prefix', 'region', 'accessKeyId', 'secretAccessKey',
-    'sessionToken', 'endpoint', 'forcePathStyle', 'maxAttempts', 'requestTimeout', 'connectionTimeout', 'store'])
+    'sessionToken', 'endpoint', 'forcePathStyle', 'maxAttempts', 'requestTimeout', 'socketTimeout', 'connectionTimeout', 'store'])
   const bucket = validateString(options.bucket, 'options.bucket')
   if (bucket === undefined) throw new InvalidOptionError('options.bucket', 'is required')
   const store = validateOneOf(options.store, 'options.store', STORE_NAMES) ?? 'aws'

@@ -39,6 +39,10 @@ export interface CliOptions {
   partSize?: number
   queueSize?: number
   abortTimeout?: number
+  /** How long one object's requests may be retried, in ms. */
+  retryFor?: number
+  /** Conditional writes: `If-None-Match: *`. */
+  ifNoneMatch: boolean
   /** After SIGTERM or SIGINT, how long delivering what was read may take, in ms. */
   shutdownTimeout?: number
   /**
@@ -84,7 +88,10 @@ const FLAGS = {
   'abort-timeout': STRING,
   'max-attempts': STRING,
   'request-timeout': STRING,
+  'socket-timeout': STRING,
   'connection-timeout': STRING,
+  'retry-for': STRING,
+  'if-none-match': BOOLEAN,
   'shutdown-timeout': STRING,
   store: STRING
 } as const
@@ -93,7 +100,8 @@ type Values = ReturnType<typeof parse>['values']
 
 /** Flags that only make sense with S3, rejected with `--out-dir`. */
 const S3_ONLY = ['bucket', 'bucket-name', 'region', 'store', 'access-key-id', 'secret-access-key', 'session-token', 'endpoint',
-  'force-path-style', 'no-content-encoding', 'part-size', 'queue-size', 'abort-timeout', 'max-attempts', 'request-timeout', 'connection-timeout'] as const
+  'force-path-style', 'no-content-encoding', 'part-size', 'queue-size', 'abort-timeout', 'max-attempts', 'request-timeout', 'socket-timeout',
+  'connection-timeout', 'retry-for', 'if-none-match'] as const
 /** Flags that only make sense for batches, rejected with `--per-record` (a Run is one small PutObject). */
 const BATCH_ONLY = ['no-gzip', 'gzip-level', 'compression', 'compression-level', 'gzip-threads', 'no-content-encoding', 'window-ms', 'max-bytes', 'max-records', 'no-close-on-time', 'stable-keys', 'part-size', 'queue-size', 'abort-timeout'] as const
 
@@ -156,6 +164,8 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv): CliOption
     partSize: size(v['part-size'], '--part-size'),
     queueSize: integer(v['queue-size'], '--queue-size'),
     abortTimeout: integer(v['abort-timeout'], '--abort-timeout'),
+    retryFor: integer(v['retry-for'], '--retry-for'),
+    ifNoneMatch: v['if-none-match'] === true,
     shutdownTimeout: validateInteger(integer(v['shutdown-timeout'], '--shutdown-timeout'), '--shutdown-timeout', 1, MAX_TIMER_MS),
     connection: connectionOf(v, env, help || version || v['out-dir'] !== undefined)
   }
@@ -176,6 +186,7 @@ function connectionOf (v: Values, env: NodeJS.ProcessEnv, unused: boolean): () =
   const numbers = {
     maxAttempts: integer(v['max-attempts'], '--max-attempts'),
     requestTimeout: integer(v['request-timeout'], '--request-timeout'),
+    socketTimeout: integer(v['socket-timeout'], '--socket-timeout'),
     connectionTimeout: integer(v['connection-timeout'], '--connection-timeout')
   }
   return () => ({

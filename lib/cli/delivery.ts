@@ -3,7 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import type { Clock } from '../clock.js'
 import { sourcePosition } from '../source-position.js'
 import { runApiName, runIsFailed } from '../internal/api-filter.js'
-import { createS3Client } from '../internal/s3-client.js'
+import { createUploadClient } from '../internal/s3-client.js'
 import { filterApis } from '../stages/filter-apis.js'
 import { compress } from '../stages/compress.js'
 import { keyRotate } from '../stages/key-rotate.js'
@@ -48,17 +48,18 @@ export function buildDelivery (options: CliOptions, progress: Progress, clock: C
     apiName: (r) => runApiName((r as InputRecord).value),
     isFailed: (r) => runIsFailed((r as InputRecord).value)
   }))
-  const client = options.outDir === undefined ? asFlags(() => createS3Client(options.connection(), 'options')) : undefined
+  const client = options.outDir === undefined ? asFlags(() => createUploadClient(options.connection(), 'options')) : undefined
   try {
     const { stages, sink } = options.perRecord
       ? perRecordDelivery(options, client, clock)
-      : { stages: batchStages(options, clock), sink: batchSink(options, client) }
+      : { stages: batchStages(options, clock), sink: batchSink(options, client, clock) }
     const streams = [filter, ...stages, sink]
     sink.on('object', (written: Written) => {
       progress.objects++
       progress.bytes += written.bytes
       progress.recordsDelivered += written.records
     })
+    sink.on('retry', () => { progress.retries++ })
     return { streams, close: () => client?.destroy() }
   } catch (err) {
     client?.destroy()
@@ -96,7 +97,7 @@ function filePositions (): Transform {
   })
 }
 
-function batchSink (options: CliOptions, client: S3Client | undefined): Writable {
+function batchSink (options: CliOptions, client: S3Client | undefined, clock: Clock): Writable {
   if (options.outDir !== undefined) {
     const dir = options.outDir
     return asFlags(() => outDirWritable({ dir, concurrency: options.concurrency }))
@@ -108,6 +109,9 @@ function batchSink (options: CliOptions, client: S3Client | undefined): Writable
     queueSize: options.queueSize,
     concurrency: options.concurrency,
     abortTimeout: options.abortTimeout,
-    encodingHeader: options.encodingHeader
+    encodingHeader: options.encodingHeader,
+    retryFor: options.retryFor,
+    ifNoneMatch: options.ifNoneMatch,
+    clock
   }))
 }

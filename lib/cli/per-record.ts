@@ -38,7 +38,10 @@ export function perRecordDelivery (options: CliOptions, client: S3Client | undef
     }))
     return { stages: [], sink }
   }
-  const sink = asFlags(() => createS3Sink({ type: 's3', bucket: options.bucket, prefix: options.prefix, concurrency: options.concurrency, client, clock }))
+  const sink = asFlags(() => createS3Sink({
+    type: 's3', bucket: options.bucket, prefix: options.prefix, concurrency: options.concurrency, client, clock,
+    retryFor: options.retryFor, ifNoneMatch: options.ifNoneMatch
+  }))
   return { stages: [values()], sink }
 }
 

@@ -24,6 +24,8 @@ export interface Progress {
   objects: number
   /** Bytes stored (compressed size for gzip objects). */
   bytes: number
+  /** Requests retried (each retry counts once). */
+  retries: number
   /**
    * Set by a graceful stop: its cause (`'SIGTERM'`) and where reading
    * stopped: the first line not read, `null` when the input had been read to
@@ -73,6 +75,7 @@ export function createProgress (options: ProgressOptions): Progress {
     recordsDelivered: 0,
     objects: 0,
     bytes: 0,
+    retries: 0,
     start () {
       if (live && timer === null) schedule()
     },
@@ -85,7 +88,7 @@ export function createProgress (options: ProgressOptions): Progress {
     summary () {
       const seconds = (clock.now() - startedAt) / 1000
       return `s3-sink: ${progress.recordsRead} records read, ${progress.recordsDelivered} delivered, ` +
-        `${progress.objects} objects, ${progress.bytes} bytes, ${seconds.toFixed(1)} s${stopNote(progress.stopped)}`
+        `${progress.objects} objects, ${progress.bytes} bytes, ${seconds.toFixed(1)} s${retryNote(progress.retries)}${stopNote(progress.stopped)}`
     }
   }
 
@@ -100,12 +103,17 @@ export function createProgress (options: ProgressOptions): Progress {
     const rate = ((progress.recordsRead - last.records) * 1000) / Math.max(1, now - last.at)
     last = { at: now, records: progress.recordsRead }
     stream.write(`${ERASE}s3-sink: ${progress.recordsRead} records (${Math.round(rate)}/s), ` +
-      `${progress.objects} objects, ${formatBytes(progress.bytes)}`)
+      `${progress.objects} objects, ${formatBytes(progress.bytes)}${retryNote(progress.retries)}`)
     drawn = true
     schedule()
   }
 
   return progress
+}
+
+/** `, 12 retries`: shown once there is one, so a healthy run's line stays short. */
+function retryNote (retries: number): string {
+  return retries === 0 ? '' : `, ${retries} ${retries === 1 ? 'retry' : 'retries'}`
 }
 
 /** `, stopped by SIGTERM at runs.ndjson:301`: reading may resume at that line. */

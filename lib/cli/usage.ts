@@ -29,8 +29,10 @@ S3 connection (flags win over the AWS_* environment variables):
   --session-token TOKEN     AWS_SESSION_TOKEN (likewise)
                             Credentials come whole from the flags or whole from the
                             variables; with neither, the SDK's default chain applies.
-  --max-attempts N          attempts per request, retries included (default 3)
+  --max-attempts N          attempts per request, retries included (default: no
+                            limit, see --retry-for)
   --request-timeout MS      fail and retry a request slower than this (default 120000)
+  --socket-timeout MS       fail and retry a request silent this long (default 30000)
   --connection-timeout MS   (default 10000)
 
 What to send:
@@ -58,7 +60,12 @@ Batches (not with --per-record):
                             without Content-Encoding (for clients that would unpack them)
 
 Uploads:
-  --concurrency N           objects written at once (default 2; 8 with --per-record)
+  --concurrency N           objects written at once (default 2; 8 with --per-record);
+                            fewer for a while when the store throttles
+  --retry-for MS            retry failed requests of an object (5xx, throttling,
+                            timeouts, resets) for this long (default 900000, 15 min)
+  --if-none-match           conditional writes: never replace an object; one already
+                            at the key counts as delivered
 Batch uploads (not with --per-record):
   --part-size SIZE          multipart part size, at least 5MiB (default 5MiB)
   --queue-size N            parts of one object uploaded at once (default 4)

@@ -16,7 +16,7 @@ export interface PoolJob {
 }
 
 export interface JobPoolOptions<J extends PoolJob, M> {
-  /** Jobs at once; a write waits for a free slot. */
+  /** Jobs at once at most; a write waits for a free slot. Throttling lowers the bound for a while (see {@link JobPool.throttled}). */
   concurrency: number
   /** A job completed. */
   onDone: (job: J, meta: M) => void
@@ -30,6 +30,11 @@ export interface JobPoolOptions<J extends PoolJob, M> {
  * The jobs a writable sink has under way: bounds how many run at once, holds
  * the write callback while every slot is taken, tells `final` when all are
  * done, and on destroy aborts them and picks the error worth reporting.
+ *
+ * The bound adapts to throttling (AIMD, as TCP does with congestion): each
+ * `throttled()` halves it, then ignores further calls until as many jobs as
+ * the new bound have completed, so one burst of SlowDown answers counts once;
+ * every `limit` jobs completed raise it by one, back up to `concurrency`.
  */
 export class JobPool<J extends PoolJob, M> {
   readonly #o: JobPoolOptions<J, M>
@@ -38,9 +43,21 @@ export class JobPool<J extends PoolJob, M> {
   readonly #writing = new Map<J, () => boolean>()
   #parked: Callback | null = null
   #idle: Callback | null = null
+  #limit: number
+  /** Jobs completed since the last cut, and how many must complete before the next one. */
+  #sinceCut = 0
+  #cutGate = 0
+  /** Jobs completed since the bound last rose or fell. */
+  #sinceChange = 0
 
   constructor (options: JobPoolOptions<J, M>) {
     this.#o = options
+    this.#limit = options.concurrency
+  }
+
+  /** Jobs allowed at once right now: `concurrency`, or less while the store throttles. */
+  get limit (): number {
+    return this.#limit
   }
 
   /**
@@ -58,8 +75,17 @@ export class JobPool<J extends PoolJob, M> {
     this.#jobs.set(job, meta)
     if (writing !== undefined) this.#writing.set(job, writing)
     void job.settled.then(() => { this.#settled(job) })
-    if (this.#busy() < this.#o.concurrency) cb()
+    if (this.#busy() < this.#limit) cb()
     else this.#parked = cb
+  }
+
+  /** The store answered SlowDown/503/429: fewer jobs at once for a while. */
+  throttled (): void {
+    if (this.#sinceCut < this.#cutGate) return
+    this.#limit = Math.max(1, Math.floor(this.#limit / 2))
+    this.#cutGate = this.#limit
+    this.#sinceCut = 0
+    this.#sinceChange = 0
   }
 
   /** `cb` runs once every job has completed. */
@@ -103,9 +129,14 @@ export class JobPool<J extends PoolJob, M> {
     if (!job.ok) return this.#o.onFailure(this.#o.wrap(job, job.failure))
     this.#jobs.delete(job)
     this.#writing.delete(job)
+    this.#sinceCut++
+    if (++this.#sinceChange >= this.#limit && this.#limit < this.#o.concurrency) {
+      this.#limit++
+      this.#sinceChange = 0
+    }
     this.#o.onDone(job, meta)
     const parked = this.#parked
-    if (parked !== null && this.#busy() < this.#o.concurrency) {
+    if (parked !== null && this.#busy() < this.#limit) {
       this.#parked = null
       parked()
     }

@@ -1,7 +1,7 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import { InvalidOptionError } from '../errors.js'
 import { storeClientSettings, type StoreName } from '../store-profiles.js'
-import { validateBoolean, validateInteger, validateString } from './validate.js'
+import { validateBoolean, validateInteger, validateSecret, validateString } from './validate.js'
 
 /** The connection fields of the sink config. */
 export interface S3ConnectionOptions {
@@ -17,10 +17,16 @@ export interface S3ConnectionOptions {
   endpoint?: string
   /** Path-style URLs (`endpoint/bucket/key`), needed by most S3-compatible stores. */
   forcePathStyle?: boolean
-  /** Attempts per request, retries included. Default 3 (the SDK's). */
+  /**
+   * Attempts per request, retries included, before the upload fails. Default:
+   * no limit, retries go on until `retryFor` passes. (The SDK itself makes one
+   * attempt per call; this package retries, see "Retries and the delivery deadline".)
+   */
   maxAttempts?: number
-  /** Fail a request (sending and response) that takes longer than this, in ms, so it is retried instead of hanging. Default 120000. */
+  /** Fail a request (sending and response) that takes longer than this in all, in ms, so it is retried instead of hanging. Default 120000. */
   requestTimeout?: number
+  /** Fail a request whose connection has been silent (nothing sent, nothing received) this long, in ms: a stalled store. Default 30000. */
+  socketTimeout?: number
   /** Fail a connection attempt after this long, in ms. Default 10000. */
   connectionTimeout?: number
   /** The store's profile (path style, region, checksum mode): `aws` (default), `r2`, `minio`, `gcs`, `b2`, `ceph` or `custom`. */
@@ -29,25 +35,58 @@ export interface S3ConnectionOptions {
 
 export const CONNECTION_FIELDS = [
   'region', 'accessKeyId', 'secretAccessKey', 'sessionToken', 'endpoint', 'forcePathStyle',
-  'maxAttempts', 'requestTimeout', 'connectionTimeout', 'store'
+  'maxAttempts', 'requestTimeout', 'socketTimeout', 'connectionTimeout', 'store'
 ] as const
 
-const DEFAULTS = Object.freeze({ requestTimeout: 120_000, connectionTimeout: 10_000 })
+const DEFAULTS = Object.freeze({ requestTimeout: 120_000, socketTimeout: 30_000, connectionTimeout: 10_000 })
+
+/** The `maxAttempts` of the clients built here for uploads, which the SDK must not apply itself. */
+const attemptCaps = new WeakMap<S3Client, number>()
+
+/**
+ * The attempt cap a client built by {@link createS3Client} was given for this
+ * package's own retries; `undefined` for any other client (then only
+ * `retryFor` bounds the retries).
+ */
+export function attemptCapOf (client: S3Client): number | undefined {
+  return attemptCaps.get(client)
+}
+
+/** How the clients built here retry. */
+export interface ClientRetries {
+  /**
+   * `'ours'`: the SDK makes one attempt per call, and the caller retries with
+   * its own loop (the uploads: no per-client retry budget can end retries
+   * during an outage). `'sdk'`: the SDK's standard retries, `maxAttempts` included.
+   */
+  retries: 'ours' | 'sdk'
+}
+
+/**
+ * The client of an upload sink: {@link createS3Client} with this package's
+ * own retries (the SDK tries each call once).
+ */
+export function createUploadClient (options: S3ConnectionOptions, name: string): S3Client {
+  return createS3Client(options, name, {}, { retries: 'ours' })
+}
 
 /**
  * Builds the S3 client of a sink. Secrets go only into the SDK's credential
  * provider; nothing of this package keeps a copy of them. `overrides` (the
  * doctor's checksum modes) come last.
  */
-export function createS3Client (options: S3ConnectionOptions, name: string, overrides: Partial<S3ClientConfig> = {}): S3Client {
+export function createS3Client (
+  options: S3ConnectionOptions, name: string, overrides: Partial<S3ClientConfig> = {}, { retries }: ClientRetries = { retries: 'sdk' }
+): S3Client {
   const region = validateString(options.region, `${name}.region`)
   const accessKeyId = validateString(options.accessKeyId, `${name}.accessKeyId`)
-  const secretAccessKey = validateString(options.secretAccessKey, `${name}.secretAccessKey`)
-  const sessionToken = validateString(options.sessionToken, `${name}.sessionToken`)
+  const secretAccessKey = validateSecret(options.secretAccessKey, `${name}.secretAccessKey`)
+  const sessionToken = validateSecret(options.sessionToken, `${name}.sessionToken`)
   const endpoint = validateString(options.endpoint, `${name}.endpoint`)
   const forcePathStyle = validateBoolean(options.forcePathStyle, `${name}.forcePathStyle`)
   const maxAttempts = validateInteger(options.maxAttempts, `${name}.maxAttempts`, 1, 100)
   const requestTimeout = validateInteger(options.requestTimeout, `${name}.requestTimeout`, 0) ?? DEFAULTS.requestTimeout
+  const socketTimeout = validateInteger(options.socketTimeout, `${name}.socketTimeout`, 0) ?? DEFAULTS.socketTimeout
   const connectionTimeout = validateInteger(options.connectionTimeout, `${name}.connectionTimeout`, 0) ?? DEFAULTS.connectionTimeout
   if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
     throw new InvalidOptionError(accessKeyId === undefined ? `${name}.accessKeyId` : `${name}.secretAccessKey`,
@@ -56,15 +95,20 @@ export function createS3Client (options: S3ConnectionOptions, name: string, over
   if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) {
     throw new InvalidOptionError(`${name}.endpoint`, 'must be an http:// or https:// URL')
   }
+  // S3 never authenticates with URL credentials; refusing them keeps a password out of every later error and log.
+  if (endpoint !== undefined && /^https?:\/\/[^/\s]*@/.test(endpoint)) {
+    throw new InvalidOptionError(`${name}.endpoint`, 'must not contain credentials (user:password@)')
+  }
   const config: S3ClientConfig = {
-    requestHandler: { requestTimeout, connectionTimeout, throwOnRequestTimeout: true },
+    requestHandler: { requestTimeout, socketTimeout, connectionTimeout, throwOnRequestTimeout: true },
     ...storeClientSettings({ store: options.store, region, forcePathStyle, endpoint }, name),
     ...overrides
   }
   if (region !== undefined) config.region = region
   if (endpoint !== undefined) config.endpoint = endpoint
   if (forcePathStyle !== undefined) config.forcePathStyle = forcePathStyle
-  if (maxAttempts !== undefined) config.maxAttempts = maxAttempts
+  if (retries === 'ours') config.maxAttempts = 1
+  else if (maxAttempts !== undefined) config.maxAttempts = maxAttempts
   if (accessKeyId !== undefined && secretAccessKey !== undefined) {
     // A provider function rather than the plain object: the client's config
     // then holds a closure, and util.inspect(client) cannot print the secret.
@@ -73,5 +117,7 @@ export function createS3Client (options: S3ConnectionOptions, name: string, over
       : { accessKeyId, secretAccessKey, sessionToken }
     config.credentials = async () => credentials
   }
-  return new S3Client(config)
+  const client = new S3Client(config)
+  if (retries === 'ours' && maxAttempts !== undefined) attemptCaps.set(client, maxAttempts)
+  return client
 }

@@ -1,9 +1,17 @@
-import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream'
-import { AbortMultipartUploadCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3'
+import { createHash } from 'node:crypto'
+import { pipeline, type Readable } from 'node:stream'
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, UploadPartCommand,
+  type PutObjectCommandInput, type S3Client
+} from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
+import { retrying, type AttemptLog, type RetryContext, type RetryNotice } from './retry-loop.js'
+import type { RetryPolicy } from './retry-policy.js'
+import { ByteCounter, isSentObject, type SentObject } from './stored-object.js'
 
 export interface UploadJobOptions {
   client: S3Client
+  /** With `IfNoneMatch: '*'`, an object already at the key (412) counts as stored. */
   params: Omit<PutObjectCommandInput, 'Body'> & { Bucket: string, Key: string }
   /** A stream goes through lib-storage's Upload; a Buffer up to `partSize` is one PutObject. */
   body: Readable | Buffer
@@ -11,14 +19,30 @@ export interface UploadJobOptions {
   queueSize: number
   /** How long an abort waits for requests in flight before giving up on them, in ms. */
   abortTimeout: number
+  retry: RetryPolicy
+  /** Called before every retry of every request of the job. */
+  onRetry: (notice: RetryNotice) => void
+  /** Sending starts once this settles (an earlier upload to the same key). */
+  after?: Promise<unknown>
 }
+
+/** A command as lib-storage or this job hands it over: its class makes a fresh copy per attempt. */
+interface AnyCommand { readonly input: object }
+type CommandClass = new (input: object) => AnyCommand
 
 /**
  * One object on its way into S3. A stream body goes through lib-storage's
  * `Upload` (multipart above `partSize`, one PutObject below); a Buffer body
- * that fits one part is a plain PutObject. Every request of the job carries
- * the job's abort signal, so an abort cancels what is in flight instead of
- * leaving it to run (and be retried) after the caller has moved on.
+ * that fits one part is a plain PutObject. Every request of the job is
+ * retried whole (all bodies it sends are Buffers) until it succeeds, fails
+ * permanently or the job's `retryFor` deadline passes, and carries the job's
+ * abort signal, so an abort cancels what is in flight instead of leaving it
+ * to run (and be retried) after the caller has moved on.
+ *
+ * A CompleteMultipartUpload whose answer was lost (the retry then fails,
+ * e.g. NoSuchUpload) ends as a success when HeadObject shows this very
+ * object; with `IfNoneMatch: '*'`, a 412 says the key is taken and counts as
+ * stored too (`alreadyPresent`).
  *
  * `leavePartsOnError` is set and the multipart upload is aborted here instead:
  * lib-storage lets a failing AbortMultipartUpload replace the error that
@@ -32,48 +56,26 @@ export class UploadJob {
   /** Why the upload failed, once `settled`; `undefined` on success. */
   failure: unknown = undefined
   ok = false
-  readonly #client: S3Client
-  readonly #upload: Upload | null = null
+  /** The object was found already stored (412 to a conditional write, or after a lost answer). */
+  alreadyPresent = false
+  /** Attempts of the request that failed for good, and how long after the job started it gave up. */
+  failedAfter: { attempts: number, ms: number } | undefined
+  readonly #o: UploadJobOptions
+  #upload: Upload | null = null
   /** Cancels every request of this job: lib-storage sends without a signal of its own. */
   readonly #cancel = new AbortController()
-  readonly #counter: ByteCounter | null = null
-  readonly #bytes: number = 0
-  readonly #abortTimeout: number
-  readonly #bucket: string
+  #counter: ByteCounter | null = null
+  #bytes = 0
+  readonly #parts = new Map<number, { etag: string, bytes: number }>()
+  #startedAt = 0
   #requestFailure: unknown = undefined
   #giveUp: NodeJS.Timeout | undefined
 
   constructor (options: UploadJobOptions) {
-    const { client, params, body } = options
-    this.key = params.Key
-    this.#bucket = params.Bucket
-    this.#client = client
-    this.#abortTimeout = options.abortTimeout
-    let done: Promise<{ ETag?: string }>
-    if (Buffer.isBuffer(body) && body.length <= options.partSize) {
-      this.#bytes = body.length
-      done = client.send(new PutObjectCommand({ ...params, Body: body }), { abortSignal: this.#cancel.signal })
-    } else {
-      let Body: Readable | Buffer = body
-      if (!Buffer.isBuffer(body)) {
-        const counter = new ByteCounter()
-        // Errors travel to the counter, which the upload reads: it fails, never completes short.
-        pipeline(body, counter, () => {})
-        Body = counter
-        this.#counter = counter
-      } else {
-        this.#bytes = body.length
-      }
-      this.#upload = new Upload({
-        client: this.#watch(client),
-        params: { ...params, Body },
-        partSize: options.partSize,
-        queueSize: options.queueSize,
-        leavePartsOnError: true
-      })
-      done = this.#upload.done()
-    }
-    this.settled = done.then((result) => {
+    this.#o = options
+    this.key = options.params.Key
+    const started = options.after === undefined ? this.#start() : options.after.then(() => this.#start(), () => this.#start())
+    this.settled = started.then((result) => {
       this.ok = true
       this.etag = result.ETag
     }, (err: unknown) => {
@@ -82,25 +84,111 @@ export class UploadJob {
     }).finally(() => { clearTimeout(this.#giveUp) })
   }
 
+  async #start (): Promise<{ ETag?: string }> {
+    const { params, body, partSize } = this.#o
+    if (this.#cancel.signal.aborted) throw this.#cancel.signal.reason
+    this.#startedAt = this.#o.retry.clock.now()
+    if (Buffer.isBuffer(body) && body.length <= partSize) {
+      this.#bytes = body.length
+      return await this.#send(new PutObjectCommand({ ...params, Body: body })) as { ETag?: string }
+    }
+    let Body: Readable | Buffer = body
+    if (Buffer.isBuffer(body)) {
+      this.#bytes = body.length
+    } else {
+      const counter = this.#counter = new ByteCounter()
+      // Errors travel to the counter, which the upload reads: it fails, never completes short.
+      pipeline(body, counter, () => {})
+      Body = counter
+    }
+    const proxy = new Proxy(this.#o.client, {
+      get: (target, prop, receiver) => prop === 'send' ? async (command: AnyCommand) => await this.#send(command) : Reflect.get(target, prop, receiver)
+    })
+    this.#upload = new Upload({ client: proxy, params: { ...params, Body }, partSize, queueSize: this.#o.queueSize, leavePartsOnError: true })
+    return await this.#upload.done()
+  }
+
   /**
-   * lib-storage reports a failed part only once every other part in flight
-   * has settled, so one stalled request would hold the failure back for
-   * `requestTimeout × maxAttempts`. A request that failed for good (the SDK
-   * has already retried it) starts the `abortTimeout` clock instead.
+   * Sends one request with retries. A request that failed for good starts
+   * the `abortTimeout` clock: lib-storage reports a failed part only once
+   * every other part in flight has settled, and one stalled request would
+   * otherwise hold the failure back.
    */
-  #watch (client: S3Client): S3Client {
-    const send = async (command: unknown): Promise<unknown> => {
+  async #send (command: AnyCommand): Promise<unknown> {
+    const { client, retry } = this.#o
+    const signal = this.#cancel.signal
+    const input = { ...command.input }
+    const Ctor = command.constructor as CommandClass
+    const ctx: RetryContext = {
+      policy: retry,
+      deadline: this.#startedAt + retry.retryFor,
+      signal,
+      onRetry: (notice) => { this.#o.onRetry(notice) }
+    }
+    const log: AttemptLog = { attempts: 0, ambiguous: false }
+    const completes = command instanceof CompleteMultipartUploadCommand
+    // A fresh command per attempt: middleware may annotate the one it sent.
+    const attempt = async (): Promise<unknown> => {
       try {
-        return await Reflect.apply(client.send, client, [command, { abortSignal: this.#cancel.signal }]) as unknown
+        return await Reflect.apply(client.send, client, [new Ctor({ ...input }), { abortSignal: signal }]) as unknown
       } catch (err) {
-        if (this.#requestFailure === undefined && !this.#cancel.signal.aborted) {
-          this.#requestFailure = err
-          this.#giveUp = setTimeout(() => { this.#cancel.abort(err); void this.#upload?.abort() }, this.#abortTimeout)
+        // After a Complete whose answer may have been lost, stores answer the
+        // retry with NoSuchUpload (S3) or a 500 (s3rver): look before retrying on.
+        if (completes && log.ambiguous && !signal.aborted) {
+          const found = await this.#findSent(ctx)
+          if (found !== null) return found
         }
         throw err
       }
     }
-    return new Proxy(client, { get: (target, prop, receiver) => prop === 'send' ? send : Reflect.get(target, prop, receiver) })
+    try {
+      const result = await retrying(attempt, ctx, log) as { ETag?: string }
+      if (command instanceof UploadPartCommand) this.#recordPart(input as { PartNumber?: number, Body?: unknown }, result)
+      return result
+    } catch (err) {
+      if (!signal.aborted && this.#o.params.IfNoneMatch !== undefined && isPreconditionFailed(err) &&
+        (completes || command instanceof PutObjectCommand)) {
+        // The key was taken before our write: delivered by an earlier one.
+        this.alreadyPresent = true
+        if (completes) await this.#discardParts()
+        return { ETag: undefined }
+      }
+      if (this.#requestFailure === undefined && !signal.aborted) {
+        this.#requestFailure = err
+        this.failedAfter = { attempts: log.attempts, ms: retry.clock.now() - this.#startedAt }
+        if (this.#upload !== null) this.#giveUp = setTimeout(() => { this.#cancel.abort(err); void this.#upload?.abort() }, this.#o.abortTimeout)
+      }
+      throw err
+    }
+  }
+
+  /** HeadObject: this job's object, if S3 holds it (a synthetic Complete answer), else `null`. */
+  async #findSent (ctx: RetryContext): Promise<{ ETag?: string } | null> {
+    const { Bucket, Key } = this.#o.params
+    const head = await retrying(async () => await this.#o.client.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: this.#cancel.signal }),
+      ctx, { attempts: 0, ambiguous: false }).catch(() => null)
+    if (head === null || !isSentObject(head, this.#sent())) return null
+    return { ETag: head.ETag }
+  }
+
+  #sent (): SentObject {
+    const { body } = this.#o
+    const partEtags = new Map([...this.#parts].map(([n, p]) => [n, p.etag]))
+    const md5 = (): string => this.#counter?.md5() ?? createHash('md5').update(body as Buffer).digest('hex')
+    return { bytes: this.bytes, md5, partEtags }
+  }
+
+  #recordPart (input: { PartNumber?: number, Body?: unknown }, result: { ETag?: string }): void {
+    if (input.PartNumber === undefined || result.ETag === undefined || !Buffer.isBuffer(input.Body)) return
+    this.#parts.set(input.PartNumber, { etag: result.ETag, bytes: input.Body.length })
+  }
+
+  /** The key was taken before our Complete: the parts we stored are of no use. Best effort. */
+  async #discardParts (): Promise<void> {
+    const UploadId = this.#upload?.uploadId
+    if (UploadId === undefined) return
+    const { Bucket, Key } = this.#o.params
+    await this.#o.client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => {})
   }
 
   /** Bytes sent as the object's body. */
@@ -118,7 +206,7 @@ export class UploadJob {
     let timer: NodeJS.Timeout | undefined
     const timedOut = await Promise.race([
       this.settled.then(() => false),
-      new Promise<boolean>((resolve) => { timer = setTimeout(resolve, this.#abortTimeout, true) })
+      new Promise<boolean>((resolve) => { timer = setTimeout(resolve, this.#o.abortTimeout, true) })
     ])
     clearTimeout(timer)
     if (timedOut) {
@@ -133,7 +221,7 @@ export class UploadJob {
     const UploadId = this.#upload?.uploadId
     if (this.ok || UploadId === undefined) return undefined
     try {
-      await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: this.key, UploadId }))
+      await this.#o.client.send(new AbortMultipartUploadCommand({ Bucket: this.#o.params.Bucket, Key: this.key, UploadId }))
       return undefined
     } catch (err) {
       return err
@@ -141,10 +229,7 @@ export class UploadJob {
   }
 }
 
-class ByteCounter extends Transform {
-  bytes = 0
-  override _transform (chunk: Buffer, _encoding: BufferEncoding, cb: TransformCallback): void {
-    this.bytes += chunk.length
-    cb(null, chunk)
-  }
+function isPreconditionFailed (err: unknown): boolean {
+  const e = err as { name?: unknown, $metadata?: { httpStatusCode?: unknown } } | null
+  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412
 }

@@ -35,6 +35,19 @@ export function validateString (value: unknown, name: string, { empty = false } 
   return value
 }
 
+/**
+ * A credential: a non-empty string. Unlike {@link validateString} the message
+ * never describes the value beyond its kind, since a secret given as a number
+ * or a boolean would otherwise be printed.
+ */
+export function validateSecret (value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidOptionError(name, `must be a non-empty string, got ${kindName(value)}`)
+  }
+  return value
+}
+
 export function validateFunction<F extends (...args: never[]) => unknown> (value: unknown, name: string): F | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'function') throw new InvalidOptionError(name, `must be a function, got ${typeName(value)}`)
@@ -93,7 +106,15 @@ export function validateKeyText (value: string, name: string): void {
   if (Buffer.byteLength(value) > 1024) throw new InvalidOptionError(name, 'must be at most 1024 bytes')
 }
 
-/** Describes a value for an error message without printing its contents. */
+/** The kind of a value (`a number`, `an object`), never any part of the value itself. */
+export function kindName (value: unknown): string {
+  if (value === null || value === undefined) return String(value)
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string'
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+}
+
+/** Describes a value for an error message without printing its contents (numbers and booleans are shown). */
 export function typeName (value: unknown): string {
   if (value === null || value === undefined) return String(value)
   if (Array.isArray(value)) return 'an array'

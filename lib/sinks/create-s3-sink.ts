@@ -6,6 +6,9 @@ import { apiFilter, type DropReason } from '../internal/api-filter.js'
 import { ackNow, callDurable, durableOf } from '../internal/durable-callback.js'
 import type { DurableCallback } from '../durable.js'
 import { recordLine } from '../internal/ndjson-line.js'
+import { retryReporter } from '../internal/retry-events.js'
+import { retryPolicyFor } from '../internal/retry-options.js'
+import type { RetryPolicy } from '../internal/retry-policy.js'
 import { runKey } from '../internal/run-key.js'
 import { UploadJob } from '../internal/upload-job.js'
 import { JobPool } from '../internal/job-pool.js'
@@ -39,7 +42,8 @@ const ABORT_TIMEOUT = 1000
  * that passes `apisToSend` and `skipOnFail` becomes one `.json` object whose
  * content is exactly `JSON.stringify(run)`, at
  * `[prefix]/[api name]/[runId].json` (so a redelivered Run replaces its
- * object), or `[prefix]/[api name]/YYYY/MM/DD/HH/YYYY-MM-DD-HH-MM-SS-<hex>.json`
+ * object; Runs with the same key are written one after the other, never at
+ * once), or `[prefix]/[api name]/YYYY/MM/DD/HH/YYYY-MM-DD-HH-MM-SS-<hex>.json`
  * when it has no `apiInfo.runId`.
  *
  * With `batched`, it is instead `filterApis → minuteWindow → gzip → keyRotate
@@ -47,7 +51,9 @@ const ABORT_TIMEOUT = 1000
  *
  * Either way, `'finish'` (and `pipeline()`) waits for every upload, a failed
  * upload fails the stream once with `ERR_S3_UPLOAD`, and a bad config throws a
- * `ConfigError` listing every problem. Emits `'object'` per object and
+ * `ConfigError` listing every problem. Emits `'object'` per object,
+ * `'retry'` (`{ key, attempt, delayMs, error }`) before every retry of a
+ * request (retriable failures are retried until `retryFor` passes), and
  * `'drop'` (`{ record, reason }`) per Run filtered out. A Run's `onDurable`
  * callback runs once its object (or batch) is stored, or at once when it is
  * filtered out; one that throws fails the sink with `ERR_CALLBACK`.
@@ -75,13 +81,16 @@ export function createS3Sink (config: S3SinkConfig): Writable {
 function batchedSink (s: SinkSettings): { sink: Writable, last: Writable } {
   const { windowMs, maxBytes, maxRecords, compression, level, threads, encodingHeader } = s.batched ?? {}
   const filter = filterApis({ apisToSend: s.apisToSend, skipOnFail: s.skipOnFail })
-  const upload = s3Writable({ client: s.client, bucket: s.bucket, concurrency: s.concurrency, encodingHeader })
+  const upload = s3Writable({
+    client: s.client, bucket: s.bucket, concurrency: s.concurrency, encodingHeader, retryFor: s.retryFor, ifNoneMatch: s.ifNoneMatch, clock: s.clock
+  })
   const sink = new pumpify.obj(filter, minuteWindow({ windowMs, maxBytes, maxRecords, clock: s.clock }), compress({ compression, level, threads }),
     keyRotate({ prefix: s.prefix }), upload)
   // pumpify never closes after a clean finish; core streams do (autoDestroy), so this one does too.
   sink.once('finish', () => { sink.destroy() })
   filter.on('drop', (drop) => sink.emit('drop', drop))
   upload.on('object', (written) => sink.emit('object', written))
+  upload.on('retry', (retry) => sink.emit('retry', retry))
   return { sink, last: upload }
 }
 
@@ -98,6 +107,9 @@ class RunSink extends Writable {
   readonly #clock: Clock
   readonly #decide: (record: unknown) => DropReason | null
   readonly #pool: JobPool<UploadJob, RunJob>
+  readonly #retry: RetryPolicy
+  /** The latest job per key still under way: a Run for the same key waits for it. */
+  readonly #lastByKey = new Map<string, UploadJob>()
   #index = 0
 
   constructor (s: SinkSettings) {
@@ -106,8 +118,9 @@ class RunSink extends Writable {
     this.#s = s
     this.#clock = s.clock ?? DEFAULTS.clock
     this.#decide = apiFilter({ apisToSend: s.apisToSend, skipOnFail: s.skipOnFail }, 'config')
+    this.#retry = retryPolicyFor(s.client, s.retryFor, this.#clock)
     this.#pool = new JobPool<UploadJob, RunJob>({
-      wrap: (job, cause) => new S3UploadError(s.bucket, job.key, cause),
+      wrap: (job, cause) => new S3UploadError(s.bucket, job.key, cause, job.failedAfter),
       concurrency: s.concurrency ?? DEFAULTS.concurrency,
       onDone: (job, { bytes, callback }) => {
         const written: RunWritten = { bucket: s.bucket, key: job.key, etag: job.etag, bytes, records: 1 }
@@ -140,13 +153,19 @@ class RunSink extends Writable {
     }
     const job = new UploadJob({
       client: this.#s.client,
-      params: { Bucket: this.#s.bucket, Key: key, ContentType: 'application/json' },
+      params: { Bucket: this.#s.bucket, Key: key, ContentType: 'application/json', ...(this.#s.ifNoneMatch ? { IfNoneMatch: '*' } : {}) },
       // A Run is already whole in memory: one PutObject, retryable, cancelled on destroy.
       body,
       partSize: Math.max(MIN_PART_SIZE, body.length),
       queueSize: 1,
-      abortTimeout: ABORT_TIMEOUT
+      abortTimeout: ABORT_TIMEOUT,
+      retry: this.#retry,
+      // Two writes racing to one key may land in either order: the later Run must win.
+      after: this.#lastByKey.get(key)?.settled,
+      onRetry: retryReporter(key, this, this.#pool)
     })
+    this.#lastByKey.set(key, job)
+    void job.settled.then(() => { if (this.#lastByKey.get(key) === job) this.#lastByKey.delete(key) })
     this.#pool.add(job, { bytes: body.length, callback }, cb)
   }
 

@@ -3,7 +3,8 @@ import { MAX_TIMER_MS, systemClock, type Clock } from '../clock.js'
 import { InvalidOptionError } from '../errors.js'
 import { resolveCompression, type Compression } from '../internal/compression.js'
 import { normalizePrefix } from '../internal/object-key.js'
-import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
+import { CONNECTION_FIELDS, createUploadClient, type S3ConnectionOptions } from '../internal/s3-client.js'
+import { validateRetryFor } from '../internal/retry-options.js'
 import { validateBoolean, validateClock, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
 import type { RouteSettings } from './destination-route.js'
 import { validateUploadParams, type UploadParams } from './s3-writable.js'
@@ -40,8 +41,12 @@ export interface S3DestinationOptions extends S3ConnectionOptions {
   abortTimeout?: number
   /** Extra parameters for every object (`StorageClass`, `ServerSideEncryption`, `Metadata`, ...), as for `s3Writable()`. */
   params?: UploadParams
-  /** Time source and timers; tests inject a fake one. Default `systemClock`. */
+  /** Time source and timers (windows, retry waits); tests inject a fake one. Default `systemClock`. */
   clock?: Clock
+  /** How long one object's requests may be retried, in ms. Default 900000 (15 minutes); see `s3Writable()`. */
+  retryFor?: number
+  /** Conditional writes (`If-None-Match: *`): an object already at the key counts as stored. Default `false`. */
+  ifNoneMatch?: boolean
 }
 
 /** The argument of `send()`, as `$send.s3()` takes it. */
@@ -88,7 +93,7 @@ const DEFAULTS = Object.freeze({
 })
 const OWN_FIELDS = [
   'bucket', 'prefix', 'client', 'windowMs', 'maxBytes', 'maxRecords', 'compression', 'level', 'threads', 'encodingHeader',
-  'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'clock', 'params'
+  'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'clock', 'params', 'retryFor', 'ifNoneMatch'
 ] as const
 
 /**
@@ -118,10 +123,14 @@ export function resolveOptions (options: S3DestinationOptions): ResolvedOptions 
   const queueSize = validateInteger(given.queueSize, 'options.queueSize', 1, 64) ?? DEFAULTS.queueSize
   const concurrency = validateInteger(given.concurrency, 'options.concurrency', 1, 256) ?? DEFAULTS.concurrency
   const abortTimeout = validateInteger(given.abortTimeout, 'options.abortTimeout', 0) ?? DEFAULTS.abortTimeout
+  const retryFor = validateRetryFor(given.retryFor, 'options.retryFor')
+  const ifNoneMatch = validateBoolean(given.ifNoneMatch, 'options.ifNoneMatch') ?? false
   const ownClient = given.client === undefined
-  const client = ownClient ? createS3Client(given, 'options') : checkClient(given)
+  const client = ownClient ? createUploadClient(given, 'options') : checkClient(given)
   return {
-    settings: { client, clock, params, windowMs, maxBytes, maxRecords, compression, encodingHeader, partSize, queueSize, concurrency, abortTimeout },
+    settings: {
+      client, clock, params, windowMs, maxBytes, maxRecords, compression, encodingHeader, partSize, queueSize, concurrency, abortTimeout, retryFor, ifNoneMatch
+    },
     ownClient,
     bucket,
     prefix

@@ -5,7 +5,7 @@ import type { CompressionSettings } from '../internal/compression.js'
 import { compressStage } from '../stages/compress.js'
 import { keyRotate } from '../stages/key-rotate.js'
 import { minuteWindow } from '../stages/minute-window.js'
-import { s3Writable, type ObjectWritten, type UploadParams } from './s3-writable.js'
+import { s3Writable, type ObjectWritten, type UploadParams, type UploadRetry } from './s3-writable.js'
 
 /** What every route of one destination shares: the client and the stage settings. */
 export interface RouteSettings {
@@ -21,12 +21,15 @@ export interface RouteSettings {
   queueSize: number
   concurrency: number
   abortTimeout: number
+  retryFor: number
+  ifNoneMatch: boolean
 }
 
 /** How a route reports to its destination. */
 export interface RouteHooks {
   object: (route: Route, written: ObjectWritten) => void
   drain: (route: Route) => void
+  retry: (retry: UploadRetry) => void
 }
 
 // send() serializes (and validates) every payload itself, so the window gets
@@ -77,8 +80,12 @@ export class Route {
       concurrency: settings.concurrency,
       abortTimeout: settings.abortTimeout,
       params: settings.params,
-      encodingHeader: settings.encodingHeader
+      encodingHeader: settings.encodingHeader,
+      retryFor: settings.retryFor,
+      ifNoneMatch: settings.ifNoneMatch,
+      clock
     })
+    sink.on('retry', hooks.retry)
     sink.on('object', (written: ObjectWritten) => {
       this.delivered += written.records
       hooks.object(this, written)

@@ -41,7 +41,9 @@ const EVENT_FIELDS = ['bucket', 'prefix', 'payload'] as const
  *   attach a listener, as for any EventEmitter) and rejects every later
  *   `flush()`, `close()` and `ready()`; `send()` then throws it. Other
  *   routes still store what they hold.
- * - Emits `'object'` ({@link ObjectWritten}) for every object stored.
+ * - Emits `'object'` ({@link ObjectWritten}) for every object stored, and
+ *   `'retry'` (`{ key, attempt, delayMs, error }`) before every retry of a
+ *   request; retriable failures are retried until `retryFor` passes.
  *
  * @example
  * ```ts
@@ -57,7 +59,7 @@ export function createS3Destination (options: S3DestinationOptions = {}): S3Dest
 
 /**
  * What {@link createS3Destination} returns. Events: `'object'`
- * ({@link ObjectWritten}), `'drain'`, `'error'` (once).
+ * ({@link ObjectWritten}), `'retry'`, `'drain'`, `'error'` (once).
  *
  * @example
  * ```ts
@@ -178,7 +180,8 @@ export class S3Destination extends EventEmitter {
     if (existing !== undefined) return existing
     const route = new Route(id, bucket, prefix, this.#s, {
       object: (r, written) => { this.#onObject(r, written) },
-      drain: (r) => { this.#unblock(r) }
+      drain: (r) => { this.#unblock(r) },
+      retry: (retry) => { this.emit('retry', retry) }
     })
     this.#routes.set(id, route)
     this.#live.add(route)

@@ -1,13 +1,19 @@
 import { Writable } from 'node:stream'
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3'
 import { isBatch, type Batch } from '../batch.js'
+import { systemClock, type Clock } from '../clock.js'
 import { InvalidBatchError, InvalidOptionError, S3UploadError } from '../errors.js'
 import { compressedContentType } from '../internal/compression-extension.js'
 import { defaultKey, normalizePrefix } from '../internal/object-key.js'
-import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
+import { retryReporter } from '../internal/retry-events.js'
+import { CONNECTION_FIELDS, createUploadClient, type S3ConnectionOptions } from '../internal/s3-client.js'
+import { retryPolicyFor, validateRetryFor } from '../internal/retry-options.js'
+import type { RetryPolicy } from '../internal/retry-policy.js'
 import { UploadJob } from '../internal/upload-job.js'
 import { JobPool } from '../internal/job-pool.js'
-import { validateBoolean, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+import { validateBoolean, validateClock, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+
+export type { UploadRetry } from '../internal/retry-events.js'
 
 /** Extra parameters for every object, e.g. `StorageClass`, `ServerSideEncryption`, `Metadata`, `Tagging`. */
 export type UploadParams = Omit<PutObjectCommandInput, 'Bucket' | 'Key' | 'Body' | 'ContentLength'>
@@ -51,6 +57,22 @@ export interface S3WritableOptions extends S3ConnectionOptions {
    * bytes as stored, which is what a `.gz` file name promises.
    */
   encodingHeader?: boolean
+  /**
+   * How long the requests of one object may be retried, in ms from its first
+   * request: retriable failures (5xx, throttling, timeouts, resets) are
+   * retried with backoff until the object is stored or this passes.
+   * Default 900000 (15 minutes); 0 turns this package's retries off.
+   */
+  retryFor?: number
+  /**
+   * Write only if the key is free: sends `If-None-Match: *` with PutObject
+   * and CompleteMultipartUpload. An object already there (412) counts as
+   * stored (its records' `onDurable` run). Needs a store with conditional
+   * writes. Default `false`.
+   */
+  ifNoneMatch?: boolean
+  /** Time source of the retry waits and deadline; tests inject a fake one. Default `systemClock`. */
+  clock?: Clock
 }
 
 /** What the `'object'` event carries for every object written. */
@@ -70,7 +92,10 @@ export interface ObjectWritten {
 
 const MIN_PART_SIZE = 5 * 1024 * 1024
 const DEFAULTS = Object.freeze({ partSize: MIN_PART_SIZE, queueSize: 4, concurrency: 2, abortTimeout: 10_000 })
-const OWN_FIELDS = ['type', 'bucket', 'bucketName', 'prefix', 'client', 'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'params', 'encodingHeader'] as const
+const OWN_FIELDS = [
+  'type', 'bucket', 'bucketName', 'prefix', 'client', 'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'params', 'encodingHeader',
+  'retryFor', 'ifNoneMatch', 'clock'
+] as const
 const FILTER_HINT = 'filters records, which s3Writable() cannot do: pass the config to filterApis() as well'
 
 interface Settings {
@@ -83,6 +108,7 @@ interface Settings {
   abortTimeout: number
   params: UploadParams
   encodingHeader: boolean
+  retry: RetryPolicy
 }
 
 /**
@@ -95,7 +121,10 @@ interface Settings {
  * `final` resolves only once every object is complete, so when `pipeline()`
  * resolves, everything is in S3. On failure or destroy it aborts the
  * multipart uploads in flight and fails with `ERR_S3_UPLOAD` (bucket, key, the
- * AWS error as `cause`). Emits `'object'` ({@link ObjectWritten}) per object.
+ * AWS error as `cause`). Emits `'object'` ({@link ObjectWritten}) per object
+ * and `'retry'` ({@link UploadRetry}) before every retry. Retriable failures
+ * are retried until `retryFor` passes; while the store throttles, fewer
+ * objects are uploaded at once.
  *
  * Once an object is complete (and `'object'` emitted), its batch's `acks`
  * fire: every record's `onDurable` callback runs once, never for an object
@@ -127,6 +156,9 @@ export function s3Writable (options: S3WritableOptions): Writable {
     throw new InvalidOptionError('options.bucketName', 'differs from options.bucket; give one of them')
   }
   validateUploadParams(options.params, 'options.params')
+  const ifNoneMatch = validateBoolean(options.ifNoneMatch, 'options.ifNoneMatch') ?? false
+  const retryFor = validateRetryFor(options.retryFor, 'options.retryFor')
+  const clock = validateClock(options.clock, 'options.clock') ?? systemClock
   const settings = {
     bucket,
     prefix: normalizePrefix(options.prefix, 'options.prefix'),
@@ -134,12 +166,12 @@ export function s3Writable (options: S3WritableOptions): Writable {
     queueSize: validateInteger(options.queueSize, 'options.queueSize', 1, 64) ?? DEFAULTS.queueSize,
     concurrency: validateInteger(options.concurrency, 'options.concurrency', 1, 256) ?? DEFAULTS.concurrency,
     abortTimeout: validateInteger(options.abortTimeout, 'options.abortTimeout', 0) ?? DEFAULTS.abortTimeout,
-    params: { ...options.params },
+    params: ifNoneMatch ? { ...options.params, IfNoneMatch: '*' } : { ...options.params },
     encodingHeader: validateBoolean(options.encodingHeader, 'options.encodingHeader') ?? true
   }
   // Last, once every other option is known good: nothing to clean up if one is not.
   const client = resolveClient(options)
-  const sink = new S3Writable({ ...settings, client })
+  const sink = new S3Writable({ ...settings, client, retry: retryPolicyFor(client, retryFor, clock) })
   // A client built here is ours to close once every upload or abort is over; a caller's never is.
   if (options.client === undefined) sink.once('close', () => { client.destroy() })
   return sink
@@ -148,14 +180,14 @@ export function s3Writable (options: S3WritableOptions): Writable {
 /** `params` for every object: an object, without the fields the sink sets itself. */
 export function validateUploadParams (params: unknown, name: string): UploadParams | undefined {
   validateObject(params, name)
-  for (const field of ['Bucket', 'Key', 'Body', 'ContentLength']) {
+  for (const field of ['Bucket', 'Key', 'Body', 'ContentLength', 'IfNoneMatch', 'IfMatch']) {
     if (params?.[field] !== undefined) throw new InvalidOptionError(`${name}.${field}`, 'is set by the sink')
   }
   return params as UploadParams | undefined
 }
 
 function resolveClient (options: S3WritableOptions): S3Client {
-  if (options.client === undefined) return createS3Client(options, 'options')
+  if (options.client === undefined) return createUploadClient(options, 'options')
   if (typeof (options.client as { send?: unknown }).send !== 'function') {
     throw new InvalidOptionError('options.client', 'must be an S3Client')
   }
@@ -172,7 +204,7 @@ class S3Writable extends Writable {
     super({ objectMode: true, highWaterMark: 1 })
     this.#s = settings
     this.#pool = new JobPool<UploadJob, Batch>({
-      wrap: (job, cause) => new S3UploadError(settings.bucket, job.key, cause),
+      wrap: (job, cause) => new S3UploadError(settings.bucket, job.key, cause, job.failedAfter),
       concurrency: settings.concurrency,
       onDone: (job, batch) => {
         const written: ObjectWritten = {
@@ -202,7 +234,9 @@ class S3Writable extends Writable {
       body: batch.body,
       partSize: this.#s.partSize,
       queueSize: this.#s.queueSize,
-      abortTimeout: this.#s.abortTimeout
+      abortTimeout: this.#s.abortTimeout,
+      retry: this.#s.retry,
+      onRetry: retryReporter(key, this, this.#pool)
     })
     // Acknowledged once the upload is under way and a slot is free; final() waits for it to complete.
     const acks = batch.acks

@@ -2,7 +2,8 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import type { Clock } from '../clock.js'
 import { ConfigError, InvalidOptionError, type ConfigIssue } from '../errors.js'
 import { normalizePrefix } from '../internal/object-key.js'
-import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
+import { CONNECTION_FIELDS, createUploadClient, type S3ConnectionOptions } from '../internal/s3-client.js'
+import { validateRetryFor } from '../internal/retry-options.js'
 import {
   typeName, validateBoolean, validateInteger, validateKnownKeys, validateOneOf, validateString
 } from '../internal/validate.js'
@@ -51,8 +52,12 @@ export interface S3SinkConfig extends S3ConnectionOptions {
   client?: S3Client
   /** `true` or window options: minute-window NDJSON gzip objects instead of one object per Run. */
   batched?: boolean | BatchOptions
-  /** Time source for fallback keys and windows; tests inject a fake one. Default: the system clock. */
+  /** Time source for fallback keys, windows and retry waits; tests inject a fake one. Default: the system clock. */
   clock?: Clock
+  /** How long one object's requests may be retried, in ms. Default 900000 (15 minutes); see `s3Writable()`. */
+  retryFor?: number
+  /** Conditional writes (`If-None-Match: *`): an object already at the key counts as stored. Default `false`. */
+  ifNoneMatch?: boolean
 }
 
 /** A checked config, ready for the sink. */
@@ -67,20 +72,22 @@ export interface SinkSettings {
   apisToSend: string[] | undefined
   concurrency: number | undefined
   clock: Clock | undefined
+  retryFor: number
+  ifNoneMatch: boolean
   /** `null`: one object per Run. */
   batched: BatchOptions | null
 }
 
 const ROOT = 'config'
-const OWN_FIELDS = ['type', 'bucket', 'bucketName', 'prefix', 'skipOnFail', 'apisToSend', 'concurrency', 'client', 'batched', 'clock']
+const OWN_FIELDS = ['type', 'bucket', 'bucketName', 'prefix', 'skipOnFail', 'apisToSend', 'concurrency', 'client', 'batched', 'clock', 'retryFor', 'ifNoneMatch']
 const KNOWN = [...OWN_FIELDS, ...CONNECTION_FIELDS]
 const WINDOW_FIELDS = ['windowMs', 'maxBytes', 'maxRecords']
 const COMPRESSION_FIELDS = ['compression', 'level', 'threads']
 const BATCH_FIELDS = [...WINDOW_FIELDS, ...COMPRESSION_FIELDS, 'encodingHeader']
 const REQUIRED_CONNECTION = ['accessKeyId', 'secretAccessKey', 'region'] as const
 const SECRETS = new Set(['secretAccessKey', 'sessionToken'])
-const NUMBERS = new Set(['concurrency', 'maxAttempts', 'requestTimeout', 'connectionTimeout', ...WINDOW_FIELDS, 'level', 'threads'])
-const BOOLEANS = new Set(['skipOnFail', 'forcePathStyle', 'encodingHeader'])
+const NUMBERS = new Set(['concurrency', 'maxAttempts', 'requestTimeout', 'socketTimeout', 'connectionTimeout', 'retryFor', ...WINDOW_FIELDS, 'level', 'threads'])
+const BOOLEANS = new Set(['skipOnFail', 'forcePathStyle', 'encodingHeader', 'ifNoneMatch'])
 
 /** Collects issues instead of stopping at the first one. */
 class Issues {
@@ -143,6 +150,8 @@ export function resolveSinkConfig (config: unknown): SinkSettings {
   const skipOnFail = issues.check(cfg.skipOnFail, () => validateBoolean(cfg.skipOnFail, 'config.skipOnFail'))
   const apisToSend = checkApis(issues, cfg.apisToSend)
   const concurrency = issues.check(cfg.concurrency, () => validateInteger(cfg.concurrency, 'config.concurrency', 1, 256))
+  const retryFor = issues.check(cfg.retryFor, () => validateRetryFor(cfg.retryFor, 'config.retryFor'))
+  const ifNoneMatch = issues.check(cfg.ifNoneMatch, () => validateBoolean(cfg.ifNoneMatch, 'config.ifNoneMatch'))
   if (cfg.clock !== undefined) {
     // The window stage owns the clock's rules; asking it avoids restating them.
     const clock = cfg.clock as Record<string, unknown>
@@ -164,6 +173,8 @@ export function resolveSinkConfig (config: unknown): SinkSettings {
     apisToSend,
     concurrency,
     clock: cfg.clock as Clock | undefined,
+    retryFor: retryFor ?? validateRetryFor(undefined, 'config.retryFor'),
+    ifNoneMatch: ifNoneMatch ?? false,
     batched
   }
 }
@@ -218,7 +229,7 @@ function connect (issues: Issues, cfg: Record<string, unknown>): S3Client | unde
   for (;;) {
     const before = Object.keys(trial).length
     let named = ''
-    const client = issues.check(undefined, () => createS3Client(trial, ROOT), (path) => { named = path; return problemOf(path, cfg[path]) })
+    const client = issues.check(undefined, () => createUploadClient(trial, ROOT), (path) => { named = path; return problemOf(path, cfg[path]) })
     if (client !== undefined) return client
     // The key-pair rule names a field that is absent: drop the pair instead.
     if (named in trial) delete trial[named]

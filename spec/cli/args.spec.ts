@@ -22,16 +22,17 @@ describe('parseCliArgs()', () => {
       '--skip-on-fail', '--apis-to-send', 'a,b', '--apis-to-send', ' c ', '--window-ms', '10000', '--max-bytes', '64MiB',
       '--max-records', '500', '--gzip-level', '1', '--concurrency', '3', '--part-size', '8m', '--queue-size', '2',
       '--abort-timeout', '5000', '--max-attempts', '5', '--request-timeout', '3000', '--connection-timeout', '1000',
-      '--shutdown-timeout', '45000', 'a.ndjson', '-'
+      '--socket-timeout', '2000', '--retry-for', '60000', '--if-none-match', '--shutdown-timeout', '45000', 'a.ndjson', '-'
     ], {})
     expect(o).to.deep.include({
       files: ['a.ndjson', '-'], bucket: 'logs', prefix: 'runs/', skipOnFail: true, apisToSend: ['a', 'b', 'c'],
       windowMs: 10000, maxBytes: 64 * 1024 * 1024, maxRecords: 500, compression: 'gzip', level: 1, encodingHeader: true, concurrency: 3,
-      partSize: 8 * 1024 * 1024, queueSize: 2, abortTimeout: 5000, shutdownTimeout: 45000, perRecord: false, outDir: undefined
+      partSize: 8 * 1024 * 1024, queueSize: 2, abortTimeout: 5000, shutdownTimeout: 45000, perRecord: false, outDir: undefined,
+      retryFor: 60000, ifNoneMatch: true
     })
     expect(o.connection()).to.deep.equal({
       region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, accessKeyId: 'AKIA',
-      secretAccessKey: SECRET, sessionToken: 'tok3n', maxAttempts: 5, requestTimeout: 3000, connectionTimeout: 1000
+      secretAccessKey: SECRET, sessionToken: 'tok3n', maxAttempts: 5, requestTimeout: 3000, socketTimeout: 2000, connectionTimeout: 1000
     })
   })
 

@@ -45,6 +45,23 @@ describe('createProgress()', () => {
     expect(progress.summary()).to.equal('s3-sink: 10 records read, 8 delivered, 1 objects, 321 bytes, 5.3 s')
   })
 
+  it('shows retries on the live line and in the summary once there are any', () => {
+    const clock = manualClock()
+    const stream = terminal(true)
+    const progress = createProgress({ stream, clock })
+    progress.start()
+    progress.retries = 1
+    clock.advance(1000)
+    progress.retries = 12
+    clock.advance(1000)
+    expect(stream.text).to.deep.equal([
+      '\r\u001b[Ks3-sink: 0 records (0/s), 0 objects, 0 B, 1 retry',
+      '\r\u001b[Ks3-sink: 0 records (0/s), 0 objects, 0 B, 12 retries'
+    ])
+    progress.stop()
+    expect(progress.summary()).to.equal('s3-sink: 0 records read, 0 delivered, 0 objects, 0 bytes, 2.0 s, 12 retries')
+  })
+
   it('ends the summary with a stop: its cause and the first line not read', () => {
     const progress = createProgress({ stream: terminal(false), clock: manualClock() })
     const summary = (stopped: typeof progress.stopped): string => Object.assign(progress, { stopped }).summary().replace(/^.*, 0\.0 s/, '')

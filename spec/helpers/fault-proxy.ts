@@ -9,7 +9,8 @@ import { prng } from './prng.js'
  * - `internalError`: 500 InternalError without forwarding;
  * - `accessDenied`: 403 AccessDenied without forwarding (a permanent error);
  * - `reset`: the socket is destroyed once the request starts arriving;
- * - `stall`: the body is read, no answer is ever sent (until the client gives up);
+ * - `stall`: the body is read, no answer is sent until the client gives up
+ *   (or, with `stallMs`, until the proxy resets the connection after that long);
  * - `lostResponse`: forwarded and handled by the server, then the socket is
  *   destroyed before the answer reaches the client (the retry repeats a request
  *   that already took effect).
@@ -34,11 +35,17 @@ export interface FaultProxyOptions {
   /** Stop injecting after this many faults in total. Default: no limit. */
   maxFaults?: number
   /**
-   * At most this many faults per SDK invocation (all attempts of one command
-   * share their `amz-sdk-invocation-id`), so a run can be made flake-free by
-   * setting it below the client's `maxAttempts`. Default: no limit.
+   * At most this many faults per request (all attempts of one request share
+   * its method and URL). Default: no limit. Specs of the defaults must not
+   * set it: retries have to get through unaided.
    */
   maxFaultsPerRequest?: number
+  /**
+   * A stall ends after this many ms by resetting the connection, as a
+   * stalled store's connection is eventually cut. Default: never (the client
+   * gives up on its own timeout).
+   */
+  stallMs?: number
   /**
    * Picks the fault of each request by hand (`null`: forward it), for exact
    * scenarios ("part 2 is denied, part 1 stalls"). Replaces `rates`; `only`,
@@ -54,8 +61,11 @@ export interface RequestInfo {
   url: string
   /** `partNumber` of an UploadPart. */
   partNumber: number | undefined
-  /** `N` of the SDK's `amz-sdk-request: attempt=N` header, when present. */
-  attempt: number | undefined
+  /**
+   * Which time this same request (method and URL) arrives, from 1: retries
+   * of the sink and of the SDK alike count up.
+   */
+  attempt: number
 }
 
 /** One request the proxy saw, and what it did to it. */
@@ -134,6 +144,7 @@ export async function startFaultProxy (options: FaultProxyOptions): Promise<Faul
   const agent = new Agent({ keepAlive: true })
   const sockets = new Set<Socket>()
   const perInvocation = new Map<string, number>()
+  const seen = new Map<string, number>()
   const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>
   const events: ProxyEvent[] = []
   let total = 0
@@ -169,16 +180,17 @@ export async function startFaultProxy (options: FaultProxyOptions): Promise<Faul
   const server = createServer((req, res) => {
     const method = req.method ?? 'GET'
     const url = req.url ?? '/'
-    const attempt = /attempt=(\d+)/.exec(String(req.headers['amz-sdk-request'] ?? ''))?.[1]
+    const invocation = `${method} ${url}`
+    const attempt = (seen.get(invocation) ?? 0) + 1
+    seen.set(invocation, attempt)
     const partNumber = new URL(url, 'http://x').searchParams.get('partNumber')
     const info: RequestInfo = {
       kind: requestKind(method, url),
       method,
       url,
       partNumber: partNumber === null ? undefined : Number(partNumber),
-      attempt: attempt === undefined ? undefined : Number(attempt)
+      attempt
     }
-    const invocation = String(req.headers['amz-sdk-invocation-id'] ?? `${method} ${url}`)
     const fault = draw(info, invocation)
     events.push({ ...info, fault })
     if (fault !== null) {
@@ -195,9 +207,14 @@ export async function startFaultProxy (options: FaultProxyOptions): Promise<Faul
         req.once('end', cut)
         return
       }
-      case 'stall':
+      case 'stall': {
         req.resume()
+        if (options.stallMs !== undefined) {
+          const timer = setTimeout(() => { req.socket.destroy() }, options.stallMs)
+          req.socket.once('close', () => { clearTimeout(timer) })
+        }
         return
+      }
       default: {
         const { status, code, message } = ERRORS[fault]
         const body = method === 'HEAD' ? '' : errorXml(code, message, total)

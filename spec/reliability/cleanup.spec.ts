@@ -73,7 +73,8 @@ describe('reliability: cleanup after failure (aws-sdk-client-mock)', function ()
   }
 
   it('UploadPart #2 rejects: the upload is aborted with its UploadId, and pipeline() rejects with that error, once', async () => {
-    const cause = Object.assign(new Error('We encountered an internal error'), { name: 'InternalError' })
+    // A permanent error: a transient one would be retried until retryFor.
+    const cause = Object.assign(new Error('Invalid part'), { name: 'InvalidPart' })
     fake.mock.on(UploadPartCommand, { PartNumber: 2 }).rejects(cause)
     const { err, errors } = await deliver(bulkyRuns(1800))
     expect(err).to.include({ code: 'ERR_S3_UPLOAD', bucket: 'logs', cause })

@@ -1,9 +1,11 @@
 import { PassThrough } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { expect } from 'chai'
-import { gzip, minuteWindow, s3Writable, type Batch, type S3WritableOptions } from '../../lib/index.js'
-import { createS3Client } from '../../lib/internal/s3-client.js'
+import { gzip, minuteWindow, s3Writable, type Batch, type S3UploadError, type S3WritableOptions } from '../../lib/index.js'
+import type { UploadRetry } from '../../lib/sinks/s3-writable.js'
+import { createS3Client, createUploadClient } from '../../lib/internal/s3-client.js'
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../helpers/fault-proxy.js'
+import { fastClock } from '../helpers/fast-clock.js'
 import { manualClock } from '../helpers/manual-clock.js'
 import { sha256, startS3rver, type LocalS3 } from '../helpers/s3rver.js'
 import { closed, source, handBatch } from '../helpers/streams.js'
@@ -38,15 +40,60 @@ describe('reliability: retries and timeouts', function () {
   }
 
   describe('defaults', () => {
-    it('every client fails a request after 120 s (throwOnRequestTimeout) and a connection attempt after 10 s; 3 attempts', async () => {
-      const client = createS3Client({ region: 'us-east-1' }, 'options')
+    it('an upload client fails a request after 120 s in all or 30 s of silence, a connection attempt after 10 s; the SDK tries once', async () => {
+      const client = createUploadClient({ region: 'us-east-1' }, 'options')
       // NodeHttpHandler keeps its resolved settings in `configProvider`.
       const handler = client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> }
       // Without throwOnRequestTimeout the SDK only logs a warning and the request hangs on.
-      expect(await handler.configProvider).to.include({ requestTimeout: 120_000, connectionTimeout: 10_000, throwOnRequestTimeout: true })
-      expect(await client.config.maxAttempts()).to.equal(3)
-      expect((await client.config.retryStrategy() as { mode?: string }).mode).to.equal('standard')
+      expect(await handler.configProvider).to.include({ requestTimeout: 120_000, socketTimeout: 30_000, connectionTimeout: 10_000, throwOnRequestTimeout: true })
+      // One attempt per call: the sink's own loop retries, with no per-client budget.
+      expect(await client.config.maxAttempts()).to.equal(1)
       client.destroy()
+      const admin = createS3Client({ region: 'us-east-1' }, 'options')
+      expect(await admin.config.maxAttempts()).to.equal(3)
+      admin.destroy()
+    })
+
+    it('a request silent for socketTimeout fails with TimeoutError and is retried: a stall never hangs the sink', async () => {
+      const { bucket, proxy, options } = await setUp({ rates: { stall: 1 }, maxFaults: 1 }, { socketTimeout: 300 })
+      await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock() }), gzip(), s3Writable(options))
+      expect(proxy.events.map((e) => [e.kind, e.fault, e.attempt])).to.deep.equal([['PutObject', 'stall', 1], ['PutObject', null, 2]])
+      expect(await s3.readRecords(bucket)).to.deep.equal([{ n: 1 }])
+    })
+  })
+
+  describe('the delivery deadline, retryFor', () => {
+    it('retries a failing request with growing waits until retryFor, then fails saying how many attempts over how long', async () => {
+      const clock = fastClock()
+      const { proxy, options } = await setUp({ rates: { internalError: 1 } }, { clock })
+      const sink = s3Writable(options)
+      const retries: UploadRetry[] = []
+      sink.on('retry', (r: UploadRetry) => retries.push(r))
+      const err = await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock() }), gzip(), sink).catch((e: unknown) => e) as S3UploadError
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD' })
+      expect(err.cause).to.include({ name: 'InternalError' })
+      // Waits of up to 20 s for 15 minutes: far more attempts than the SDK's 3.
+      expect(err.attempts).to.be.greaterThan(40).and.equal(proxy.count('PutObject'))
+      expect(err.elapsedMs).to.be.within(14 * 60_000, 15 * 60_000)
+      expect(err.message).to.match(new RegExp(`failed after ${err.attempts} attempts over \\d+\\.\\d s: InternalError`))
+      expect(retries.map((r) => r.attempt)).to.deep.equal(Array.from({ length: err.attempts! - 1 }, (_, i) => i + 1))
+      expect(retries.every((r) => r.key === err.key && r.delayMs >= 0 && r.delayMs <= 20_000)).to.equal(true)
+      expect(Math.max(...retries.map((r) => r.delayMs))).to.be.greaterThan(10_000)
+    })
+
+    it('retries until the store recovers: 80 failures in a row, more than the SDK\'s retry budget allows (500 tokens, 14 per retry)', async () => {
+      const { bucket, proxy, options } = await setUp({ rates: { internalError: 1 }, maxFaults: 80 }, { clock: fastClock() })
+      const records = Array.from({ length: 400 }, (_, n) => ({ n }))
+      await pipeline(source(records), minuteWindow({ clock: manualClock(), maxRecords: 10 }), gzip(), s3Writable(options))
+      expect(proxy.totalFaults).to.equal(80)
+      expect(await s3.readRecords(bucket)).to.have.length(400)
+    })
+
+    it('retryFor: 0 turns the retries off: the first failure is final', async () => {
+      const { proxy, options } = await setUp({ rates: { internalError: 1 } }, { retryFor: 0 })
+      const err = await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock() }), gzip(), s3Writable(options)).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD', attempts: 1 })
+      expect(proxy.count('PutObject')).to.equal(1)
     })
   })
 
@@ -88,11 +135,11 @@ describe('reliability: retries and timeouts', function () {
 
     it('gives up after maxAttempts and names the bucket and key', async () => {
       const { bucket, proxy, options } = await setUp({ rates: { internalError: 1 } }, { maxAttempts: 2 })
-      const err = await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock() }), gzip(), s3Writable(options)).catch((e: unknown) => e) as { key: string, cause: { $metadata: { attempts: number } } }
-      expect(err).to.include({ code: 'ERR_S3_UPLOAD', bucket })
+      const err = await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock() }), gzip(), s3Writable(options)).catch((e: unknown) => e) as S3UploadError
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD', bucket, attempts: 2 })
       expect(err.key).to.match(/\.gz$/)
       expect(err.cause).to.include({ name: 'InternalError' })
-      expect(err.cause.$metadata.attempts).to.equal(2)
+      expect(err.message).to.include('after 2 attempts')
       expect(proxy.count('PutObject')).to.equal(2)
     })
   })

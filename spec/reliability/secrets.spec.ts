@@ -4,6 +4,8 @@ import { expect } from 'chai'
 import { S3Client } from '@aws-sdk/client-s3'
 import { gzip, minuteWindow, s3Writable, type S3WritableOptions } from '../../lib/index.js'
 import { abortIncompleteUploads } from '../../lib/admin/abort-incomplete-uploads.js'
+import { doctor } from '../../lib/admin/doctor.js'
+import { createS3Destination } from '../../lib/sinks/s3-destination.js'
 import { createS3Sink } from '../../lib/sinks/create-s3-sink.js'
 import { startFaultProxy, type FaultKind, type FaultProxy } from '../helpers/fault-proxy.js'
 import { manualClock } from '../helpers/manual-clock.js'
@@ -77,6 +79,41 @@ describe('reliability: secrets never show', function () {
         expectNoSecrets(err)
       })
     }
+
+    // A secret of the wrong type must not be echoed either: `must be a string, got 987654321` would print it.
+    describe('a secret that is not a string, in every factory', () => {
+      const NUMERIC = 987654321
+      const values: unknown[] = [NUMERIC, 98765.4321, true, 98765432109876543210n, [NUMERIC], { toString: () => String(NUMERIC) }]
+      const texts = (value: unknown): string[] => [String(NUMERIC), '98765.4321', '98765432109876543210', String(value)].filter((t) => t.length > 4)
+      const factories: Array<[string, (secret: unknown) => Promise<unknown> | unknown]> = [
+        ['s3Writable secretAccessKey', (v) => s3Writable({ bucket: 'b', accessKeyId: 'AK', secretAccessKey: v } as never)],
+        ['s3Writable sessionToken', (v) => s3Writable({ bucket: 'b', accessKeyId: 'AK', secretAccessKey: 'S', sessionToken: v } as never)],
+        ['createS3Sink secretAccessKey', (v) => createS3Sink({ type: 's3', bucket: 'b', region: 'r', accessKeyId: 'AK', secretAccessKey: v } as never)],
+        ['createS3Sink sessionToken', (v) => createS3Sink({ type: 's3', bucket: 'b', region: 'r', accessKeyId: 'AK', secretAccessKey: 'S', sessionToken: v } as never)],
+        ['createS3Destination secretAccessKey', (v) => createS3Destination({ bucket: 'b', accessKeyId: 'AK', secretAccessKey: v } as never)],
+        ['createS3Destination sessionToken', (v) => createS3Destination({ bucket: 'b', accessKeyId: 'AK', secretAccessKey: 'S', sessionToken: v } as never)],
+        ['abortIncompleteUploads secretAccessKey', async (v) => await abortIncompleteUploads({ bucket: 'b', accessKeyId: 'AK', secretAccessKey: v, olderThan: 1 } as never)],
+        ['doctor secretAccessKey', async (v) => await doctor({ bucket: 'b', accessKeyId: 'AK', secretAccessKey: v } as never)]
+      ]
+      for (const [name, make] of factories) {
+        it(name, async () => {
+          for (const value of values) {
+            let err: unknown
+            try { await make(value) } catch (e) { err = e }
+            expect(err, `${name} = ${typeof value}`).to.have.property('code').that.matches(/^ERR_(INVALID_OPTION|S3_SINK_CONFIG)$/)
+            for (const [how, text] of Object.entries(renderings(err))) {
+              for (const secret of texts(value)) expect(text.includes(secret), `${how} of ${name} (${typeof value}) shows the secret`).to.equal(false)
+            }
+          }
+        })
+      }
+
+      it('an endpoint with a password in it is refused without repeating it', () => {
+        const err = thrown(() => s3Writable({ bucket: 'b', endpoint: `http://user:${SECRET}@127.0.0.1:9000` }))
+        expect(err).to.include({ code: 'ERR_INVALID_OPTION', option: 'options.endpoint' })
+        expectNoSecrets(err)
+      })
+    })
 
     it('abortIncompleteUploads: a bad option', async () => {
       const err = await abortIncompleteUploads({ bucket: 'b', ...CREDENTIALS, endpoint: 'nope', olderThan: 1 }).catch((e: unknown) => e)

@@ -109,13 +109,13 @@ describe('createS3Sink()', function () {
       const runs = [
         named('../etc', 'r1'), named('a/b', 'r2'), named('', 'r3'), named('.', 'r4'), named('..', 'r5'),
         named('x\u0001y', 'r6'), named('ok', '../../passwd'), named('ok', '..'), named('ok', '50%'), named(42, 'r7'),
-        named(long, 'r8'), named(`${long}x`, 'r8')
+        named(long, 'r8'), named(`${long}x`, 'r8'), named('_unknown', 'r9')
       ]
       await pipeline(source(runs), createS3Sink(cfg({ prefix: 'unsafe' })))
       const keys = await s3.listKeys(BUCKET, 'unsafe/')
       const short = keys.filter((k) => !k.startsWith('unsafe/nnn'))
       expect(short).to.deep.equal([
-        'unsafe/%2E%2E/r5.json', 'unsafe/%2E/r4.json', 'unsafe/..%2Fetc/r1.json', 'unsafe/_unknown/r3.json', 'unsafe/_unknown/r7.json',
+        'unsafe/%2E%2E/r5.json', 'unsafe/%2E/r4.json', 'unsafe/%5Funknown/r9.json', 'unsafe/..%2Fetc/r1.json', 'unsafe/_unknown/r3.json', 'unsafe/_unknown/r7.json',
         'unsafe/a%2Fb/r2.json', 'unsafe/ok/%2E%2E.json', 'unsafe/ok/..%2F..%2Fpasswd.json', 'unsafe/ok/50%25.json', 'unsafe/x%01y/r6.json'
       ])
       const longKeys = keys.filter((k) => k.startsWith('unsafe/nnn'))
@@ -310,7 +310,7 @@ describe('createS3Sink()', function () {
     it('rejects pipeline() with the real S3UploadError when the upload fails after the input ended, reported once', async () => {
       const { client, mock } = gatedClient()
       mock.on(PutObjectCommand).rejects(Object.assign(new Error('Slow Down'), { name: 'SlowDown' }))
-      const sink = createS3Sink({ type: 's3', bucket: 'logs', client, prefix: 'b', batched: true })
+      const sink = createS3Sink({ type: 's3', bucket: 'logs', client, prefix: 'b', batched: true, retryFor: 0 })
       const errors = errorsOf(sink)
       const err = await pipeline(source([run(1), run(2)]), sink).then(() => null, (e: unknown) => e as S3UploadError)
       expect(err).to.include({ code: 'ERR_S3_UPLOAD', bucket: 'logs' })

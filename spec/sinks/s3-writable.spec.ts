@@ -100,7 +100,8 @@ describe('s3Writable()', () => {
       const { client, mock } = fakeClient()
       const cause = Object.assign(new Error('We encountered an internal error'), { name: 'InternalError' })
       mock.on(UploadPartCommand, { PartNumber: 2 }).rejects(cause)
-      const sink = s3Writable({ bucket: 'logs', client })
+      // retryFor 0: no retries by the sink, so the transient error fails the part at once.
+      const sink = s3Writable({ bucket: 'logs', client, retryFor: 0 })
       const errors: Error[] = []
       sink.on('error', (e) => errors.push(e))
       const err = await pipeline(source([batchOf(12 * MiB, { key: 'k.ndjson' })]), sink).catch((e: unknown) => e)
@@ -119,7 +120,7 @@ describe('s3Writable()', () => {
       const abortFailure = Object.assign(new Error('Method Not Allowed'), { name: 'MethodNotAllowed' })
       mock.on(UploadPartCommand, { PartNumber: 1 }).rejects(cause)
       mock.on(AbortMultipartUploadCommand).rejects(abortFailure)
-      const err = await pipeline(source([batchOf(11 * MiB, { key: 'k' })]), s3Writable({ bucket: 'logs', client })).catch((e: unknown) => e)
+      const err = await pipeline(source([batchOf(11 * MiB, { key: 'k' })]), s3Writable({ bucket: 'logs', client, retryFor: 0 })).catch((e: unknown) => e)
       expect(err).to.include({ code: 'ERR_S3_UPLOAD', cause, abortError: abortFailure })
     })
 
