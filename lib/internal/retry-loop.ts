@@ -51,7 +51,8 @@ export async function retrying<T> (attempt: () => Promise<T>, ctx: RetryContext,
       if (kind === 'transient') log.ambiguous = true
       if (kind === 'permanent' || ctx.signal.aborted || log.attempts >= policy.maxAttempts) throw err
       const delayMs = backoffDelay(retry, kind, policy.random)
-      if (policy.clock.now() + delayMs > ctx.deadline) throw err
+      // `>=`: with retryFor 0 even a zero wait is past the deadline.
+      if (policy.clock.now() + delayMs >= ctx.deadline) throw err
       ctx.onRetry({ attempt: log.attempts, delayMs, error: err, kind })
       await sleep(policy.clock, delayMs, ctx.signal)
     }
