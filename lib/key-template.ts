@@ -10,6 +10,8 @@ export interface KeyTemplateOptions {
   unique?: boolean
   /** Name of the option the template came from, for error messages. Default `options.keyTemplate`. */
   option?: string
+  /** Name of the option the time zone came from, for error messages. */
+  timeZoneOption?: string
 }
 
 /** What a key is rendered from. */
@@ -73,7 +75,7 @@ export function keyTemplate (source: string, options: KeyTemplateOptions = {}): 
   validateObject(options, 'options')
   const option = options.option ?? 'options.keyTemplate'
   validateString(source, option)
-  const timeZone = validateTimeZone(options.timeZone, option === 'options.keyTemplate' ? 'options.timeZone' : `${option}.timeZone`)
+  const timeZone = validateTimeZone(options.timeZone, options.timeZoneOption ?? (option === 'options.keyTemplate' ? 'options.timeZone' : `${option}.timeZone`))
   const parts = parse(source, option)
   if (options.unique !== false && !parts.some((p) => p.kind === 'id')) {
     throw new InvalidOptionError(option, 'must contain {id}: without a unique part, two objects could get the same key')

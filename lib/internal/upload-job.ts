@@ -53,6 +53,8 @@ export class UploadJob {
   /** Resolves when the upload has completed or failed; never rejects. */
   readonly settled: Promise<void>
   etag: string | undefined
+  /** The store's checksum of the whole object, when it returned one (`ChecksumType: FULL_OBJECT`). */
+  checksum: FullObjectChecksum | undefined
   /** Why the upload failed, once `settled`; `undefined` on success. */
   failure: unknown = undefined
   ok = false
@@ -78,6 +80,8 @@ export class UploadJob {
     this.settled = started.then((result) => {
       this.ok = true
       this.etag = result.ETag
+      // Responses carry more than the ETag typed here; a manifest wants the store's own checksum.
+      this.checksum = fullObjectChecksum(result as ChecksumFields)
     }, (err: unknown) => {
       // After giving up on a stalled part, the request that failed for good is the cause, not our abort.
       this.failure = this.#requestFailure ?? err
@@ -232,4 +236,18 @@ export class UploadJob {
 function isPreconditionFailed (err: unknown): boolean {
   const e = err as { name?: unknown, $metadata?: { httpStatusCode?: unknown } } | null
   return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412
+}
+
+/** A checksum the store computed over the whole object. */
+export interface FullObjectChecksum { algorithm: 'CRC32' | 'CRC32C' | 'CRC64NVME', type: 'FULL_OBJECT', value: string }
+
+interface ChecksumFields { ChecksumType?: string, ChecksumCRC32?: string, ChecksumCRC32C?: string, ChecksumCRC64NVME?: string }
+
+/** Multipart objects usually get a checksum of the part checksums (COMPOSITE), which says nothing about the bytes as a whole: only FULL_OBJECT counts. */
+function fullObjectChecksum (result: ChecksumFields): FullObjectChecksum | undefined {
+  if (result.ChecksumType !== 'FULL_OBJECT') return undefined
+  if (result.ChecksumCRC64NVME !== undefined) return { algorithm: 'CRC64NVME', type: 'FULL_OBJECT', value: result.ChecksumCRC64NVME }
+  if (result.ChecksumCRC32C !== undefined) return { algorithm: 'CRC32C', type: 'FULL_OBJECT', value: result.ChecksumCRC32C }
+  if (result.ChecksumCRC32 !== undefined) return { algorithm: 'CRC32', type: 'FULL_OBJECT', value: result.ChecksumCRC32 }
+  return undefined
 }

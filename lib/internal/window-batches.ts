@@ -129,6 +129,16 @@ export class WindowBatches {
     return id === undefined || this.#open.get(id) !== open ? null : this.close(id)
   }
 
+  /** Closes the least recently written bounded batch other than the one writing into `except`; false when there is none. */
+  closeLeastRecent (except: PassThrough | null): boolean {
+    for (const id of this.#bounded) {
+      if (this.#open.get(id)?.body === except) continue
+      this.close(id, true)
+      return true
+    }
+    return false
+  }
+
   /** Ends every open batch. */
   closeAll (): void {
     for (const id of [...this.#open.keys()]) this.close(id, true)

@@ -9,6 +9,10 @@ import { retryReporter } from '../internal/retry-events.js'
 import { CONNECTION_FIELDS, createUploadClient, type S3ConnectionOptions } from '../internal/s3-client.js'
 import { retryPolicyFor, validateRetryFor } from '../internal/retry-options.js'
 import type { RetryPolicy } from '../internal/retry-policy.js'
+import { DEFAULT_MANIFEST_TEMPLATE, ManifestWriter } from '../internal/manifest-writer.js'
+import type { Manifest } from '../internal/manifest-tracker.js'
+import { resolveKeyTemplate, templateKey } from '../internal/template-key.js'
+import type { KeyTemplate } from '../key-template.js'
 import { UploadJob } from '../internal/upload-job.js'
 import { JobPool } from '../internal/job-pool.js'
 import { validateBoolean, validateClock, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
@@ -48,6 +52,16 @@ export interface S3WritableOptions extends S3ConnectionOptions {
   abortTimeout?: number
   /** Extra parameters for every object. */
   params?: UploadParams
+  /** Key template for batches no `keyRotate()` named (see `keyTemplate()`). Default: the dated default key. */
+  keyTemplate?: string | KeyTemplate
+  /** IANA time zone of `keyTemplate`'s date parts. Default `UTC`. */
+  timeZone?: string
+  /**
+   * Write a manifest per window (and partition) once every object of it is
+   * complete: `true`, or `{ keyTemplate }` for its key (no `{id}` needed;
+   * dated by the window's start). Default off.
+   */
+  manifests?: boolean | { keyTemplate?: string }
   /**
    * How a compressed object says so. `true` (default): `Content-Type` is the
    * NDJSON type and `Content-Encoding: gzip` (or `zstd`), so HTTP clients that
@@ -94,7 +108,7 @@ const MIN_PART_SIZE = 5 * 1024 * 1024
 const DEFAULTS = Object.freeze({ partSize: MIN_PART_SIZE, queueSize: 4, concurrency: 2, abortTimeout: 10_000 })
 const OWN_FIELDS = [
   'type', 'bucket', 'bucketName', 'prefix', 'client', 'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'params', 'encodingHeader',
-  'retryFor', 'ifNoneMatch', 'clock'
+  'retryFor', 'ifNoneMatch', 'clock', 'keyTemplate', 'timeZone', 'manifests'
 ] as const
 const FILTER_HINT = 'filters records, which s3Writable() cannot do: pass the config to filterApis() as well'
 
@@ -109,6 +123,15 @@ interface Settings {
   params: UploadParams
   encodingHeader: boolean
   retry: RetryPolicy
+  template: KeyTemplate | undefined
+  manifestTemplate: KeyTemplate | undefined
+}
+
+/** What the `'manifest'` event carries once a manifest is stored. */
+export interface ManifestWritten {
+  bucket: string
+  key: string
+  manifest: Manifest
 }
 
 /**
@@ -167,7 +190,9 @@ export function s3Writable (options: S3WritableOptions): Writable {
     concurrency: validateInteger(options.concurrency, 'options.concurrency', 1, 256) ?? DEFAULTS.concurrency,
     abortTimeout: validateInteger(options.abortTimeout, 'options.abortTimeout', 0) ?? DEFAULTS.abortTimeout,
     params: ifNoneMatch ? { ...options.params, IfNoneMatch: '*' } : { ...options.params },
-    encodingHeader: validateBoolean(options.encodingHeader, 'options.encodingHeader') ?? true
+    encodingHeader: validateBoolean(options.encodingHeader, 'options.encodingHeader') ?? true,
+    template: resolveKeyTemplate(options.keyTemplate, 'options.keyTemplate', options.timeZone, 'options.timeZone'),
+    manifestTemplate: resolveManifests(options.manifests, 'options.manifests')
   }
   // Last, once every other option is known good: nothing to clean up if one is not.
   const client = resolveClient(options)
@@ -186,6 +211,16 @@ export function validateUploadParams (params: unknown, name: string): UploadPara
   return params as UploadParams | undefined
 }
 
+/** `manifests`: `true`, or `{ keyTemplate }`; the template of manifest keys. */
+export function resolveManifests (value: unknown, name: string): KeyTemplate | undefined {
+  if (value === undefined || value === false) return undefined
+  if (value === true) return resolveKeyTemplate(DEFAULT_MANIFEST_TEMPLATE, `${name}.keyTemplate`, undefined, `${name}.timeZone`, false)
+  validateObject(value, name)
+  validateKnownKeys(value as Record<string, unknown>, name, ['keyTemplate', 'timeZone'])
+  const { keyTemplate, timeZone } = value as { keyTemplate?: unknown, timeZone?: unknown }
+  return resolveKeyTemplate(keyTemplate ?? DEFAULT_MANIFEST_TEMPLATE, `${name}.keyTemplate`, timeZone, `${name}.timeZone`, false)
+}
+
 function resolveClient (options: S3WritableOptions): S3Client {
   if (options.client === undefined) return createUploadClient(options, 'options')
   if (typeof (options.client as { send?: unknown }).send !== 'function') {
@@ -199,10 +234,26 @@ function resolveClient (options: S3WritableOptions): S3Client {
 class S3Writable extends Writable {
   readonly #s: Settings
   readonly #pool: JobPool<UploadJob, Batch>
+  readonly #manifests: ManifestWriter | undefined
 
   constructor (settings: Settings) {
     super({ objectMode: true, highWaterMark: 1 })
     this.#s = settings
+    if (settings.manifestTemplate !== undefined) {
+      const { ContentType: _type, ContentEncoding: _encoding, ...params } = settings.params
+      this.#manifests = new ManifestWriter({
+        client: settings.client,
+        bucket: settings.bucket,
+        prefix: settings.prefix,
+        template: settings.manifestTemplate,
+        params,
+        abortTimeout: settings.abortTimeout,
+        retry: settings.retry,
+        onRetry: (key) => retryReporter(key, this, { throttled: () => {} }),
+        onWritten: (key, manifest) => { this.emit('manifest', { bucket: settings.bucket, key, manifest } satisfies ManifestWritten) },
+        onError: (error) => { this.destroy(error) }
+      })
+    }
     this.#pool = new JobPool<UploadJob, Batch>({
       wrap: (job, cause) => new S3UploadError(settings.bucket, job.key, cause, job.failedAfter),
       concurrency: settings.concurrency,
@@ -220,18 +271,27 @@ class S3Writable extends Writable {
         // After 'object': whoever counts objects has seen it before a source learns it is durable.
         const error = batch.acks?.fire() ?? null
         if (error !== null) this.destroy(error)
+        else this.#manifests?.completed(batch, { key: job.key, etag: job.etag, bytes: job.bytes, checksum: job.checksum })
       },
-      onFailure: (error) => { this.destroy(error) }
+      onFailure: (error) => {
+        this.#manifests?.failed()
+        this.destroy(error)
+      }
     })
   }
 
   override _write (batch: unknown, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (!isBatch(batch)) return cb(new InvalidBatchError('s3Writable()'))
-    const key = batch.key ?? defaultKey(this.#s.prefix, batch)
+    let key: string
+    try {
+      key = batch.key ?? (this.#s.template === undefined ? defaultKey(this.#s.prefix, batch) : templateKey(this.#s.template, this.#s.prefix, batch))
+    } catch (err) {
+      return cb(err as Error)
+    }
     const job = new UploadJob({
       client: this.#s.client,
       params: { ...this.#s.params, Bucket: this.#s.bucket, Key: key, ...this.#typeOf(batch) },
-      body: batch.body,
+      body: this.#manifests?.started(batch) ?? batch.body,
       partSize: this.#s.partSize,
       queueSize: this.#s.queueSize,
       abortTimeout: this.#s.abortTimeout,
@@ -254,10 +314,15 @@ class S3Writable extends Writable {
   }
 
   override _final (cb: (err?: Error | null) => void): void {
-    this.#pool.whenIdle(cb)
+    this.#pool.whenIdle((err) => {
+      if (err !== undefined && err !== null) return cb(err)
+      // Every object is complete: the last windows' manifests can go, and finish waits for them.
+      if (this.#manifests === undefined) return cb()
+      void this.#manifests.finish().then(() => { cb() })
+    })
   }
 
   override _destroy (err: Error | null, cb: (err?: Error | null) => void): void {
-    void this.#pool.destroy(err).then(cb)
+    void Promise.all([this.#pool.destroy(err), this.#manifests?.abort(err ?? new Error('s3Writable() was destroyed'))]).then(([poolError]) => { cb(poolError as Error | null | undefined) })
   }
 }

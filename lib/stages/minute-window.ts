@@ -185,6 +185,8 @@ interface Settings {
 
 const DEAD_LETTER = 'dead-letter'
 const LATE = 'late'
+/** How long a write waits on a partition's batch before other partitions are closed to free an upload slot. */
+const STALL_MS = 250
 
 class MinuteWindow extends Transform implements MinuteWindowStream {
   readonly #s: Settings
@@ -194,6 +196,8 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
   /** Index of the next record or line, shared by both kinds of input. */
   readonly #counter = { index: 0 }
   readonly #slots: RecordSlots
+  /** Timer of the stall watch; set while a batch waits to be taken downstream. */
+  #stall: unknown = undefined
   #skipped = 0
   #late = 0
 
@@ -203,7 +207,13 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     this.#s = settings
     this.#framer = new LineFramer(settings.maxBytes)
     this.#slots = new RecordSlots(settings)
-    this.#batches = new WindowBatches({ ...settings, announce: (batch) => { this.push(batch) } })
+    this.#batches = new WindowBatches({
+      ...settings,
+      announce: (batch) => {
+        // Nobody took the last batch yet: the sink may be waiting for open batches to end (see #watchStall).
+        if (!this.push(batch) && this.#slots.active) this.#watchStall()
+      }
+    })
     this.#bytes = {
       ...settings,
       batches: this.#batches,
@@ -254,7 +264,15 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     }
   }
 
+  override _read (size: number): void {
+    this.#s.clock.clearTimeout(this.#stall)
+    this.#stall = undefined
+    // Transform's own _read releases a write callback parked on a full buffer.
+    super._read(size)
+  }
+
   override _destroy (err: Error | null, cb: (error?: Error | null) => void): void {
+    this.#s.clock.clearTimeout(this.#stall)
     this.#batches.destroyAll(err)
     cb(err)
   }
@@ -367,11 +385,37 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     return disposal.body
   }
 
+  /**
+   * Every open batch is an upload in progress, and a sink with fewer upload
+   * slots than open partitions takes the next batch only once one of them
+   * ends. While a batch waits to be taken, close the least recently written
+   * open batch once per STALL_MS, so the feed always moves on.
+   */
+  #watchStall (): void {
+    if (this.#stall !== undefined) return
+    this.#stall = this.#s.clock.setTimeout(() => {
+      this.#stall = undefined
+      if (this.readableLength >= this.readableHighWaterMark && this.#batches.closeLeastRecent(null)) this.#watchStall()
+    }, STALL_MS)
+  }
+
   /** Acknowledges a write only once the body it went into can take more. */
   #afterWrite (body: PassThrough | null, cb: TransformCallback): void {
     if (body === null) return cb()
     if (body.destroyed) return cb(body.errored ?? new BatchAbortedError())
     if (!body.writableNeedDrain) return cb()
-    whenWritable(body, () => new BatchAbortedError(), cb)
+    if (!this.#slots.active) return whenWritable(body, () => new BatchAbortedError(), cb)
+    // Every open batch is an upload in progress. When the sink has fewer
+    // upload slots than open partitions, the batch written to may wait for a
+    // slot that only a closing batch frees: close the least recently written
+    // others, one per STALL_MS, until this one drains.
+    const { clock } = this.#s
+    let timer: unknown
+    const arm = (): void => { timer = clock.setTimeout(() => { if (this.#batches.closeLeastRecent(body)) arm() }, STALL_MS) }
+    arm()
+    whenWritable(body, () => new BatchAbortedError(), (err) => {
+      clock.clearTimeout(timer)
+      cb(err)
+    })
   }
 }

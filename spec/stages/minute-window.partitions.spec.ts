@@ -129,3 +129,21 @@ describe('minuteWindow({ partitionBy })', () => {
     expect(seen.errors.map((e) => e.message)).to.deep.equal(['boom'])
   })
 })
+
+describe('minuteWindow({ partitionBy }) into a sink with fewer upload slots than partitions', () => {
+  it('closes the least recently written partition when its batch waits to be taken, so the feed moves on', async () => {
+    const { startS3rver } = await import('../helpers/s3rver.js')
+    const { s3Writable } = await import('../../lib/sinks/s3-writable.js')
+    const s3 = await startS3rver()
+    try {
+      await s3.createBucket('narrow')
+      // 6 partitions, default concurrency 2: without the stall watch the window would wait for open batches forever.
+      const records = Array.from({ length: 12 }, (_, i) => ({ i, k: `p${i % 6}` }))
+      await pipeline(source(records), minuteWindow({ partitionBy: ['k'] }), s3Writable({ ...s3.config, bucket: 'narrow' }))
+      const stored = (await s3.readRecords('narrow')) as Array<{ i: number }>
+      expect(stored.map((r) => r.i).sort((a, b) => a - b)).to.deep.equal(records.map((r) => r.i))
+    } finally {
+      await s3.close()
+    }
+  })
+})
