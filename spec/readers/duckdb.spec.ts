@@ -32,7 +32,7 @@ describe('DuckDB reads a partitioned, event-timed layout', () => {
     const t = keyTemplate('runs/api={apiInfo.name}/dt={YYYY}-{MM}-{DD}/hour={HH}/{id}{ext}')
     // Runs created over 4 minutes across midnight, arriving out of order (within the allowed lateness).
     const runs = Array.from({ length: 600 }, (_, i) => ({ ...run(i), createdAt: new Date(T0 + ((i * 7919) % (4 * W))).toISOString() }))
-    const sink = s3Writable({ ...s3.config, bucket: 'lake', keyTemplate: t, manifests: { keyTemplate: 'runs/_manifests/{YYYY}{MM}{DD}{HH}{mm}-{id}.json' }, concurrency: 16 })
+    const sink = s3Writable({ ...s3.config, bucket: 'lake', keyTemplate: t, manifests: { keyTemplate: 'runs/_manifests/{YYYY}{MM}{DD}{HH}{mm}-{id}.json' } })
     await pipeline(source(runs), minuteWindow({
       partitionBy: t.fields,
       timeOf: (r) => Date.parse((r as { createdAt: string }).createdAt),

@@ -131,13 +131,30 @@ describe('minuteWindow({ partitionBy })', () => {
 })
 
 describe('minuteWindow({ partitionBy }) into a sink with fewer upload slots than partitions', () => {
-  it('closes the least recently written partition when its batch waits to be taken, so the feed moves on', async () => {
+  it('while a batch waits to be taken, closes the least recently written partition every 250 ms', async () => {
+    const clock = manualClock()
+    const window = minuteWindow({ clock, partitionBy: ['k'] })
+    // Nobody reads the window: its second batch waits in the readable buffer.
+    for (const k of ['a', 'b', 'c']) window.write({ k })
+    await new Promise((resolve) => setImmediate(resolve))
+    const first = window.read() as Batch
+    expect(first.fields).to.deep.equal({ k: 'a' })
+    expect((first.body as PassThrough).writableEnded).to.equal(false)
+    clock.advance(250)
+    expect((first.body as PassThrough).writableEnded).to.equal(true)
+    expect(first.stats.windowClosed).to.equal(true)
+    window.destroy()
+    await closed(window)
+    expect(clock.pending).to.equal(0)
+  })
+
+  it('the default s3Writable concurrency takes more partitions than slots: open batches hold none', async () => {
     const { startS3rver } = await import('../helpers/s3rver.js')
     const { s3Writable } = await import('../../lib/sinks/s3-writable.js')
     const s3 = await startS3rver()
     try {
       await s3.createBucket('narrow')
-      // 6 partitions, default concurrency 2: without the stall watch the window would wait for open batches forever.
+      // 6 partitions, default concurrency 2.
       const records = Array.from({ length: 12 }, (_, i) => ({ i, k: `p${i % 6}` }))
       await pipeline(source(records), minuteWindow({ partitionBy: ['k'] }), s3Writable({ ...s3.config, bucket: 'narrow' }))
       const stored = (await s3.readRecords('narrow')) as Array<{ i: number }>
