@@ -130,9 +130,9 @@ export async function buildRows (ctx: RowContext): Promise<{ rows: Row[], close:
     }
   )
 
-  // Default sink options; 1 MiB objects so that 10% of requests is a few dozen faults per run.
-  const faults = { seed: 5, maxBytes: 1024 * 1024, level }
-  const faultRow = (id: string, label: string, run: (n: number) => Promise<Work>): Row => ({ id, label, section: 'throughput', level, count: half, run })
+  // Default sink options; 256 KiB windows, so that 10% of requests is a few dozen faults per run.
+  const faults = { seed: 5, maxBytes: 256 * 1024, level }
+  const faultRow = (id: string, label: string, run: (n: number) => Promise<Work>): Row => ({ id, label, section: 'throughput', level, count, run })
   rows.push(
     faultRow('faults-none', 'Ours → fault proxy, no faults → s3rver (baseline of the next rows)',
       async (n) => withBytes(n, await faultRun(server, pool, n, 'bench-faults', { ...faults, rates: {} }))),

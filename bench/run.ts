@@ -5,6 +5,7 @@
 //   --rounds N        repeats (rows interleaved per round)
 //   --only a,b        run only the rows whose id starts with one of these
 //   --no-memory       skip the memory children
+//   --full-stalls     also the fault row whose stalls last until the 30 s socket timeout (on with --full)
 //   --out FILE        also write the report to FILE
 import './env.js'
 import { writeFile } from 'node:fs/promises'
@@ -27,6 +28,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     only: { type: 'string' },
     'no-memory': { type: 'boolean', default: false },
+    'full-stalls': { type: 'boolean', default: false },
     out: { type: 'string' }
   }
 })
@@ -56,7 +58,7 @@ const log = (text: string): void => { process.stderr.write(`${text}\n`) }
 const pool = recordPool(100_000)
 const server = await startBenchS3rver()
 const { rows, close } = await buildRows({
-  pool, count: settings.count, objects: settings.objects, levels: settings.levels, zstdLevels: settings.zstdLevels, concurrency: 8, server, fullStalls: full
+  pool, count: settings.count, objects: settings.objects, levels: settings.levels, zstdLevels: settings.zstdLevels, concurrency: 8, server, fullStalls: full || args['full-stalls'] === true
 })
 const only = args.only?.split(',')
 const selected = only === undefined ? rows : rows.filter((row) => only.some((prefix) => row.id.startsWith(prefix)))

@@ -12,6 +12,19 @@ export interface SentObject {
 }
 
 /**
+ * The parts of one multipart upload as S3 acknowledged them: collects the
+ * ETag of every UploadPart answer (a retried part replaces its entry).
+ */
+export class PartLog {
+  readonly etags = new Map<number, string>()
+
+  /** Records an UploadPart answer, given the command's input. */
+  add (input: { PartNumber?: number }, result: { ETag?: string }): void {
+    if (input.PartNumber !== undefined && result.ETag !== undefined) this.etags.set(input.PartNumber, result.ETag)
+  }
+}
+
+/**
  * Whether a HeadObject answer describes the object this upload sent: same
  * size, and an ETag that only this content gives (S3's multipart ETag,
  * `md5(md5(part 1) … md5(part N))-N`, or the MD5 of the whole body). An

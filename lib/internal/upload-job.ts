@@ -7,7 +7,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage'
 import { retrying, type AttemptLog, type RetryContext, type RetryNotice } from './retry-loop.js'
 import type { RetryPolicy } from './retry-policy.js'
-import { ByteCounter, isSentObject, type SentObject } from './stored-object.js'
+import { ByteCounter, isSentObject, PartLog } from './stored-object.js'
 
 export interface UploadJobOptions {
   client: S3Client
@@ -68,7 +68,7 @@ export class UploadJob {
   readonly #cancel = new AbortController()
   #counter: ByteCounter | null = null
   #bytes = 0
-  readonly #parts = new Map<number, { etag: string, bytes: number }>()
+  readonly #parts = new PartLog()
   #startedAt = 0
   #requestFailure: unknown = undefined
   #giveUp: NodeJS.Timeout | undefined
@@ -147,7 +147,7 @@ export class UploadJob {
     }
     try {
       const result = await retrying(attempt, ctx, log) as { ETag?: string }
-      if (command instanceof UploadPartCommand) this.#recordPart(input as { PartNumber?: number, Body?: unknown }, result)
+      if (command instanceof UploadPartCommand) this.#parts.add(input, result)
       return result
     } catch (err) {
       if (!signal.aborted && this.#o.params.IfNoneMatch !== undefined && isPreconditionFailed(err) &&
@@ -171,20 +171,9 @@ export class UploadJob {
     const { Bucket, Key } = this.#o.params
     const head = await retrying(async () => await this.#o.client.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: this.#cancel.signal }),
       ctx, { attempts: 0, ambiguous: false }).catch(() => null)
-    if (head === null || !isSentObject(head, this.#sent())) return null
+    const md5 = (): string => this.#counter?.md5() ?? createHash('md5').update(this.#o.body as Buffer).digest('hex')
+    if (head === null || !isSentObject(head, { bytes: this.bytes, md5, partEtags: this.#parts.etags })) return null
     return { ETag: head.ETag }
-  }
-
-  #sent (): SentObject {
-    const { body } = this.#o
-    const partEtags = new Map([...this.#parts].map(([n, p]) => [n, p.etag]))
-    const md5 = (): string => this.#counter?.md5() ?? createHash('md5').update(body as Buffer).digest('hex')
-    return { bytes: this.bytes, md5, partEtags }
-  }
-
-  #recordPart (input: { PartNumber?: number, Body?: unknown }, result: { ETag?: string }): void {
-    if (input.PartNumber === undefined || result.ETag === undefined || !Buffer.isBuffer(input.Body)) return
-    this.#parts.set(input.PartNumber, { etag: result.ETag, bytes: input.Body.length })
   }
 
   /** The key was taken before our Complete: the parts we stored are of no use. Best effort. */
