@@ -12,7 +12,7 @@ export { compress, type CompressOptions, type Compression } from './stages/compr
 export { compressionExtension } from './internal/compression-extension.js'
 export { keyRotate, type KeyRotateOptions } from './stages/key-rotate.js'
 export { route, type RouteOptions, type RouteOutput } from './stages/route.js'
-export { s3Writable, type S3WritableOptions, type ObjectWritten, type UploadParams } from './sinks/s3-writable.js'
+export { s3Writable, type S3WritableOptions, type ObjectWritten, type UploadParams, type UploadRetry } from './sinks/s3-writable.js'
 export { createS3Sink, runKey, type RunWritten } from './sinks/create-s3-sink.js'
 export type { S3SinkConfig, BatchOptions } from './sinks/sink-config.js'
 export { createS3Destination, S3Destination, DestinationClosedError, type S3DestinationOptions, type S3DestinationEvent, type S3DestinationStats } from './sinks/s3-destination.js'

@@ -2,7 +2,17 @@ import type { EventEmitter } from 'node:events'
 import { redact } from './redact.js'
 import type { RetryNotice } from './retry-loop.js'
 
-/** What the sinks' `'retry'` event carries, before every retry of a request. */
+/**
+ * What the sinks' `'retry'` event carries, before every retry of a request
+ * (`s3Writable()`, `createS3Sink()`, `createS3Destination()`).
+ *
+ * @example
+ * ```ts
+ * sink.on('retry', ({ key, attempt, delayMs, error }: UploadRetry) => {
+ *   console.warn(`${key}: attempt ${attempt} failed (${(error as Error).name}), retrying in ${delayMs} ms`)
+ * })
+ * ```
+ */
 export interface UploadRetry {
   /** Key of the object whose request failed. */
   key: string
