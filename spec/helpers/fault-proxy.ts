@@ -47,6 +47,13 @@ export interface FaultProxyOptions {
    */
   stallMs?: number
   /**
+   * Answer `If-None-Match: *` on PutObject and CompleteMultipartUpload as S3
+   * does (s3rver ignores the header): when the key already holds an object
+   * (a HEAD upstream says so), 412 PreconditionFailed without forwarding.
+   * Default `false`.
+   */
+  conditionalWrites?: boolean
+  /**
    * Picks the fault of each request by hand (`null`: forward it), for exact
    * scenarios ("part 2 is denied, part 1 stalls"). Replaces `rates`; `only`,
    * `maxFaults` and `maxFaultsPerRequest` still apply.
@@ -80,6 +87,8 @@ export interface FaultProxy {
   readonly faults: Record<FaultKind, number>
   /** Every request seen, in arrival order. */
   readonly events: readonly ProxyEvent[]
+  /** Conditional writes answered 412 (with `conditionalWrites`). */
+  readonly preconditionFailed: number
   /** Requests of a kind seen (attempts, retries included). */
   count (kind: RequestKind): number
   /** Total faults injected. */
@@ -91,7 +100,8 @@ const FAULT_KINDS: readonly FaultKind[] = ['slowDown', 'internalError', 'accessD
 const ERRORS = {
   slowDown: { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
   internalError: { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
-  accessDenied: { status: 403, code: 'AccessDenied', message: 'Access Denied' }
+  accessDenied: { status: 403, code: 'AccessDenied', message: 'Access Denied' },
+  preconditionFailed: { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' }
 } as const
 // Per-connection headers must not be forwarded as they are (RFC 9110 §7.6.1);
 // `expect` is answered by this proxy's own server.
@@ -177,6 +187,25 @@ export async function startFaultProxy (options: FaultProxyOptions): Promise<Faul
     upstream.on('error', () => { req.socket.destroy() })
   }
 
+  let refused = 0
+  /** S3's `If-None-Match: *`: a key that holds an object refuses the write. */
+  function forwardUnlessPresent (req: IncomingMessage, res: ServerResponse, url: string): void {
+    const head = httpRequest({ host: target.hostname, port: target.port, method: 'HEAD', path: new URL(url, 'http://x').pathname, agent }, (headRes) => {
+      headRes.resume()
+      if (headRes.statusCode !== 200) return forward(req, res, false)
+      refused++
+      const { status, code, message } = ERRORS.preconditionFailed
+      const body = errorXml(code, message, refused)
+      req.resume()
+      req.on('end', () => {
+        res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) })
+        res.end(body)
+      })
+    })
+    head.on('error', () => { req.socket.destroy() })
+    head.end()
+  }
+
   const server = createServer((req, res) => {
     const method = req.method ?? 'GET'
     const url = req.url ?? '/'
@@ -198,8 +227,10 @@ export async function startFaultProxy (options: FaultProxyOptions): Promise<Faul
       faults[fault]++
       perInvocation.set(invocation, (perInvocation.get(invocation) ?? 0) + 1)
     }
+    const conditional = options.conditionalWrites === true && req.headers['if-none-match'] === '*' &&
+      (info.kind === 'PutObject' || info.kind === 'CompleteMultipartUpload')
     switch (fault) {
-      case null: return forward(req, res, false)
+      case null: return conditional ? forwardUnlessPresent(req, res, url) : forward(req, res, false)
       case 'lostResponse': return forward(req, res, true)
       case 'reset': {
         const cut = (): void => { req.socket.destroy() }
@@ -239,6 +270,7 @@ export async function startFaultProxy (options: FaultProxyOptions): Promise<Faul
     events,
     count: (kind) => events.filter((e) => e.kind === kind).length,
     get totalFaults () { return total },
+    get preconditionFailed () { return refused },
     async close () {
       const closed = new Promise<void>((resolve) => server.close(() => { resolve() }))
       // Stalled requests would keep close() waiting forever.

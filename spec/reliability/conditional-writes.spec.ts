@@ -10,6 +10,7 @@ import { gzip, minuteWindow, onDurable, s3Writable } from '../../lib/index.js'
 import { createS3Sink } from '../../lib/sinks/create-s3-sink.js'
 import { multipartEtag } from '../../lib/internal/stored-object.js'
 import { fastClock } from '../helpers/fast-clock.js'
+import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js'
 import { manualClock } from '../helpers/manual-clock.js'
 import { startS3rver, type LocalS3 } from '../helpers/s3rver.js'
 import { handBatch, run, source } from '../helpers/streams.js'
@@ -134,6 +135,53 @@ describe('reliability: conditional writes (ifNoneMatch)', function () {
       const keys = await s3.listKeys('replay')
       expect(keys).to.have.length(20)
       expect((await s3.getObject('replay', keys[0]!)).body.toString()).to.equal(JSON.stringify(runs.find((r) => keys[0]!.endsWith(`/${(r.apiInfo as { runId: string }).runId}.json`))))
+    })
+  })
+
+  describe('replay through a store that honours If-None-Match (s3rver behind the fault proxy, which answers as S3 does)', () => {
+    let s3: LocalS3
+    let proxy: FaultProxy
+    before(async () => {
+      s3 = await startS3rver()
+      await s3.createBucket('honoured')
+      proxy = await startFaultProxy({ target: s3.endpoint, conditionalWrites: true })
+    })
+    after(async () => {
+      await proxy.close()
+      await s3.close()
+    })
+
+    it('per-Run: a replay stores nothing new, leaves every object as it was, and acknowledges every Run', async () => {
+      const pass = async (n: number): Promise<number[]> => {
+        const acks: number[] = []
+        const runs = Array.from({ length: 20 }, (_, i) => ({ ...run(i), pass: n, [onDurable]: () => { acks.push(i) } }))
+        await pipeline(source(runs), createS3Sink({ type: 's3', bucket: 'honoured', ...s3.config, endpoint: proxy.endpoint, prefix: 'runs', ifNoneMatch: true }))
+        return acks
+      }
+      expect(await pass(1)).to.have.length(20)
+      expect(await pass(2)).to.have.length(20)
+      expect(proxy.preconditionFailed).to.equal(20)
+      const keys = await s3.listKeys('honoured', 'runs/')
+      expect(keys).to.have.length(20)
+      for (const key of keys) expect(JSON.parse((await s3.getObject('honoured', key)).body.toString())).to.include({ pass: 1 })
+    })
+
+    it('multipart: the replayed CompleteMultipartUpload gets 412, the upload counts as stored, the object is unchanged', async () => {
+      const upload = async (fill: number): Promise<unknown[]> => {
+        const body = new PassThrough()
+        body.end(Buffer.alloc(11 * MiB, fill))
+        const sink = s3Writable({ ...s3.config, endpoint: proxy.endpoint, bucket: 'honoured', ifNoneMatch: true })
+        const objects: unknown[] = []
+        sink.on('object', (o: unknown) => objects.push(o))
+        await pipeline(source([handBatch(body, { key: 'big.bin' })]), sink)
+        return objects
+      }
+      expect(await upload(0x61)).to.have.length(1)
+      const before = proxy.preconditionFailed
+      expect(await upload(0x62)).to.have.length(1)
+      expect(proxy.preconditionFailed).to.equal(before + 1)
+      const stored = (await s3.getObject('honoured', 'big.bin')).body
+      expect([stored.length, stored[0], stored.at(-1)]).to.deep.equal([11 * MiB, 0x61, 0x61])
     })
   })
 

@@ -69,7 +69,7 @@ describe('spec helper: startFaultProxy()', function () {
     expect(await sequence()).to.deep.equal(first)
   })
 
-  it('limits faults to the kinds in `only`, to `maxFaults`, and to `maxFaultsPerRequest` per SDK invocation', async () => {
+  it('limits faults to the kinds in `only`, to `maxFaults`, and to `maxFaultsPerRequest` per request', async () => {
     const { proxy, client } = await proxied({ rates: { internalError: 1 }, only: ['PutObject'], maxFaultsPerRequest: 2 }, 3)
     await client.send(new PutObjectCommand({ Bucket: 'proxied', Key: 'k', Body: 'x' }))
     await client.send(new GetObjectCommand({ Bucket: 'proxied', Key: 'k' }))
@@ -80,6 +80,20 @@ describe('spec helper: startFaultProxy()', function () {
     await c2.send(new PutObjectCommand({ Bucket: 'proxied', Key: 'k', Body: 'x' }))
     expect(capped.totalFaults).to.equal(1)
     expect(capped.faults.internalError).to.equal(1)
+  })
+
+  it('conditionalWrites: answers If-None-Match "*" with 412 once the key holds an object, as S3 does', async () => {
+    const { proxy, client } = await proxied({ conditionalWrites: true })
+    const put = async (): Promise<unknown> => await client.send(new PutObjectCommand({ Bucket: 'proxied', Key: 'once', Body: 'x', IfNoneMatch: '*' })).then(() => 'stored', (e: unknown) => e)
+    expect(await put()).to.equal('stored')
+    expect(await put()).to.include({ name: 'PreconditionFailed' })
+    await client.send(new PutObjectCommand({ Bucket: 'proxied', Key: 'once', Body: 'y' }))
+    expect(proxy.preconditionFailed).to.equal(1)
+  })
+
+  it('stallMs: a stall ends with a reset after that long', async () => {
+    const { client } = await proxied({ rates: { stall: 1 }, stallMs: 50 })
+    expect(await client.send(new PutObjectCommand({ Bucket: 'proxied', Key: 'k', Body: 'x' })).catch((e: unknown) => e)).to.include({ code: 'ECONNRESET' })
   })
 
   it('close() returns even while a request is stalled', async () => {
