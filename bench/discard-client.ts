@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
+import { S3Client } from '@aws-sdk/client-s3'
 import { HttpResponse } from '@smithy/core/protocols'
 
 /** What a {@link discardClient} received. */
@@ -64,7 +64,7 @@ export function discardClient (): { client: S3Client, stats: DiscardStats } {
     region: 'us-east-1',
     credentials: { accessKeyId: 'DISCARD', secretAccessKey: 'DISCARD' },
     forcePathStyle: true,
-    requestHandler: handler as unknown as S3ClientConfig['requestHandler']
+    requestHandler: handler
   })
   return { client, stats }
 }

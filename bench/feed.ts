@@ -39,7 +39,7 @@ export function * feed (pool: readonly RunRecord[], count: number): Generator<Ru
  */
 export function feedStream (pool: readonly RunRecord[], count: number): Readable {
   let i = 0
-  return countedStream(count, () => pool[i++ % pool.length] as RunRecord)
+  return countedStream(count, () => pool[i++ % pool.length])
 }
 
 /** `count` records from `next()`, pushed while the reader wants more. */

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { filterApis, type FilterApisOptions } from './stages/filter-apis.js'
+export { filterApis, type FilterApisOptions, type FilterApisStream, type DroppedRecord, type DropReason } from './stages/filter-apis.js'
 export { serialize, type SerializeOptions } from './stages/serialize.js'
 export { minuteWindow, type MinuteWindowOptions, type MinuteWindowStream } from './stages/minute-window.js'
 export { gzip, type GzipOptions } from './stages/gzip.js'

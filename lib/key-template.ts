@@ -1,6 +1,6 @@
 import { InvalidOptionError, KeyTemplateError } from './errors.js'
 import { MISSING_FIELD_FOLDER, fieldSegment, readPath } from './internal/key-segment.js'
-import { validateKeyText, validateObject, validateString } from './internal/validate.js'
+import { validateKeyText, validateKnownKeys, validateObject, validateString } from './internal/validate.js'
 
 /** Options of {@link keyTemplate}. */
 export interface KeyTemplateOptions {
@@ -13,6 +13,8 @@ export interface KeyTemplateOptions {
   /** Name of the option the time zone came from, for error messages. */
   timeZoneOption?: string
 }
+
+const OPTION_NAMES = Object.keys({ timeZone: true, unique: true, option: true } satisfies Record<keyof KeyTemplateOptions, true>)
 
 /** What a key is rendered from. */
 export interface KeyTemplateValues {
@@ -73,6 +75,7 @@ type Part =
  */
 export function keyTemplate (source: string, options: KeyTemplateOptions = {}): KeyTemplate {
   validateObject(options, 'options')
+  validateKnownKeys(options, 'options', OPTION_NAMES)
   const option = options.option ?? 'options.keyTemplate'
   validateString(source, option)
   const timeZone = validateTimeZone(options.timeZone, options.timeZoneOption ?? (option === 'options.keyTemplate' ? 'options.timeZone' : `${option}.timeZone`))

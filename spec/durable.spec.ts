@@ -23,7 +23,7 @@ const idOf = (record: unknown): number => ((record as { apiInfo: { parameters: {
 describe('onDurable through every entry point (s3rver)', function () {
   this.timeout(30_000)
   let s3: LocalS3
-  const cfg = (extra: Record<string, unknown> = {}): S3SinkConfig => ({ type: 's3', bucket: BUCKET, ...s3.config, ...extra }) as S3SinkConfig
+  const cfg = (extra: Record<string, unknown> = {}): S3SinkConfig => ({ type: 's3', bucket: BUCKET, ...s3.config, ...extra })
 
   before(async () => {
     s3 = await startS3rver()

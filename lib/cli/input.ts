@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { toError } from '../errors.js'
 import { ndjsonLines, type InputRecord } from './ndjson-lines.js'
 
 /** Options of {@link readInputs}. */
@@ -77,7 +78,7 @@ export async function * readInputs (files: readonly string[], options: ReadInput
       if (!ended) lines.destroy()
     }
     const err = await piped
-    if (err !== null) throw err
+    if (err !== null) throw toError(err)
   }
   return undefined
 }

@@ -24,7 +24,7 @@ export function redactor (argv: readonly string[], env: NodeJS.ProcessEnv): (tex
       if (arg.startsWith(`${flag}=`)) secrets.add(arg.slice(flag.length + 1))
     }
   })
-  for (const name of SECRET_VARIABLES) if (env[name] !== undefined) secrets.add(env[name] as string)
+  for (const name of SECRET_VARIABLES) if (env[name] !== undefined) secrets.add(env[name])
   const masked = [...secrets].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length)
   return (text) => masked.reduce((out, secret) => out.split(secret).join('***'), text)
 }

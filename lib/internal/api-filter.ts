@@ -4,8 +4,12 @@ import { validateBoolean, validateFunction, validateObject, validateStringArray 
 /** Why a record was dropped. */
 export type DropReason = 'api' | 'failed'
 
-/** The filter options shared by `filterApis()` and the per-Run sink. */
-export interface ApiFilterOptions {
+/**
+ * Options of `filterApis()`, shared with the per-Run sink: `apisToSend` and
+ * `skipOnFail` as in the sink config, plus callbacks for records that are not
+ * Intuned Runs.
+ */
+export interface FilterApisOptions {
   /** Keep only records whose API name is in this list (not empty). Default: every API. */
   apisToSend?: readonly string[]
   /** Drop failed Runs. Default `false`: failed Runs are kept. */
@@ -33,7 +37,7 @@ export function runIsFailed (record: unknown): boolean {
  * to keep it, or why it is dropped. Synchronous, so a stage can decide and
  * act in the same call. A throwing callback becomes a `CallbackError`.
  */
-export function apiFilter (options: ApiFilterOptions, name = 'options'): (record: unknown) => DropReason | null {
+export function apiFilter (options: FilterApisOptions, name = 'options'): (record: unknown) => DropReason | null {
   validateObject(options, name)
   const apis = validateStringArray(options.apisToSend, `${name}.apisToSend`)
   // An empty list would drop everything; a caller who means "all" omits it.

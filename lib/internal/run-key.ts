@@ -52,7 +52,6 @@ function runIdText (runId: unknown): string | undefined {
  * different names never share an object (long ones keep a hash of the whole).
  */
 function keySegment (text: string): string {
-  // eslint-disable-next-line no-control-regex
   let out = text.replace(/[%/\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
   if (out === '.' || out === '..') out = out.replaceAll('.', '%2E')
   // The folder of Runs without a name is reserved: a real API of that name moves aside.

@@ -115,7 +115,7 @@ export function createS3Client (
     const credentials = sessionToken === undefined
       ? { accessKeyId, secretAccessKey }
       : { accessKeyId, secretAccessKey, sessionToken }
-    config.credentials = async () => credentials
+    config.credentials = () => Promise.resolve(credentials)
   }
   const client = new S3Client(config)
   if (retries === 'ours' && maxAttempts !== undefined) attemptCaps.set(client, maxAttempts)

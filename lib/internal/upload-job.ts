@@ -106,7 +106,7 @@ export class UploadJob {
       Body = counter
     }
     const proxy = new Proxy(this.#o.client, {
-      get: (target, prop, receiver) => prop === 'send' ? async (command: AnyCommand) => await this.#send(command) : Reflect.get(target, prop, receiver)
+      get: (target, prop, receiver) => prop === 'send' ? async (command: AnyCommand) => await this.#send(command) : Reflect.get(target, prop, receiver) as unknown
     })
     this.#upload = new Upload({ client: proxy, params: { ...params, Body }, partSize, queueSize: this.#o.queueSize, leavePartsOnError: true })
     return await this.#upload.done()
@@ -132,9 +132,10 @@ export class UploadJob {
     const log: AttemptLog = { attempts: 0, ambiguous: false }
     const completes = command instanceof CompleteMultipartUploadCommand
     // A fresh command per attempt: middleware may annotate the one it sent.
+    const send = client.send.bind(client) as (command: unknown, options: { abortSignal: AbortSignal }) => Promise<unknown>
     const attempt = async (): Promise<unknown> => {
       try {
-        return await Reflect.apply(client.send, client, [new Ctor({ ...input }), { abortSignal: signal }]) as unknown
+        return await send(new Ctor({ ...input }), { abortSignal: signal })
       } catch (err) {
         // After a Complete whose answer may have been lost, stores answer the
         // retry with NoSuchUpload (S3) or a 500 (s3rver): look before retrying on.

@@ -63,7 +63,7 @@ export function validateStringArray (value: unknown, name: string): string[] | u
     if (typeof item !== 'string') throw new InvalidOptionError(`${name}[${i}]`, `must be a string, got ${typeName(item)}`)
     validateString(item, `${name}[${i}]`)
   }
-  return [...value] as string[]
+  return [...(value as string[])]
 }
 
 export function validateOneOf<T extends string> (value: unknown, name: string, allowed: readonly T[]): T | undefined {
@@ -84,13 +84,60 @@ export function validateClock (value: unknown, name: string): Clock | undefined 
   return value as unknown as Clock
 }
 
-/** Rejects keys the factory does not know, so a typo never passes silently. */
-export function validateKnownKeys (value: Record<string, unknown>, name: string, known: readonly string[], hints: Record<string, string> = {}): void {
+/**
+ * Rejects keys the factory does not know, so a typo never passes silently:
+ * the error names the key and the nearest known one (`did you mean
+ * windowMs?`), or lists the known ones when none is near.
+ */
+export function validateKnownKeys (value: object, name: string, known: readonly string[], noun = 'option'): void {
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue
-    const hint = hints[key]
-    throw new InvalidOptionError(`${name}.${key}`, hint ?? 'is not a known option')
+    throw new InvalidOptionError(`${name}.${key}`, unknownKeyMessage(key, known, noun))
   }
+}
+
+/** `is not a known option; did you mean windowMs?`, or the list of known names. */
+export function unknownKeyMessage (key: string, known: readonly string[], noun = 'option'): string {
+  const near = nearestName(key, known)
+  return near === undefined
+    ? `is not a known ${noun} (known: ${known.join(', ')})`
+    : `is not a known ${noun}; did you mean ${near}?`
+}
+
+/**
+ * The known name a mistyped one most likely meant: the same but for case, one
+ * that starts the other (`skipOnFailure` → `skipOnFail`), or the closest by
+ * edit distance when at most a third of it differs (one edit for short names).
+ */
+export function nearestName (key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase()
+  const same = known.find((k) => k.toLowerCase() === lower)
+  if (same !== undefined) return same
+  const prefix = known.find((k) => lower.length >= 3 && (lower.startsWith(k.toLowerCase()) || k.toLowerCase().startsWith(lower)))
+  if (prefix !== undefined) return prefix
+  let best: string | undefined
+  // Below three characters, any name is one or two edits from another.
+  let bestDistance = (key.length < 3 ? 0 : Math.max(1, Math.floor(key.length / 3))) + 1
+  for (const k of known) {
+    const d = editDistance(lower, k.toLowerCase())
+    if (d < bestDistance) { best = k; bestDistance = d }
+  }
+  return best
+}
+
+/** Levenshtein distance, with a swap of two neighbours counting as one edit. */
+function editDistance (a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => i === 0 ? j : j === 0 ? i : 0))
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = rows[i] as number[]
+      const up = rows[i - 1] as number[]
+      let d = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1))
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (rows[i - 2] as number[])[j - 2] as number + 1)
+      row[j] = d
+    }
+  }
+  return (rows[a.length] as number[])[b.length] as number
 }
 
 /**

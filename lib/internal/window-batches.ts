@@ -162,8 +162,7 @@ export class WindowBatches {
     }
     const { windowMs, chunkSize, clock } = this.#s
     const timed = slot.time !== undefined
-    let next: OpenBatch | undefined
-    next = new OpenBatch({
+    const next: OpenBatch = new OpenBatch({
       windowStart,
       windowEnd: windowStart + windowMs,
       openedAt,

@@ -168,6 +168,7 @@ export class S3Destination extends EventEmitter {
     return Object.freeze({ queued, delivered, objects, failed, pending: queued - delivered - failed })
   }
 
+  /** What `util.inspect` shows: bucket, prefix, routes, state and stats, never the client or its credentials. */
   [inspect.custom] (_depth: number, options: object): string {
     // Only what is safe to log: never the client, its config or credentials.
     const state = this.#closed !== null ? 'closed' : this.#failure !== null ? 'failed' : 'open'

@@ -18,6 +18,7 @@ import { JobPool } from '../internal/job-pool.js'
 import { validateBoolean, validateClock, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
 
 export type { UploadRetry } from '../internal/retry-events.js'
+import type { S3SinkConfig } from './sink-config.js'
 
 /** Extra parameters for every object, e.g. `StorageClass`, `ServerSideEncryption`, `Metadata`, `Tagging`. */
 export type UploadParams = Omit<PutObjectCommandInput, 'Bucket' | 'Key' | 'Body' | 'ContentLength'>
@@ -87,6 +88,12 @@ export interface S3WritableOptions extends S3ConnectionOptions {
   ifNoneMatch?: boolean
   /** Time source of the retry waits and deadline; tests inject a fake one. Default `systemClock`. */
   clock?: Clock
+  /** Sink config field, accepted so the whole config can be passed; the filtering is `filterApis()`'s job, this stage sees batches. */
+  skipOnFail?: boolean
+  /** Sink config field, accepted so the whole config can be passed; the filtering is `filterApis()`'s job, this stage sees batches. */
+  apisToSend?: readonly string[]
+  /** Sink config field of `createS3Sink()`, accepted and ignored: here the windows are `minuteWindow()`'s. */
+  batched?: S3SinkConfig['batched']
 }
 
 /** What the `'object'` event carries for every object written. */
@@ -110,7 +117,7 @@ const OWN_FIELDS = [
   'type', 'bucket', 'bucketName', 'prefix', 'client', 'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'params', 'encodingHeader',
   'retryFor', 'ifNoneMatch', 'clock', 'keyTemplate', 'timeZone', 'manifests'
 ] as const
-const FILTER_HINT = 'filters records, which s3Writable() cannot do: pass the config to filterApis() as well'
+const SINK_ONLY_FIELDS = ['skipOnFail', 'apisToSend', 'batched'] as const
 
 interface Settings {
   client: S3Client
@@ -165,13 +172,9 @@ export interface ManifestWritten {
 export function s3Writable (options: S3WritableOptions): Writable {
   validateObject(options, 'options')
   if (options === undefined) throw new InvalidOptionError('options', 'is required (at least a bucket)')
-  const { apisToSend, skipOnFail, ...rest } = options as S3WritableOptions & { apisToSend?: unknown, skipOnFail?: unknown }
-  validateKnownKeys(rest, 'options', [...OWN_FIELDS, ...CONNECTION_FIELDS])
-  // The sink config may be passed as is; its filter fields are fine while they
-  // ask for no filtering, and refused when ignoring them would deliver records
-  // the caller meant to drop.
-  if (skipOnFail !== undefined && skipOnFail !== false) throw new InvalidOptionError('options.skipOnFail', FILTER_HINT)
-  if (apisToSend !== undefined) throw new InvalidOptionError('options.apisToSend', FILTER_HINT)
+  // The sink config may be passed as is (`filterApis(cfg)` ... `s3Writable(cfg)`):
+  // its filter and window fields belong to the stages before this one.
+  validateKnownKeys(options, 'options', [...OWN_FIELDS, ...SINK_ONLY_FIELDS, ...CONNECTION_FIELDS])
   if (options.type !== undefined && options.type !== 's3') throw new InvalidOptionError('options.type', 'must be "s3" when given')
   const bucket = validateString(options.bucket, 'options.bucket') ?? validateString(options.bucketName, 'options.bucketName')
   if (bucket === undefined) throw new InvalidOptionError('options.bucket', 'is required (or options.bucketName)')
@@ -208,7 +211,7 @@ export function validateUploadParams (params: unknown, name: string): UploadPara
   for (const field of ['Bucket', 'Key', 'Body', 'ContentLength', 'IfNoneMatch', 'IfMatch']) {
     if (params?.[field] !== undefined) throw new InvalidOptionError(`${name}.${field}`, 'is set by the sink')
   }
-  return params as UploadParams | undefined
+  return params
 }
 
 /** `manifests`: `true`, or `{ keyTemplate }`; the template of manifest keys. */

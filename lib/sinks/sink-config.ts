@@ -79,8 +79,12 @@ export interface SinkSettings {
 }
 
 const ROOT = 'config'
-const OWN_FIELDS = ['type', 'bucket', 'bucketName', 'prefix', 'skipOnFail', 'apisToSend', 'concurrency', 'client', 'batched', 'clock', 'retryFor', 'ifNoneMatch']
-const KNOWN = [...OWN_FIELDS, ...CONNECTION_FIELDS]
+/** Every field of {@link S3SinkConfig}; `satisfies` makes tsc refuse a new field that is not listed here. */
+export const SINK_CONFIG_FIELDS: readonly string[] = Object.keys({
+  type: true, bucket: true, bucketName: true, prefix: true, skipOnFail: true, apisToSend: true, concurrency: true,
+  client: true, batched: true, clock: true, retryFor: true, ifNoneMatch: true, ...Object.fromEntries(CONNECTION_FIELDS.map((f) => [f, true])) as Record<typeof CONNECTION_FIELDS[number], true>
+} satisfies Record<keyof S3SinkConfig, true>)
+const KNOWN = SINK_CONFIG_FIELDS
 const WINDOW_FIELDS = ['windowMs', 'maxBytes', 'maxRecords']
 const COMPRESSION_FIELDS = ['compression', 'level', 'threads']
 const BATCH_FIELDS = [...WINDOW_FIELDS, ...COMPRESSION_FIELDS, 'encodingHeader']
@@ -139,7 +143,7 @@ export function resolveSinkConfig (config: unknown): SinkSettings {
   }
   const cfg = config as Record<string, unknown>
   const issues = new Issues()
-  for (const key of Object.keys(cfg)) issues.check(cfg[key], () => { validateKnownKeys({ [key]: true }, ROOT, KNOWN, hint(key, KNOWN)) }, () => 'unknown')
+  for (const key of Object.keys(cfg)) issues.check(cfg[key], () => { validateKnownKeys({ [key]: true }, ROOT, KNOWN, 'field') }, () => 'unknown')
   if (cfg.type === undefined) issues.add('type', 'missing', 'is required and must be "s3"')
   issues.check(cfg.type, () => validateOneOf(cfg.type, 'config.type', ['s3']))
   const bucket = issues.check(cfg.bucket, () => validateString(cfg.bucket, 'config.bucket'))
@@ -187,7 +191,7 @@ function checkApis (issues: Issues, value: unknown): string[] | undefined {
   }
   if (value.length === 0) issues.add('apisToSend', 'invalid', 'is empty, which would drop every Run; omit it to deliver every API')
   value.forEach((item, i) => issues.check(item, () => validateString(item, `config.apisToSend[${i}]`)))
-  return value.every((item) => typeof item === 'string' && item !== '') ? [...value] as string[] : undefined
+  return value.every((item) => typeof item === 'string' && item !== '') ? [...(value as string[])] : undefined
 }
 
 function checkBatched (issues: Issues, value: unknown): BatchOptions | null {
@@ -199,7 +203,7 @@ function checkBatched (issues: Issues, value: unknown): BatchOptions | null {
   }
   const fields = value as Record<string, unknown>
   for (const key of Object.keys(fields)) {
-    issues.check(fields[key], () => { validateKnownKeys({ [key]: true }, 'config.batched', BATCH_FIELDS, hint(key, BATCH_FIELDS)) }, () => 'unknown')
+    issues.check(fields[key], () => { validateKnownKeys({ [key]: true }, 'config.batched', BATCH_FIELDS, 'field') }, () => 'unknown')
   }
   const options: Record<string, unknown> = {}
   for (const field of WINDOW_FIELDS) {
@@ -245,11 +249,4 @@ function ownClient (issues: Issues, cfg: Record<string, unknown>): S3Client | un
     if (cfg[field] !== undefined) issues.add(field, 'invalid', 'cannot be combined with client; configure your client instead')
   }
   return cfg.client as S3Client
-}
-
-/** Points a near miss (`skipOnFailure`, `Bucket`) at the field it resembles. */
-function hint (key: string, known: readonly string[]): Record<string, string> {
-  const lower = key.toLowerCase()
-  const near = known.find((k) => lower.startsWith(k.toLowerCase()) || (lower.length >= 3 && k.toLowerCase().startsWith(lower)))
-  return near === undefined ? {} : { [key]: `is not a known field; did you mean ${near}?` }
 }

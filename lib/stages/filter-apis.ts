@@ -1,19 +1,53 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import { toError } from '../errors.js'
-import { apiFilter, type ApiFilterOptions } from '../internal/api-filter.js'
+import { apiFilter, type DropReason, type FilterApisOptions } from '../internal/api-filter.js'
 import { ackNow } from '../internal/durable-callback.js'
+import { validateKnownKeys, validateObject } from '../internal/validate.js'
+import { SINK_CONFIG_FIELDS, type S3SinkConfig } from '../sinks/sink-config.js'
+
+export type { FilterApisOptions }
+
+export type { DropReason }
+
+/** What a `'drop'` event carries: the record and why it was left out. */
+export interface DroppedRecord {
+  record: unknown
+  reason: DropReason
+}
 
 /**
- * Options of {@link filterApis}. Unknown fields are ignored on purpose, so the
- * whole sink config (`{ type, bucket, apisToSend, skipOnFail, ... }`) can be
- * passed as is.
+ * The stream {@link filterApis} returns: a `Transform` whose `'drop'`
+ * listeners get a typed {@link DroppedRecord}.
+ *
+ * @example
+ * ```ts
+ * filterApis(cfg).on('drop', ({ record, reason }) => console.warn(reason, record))
+ * ```
  */
-export interface FilterApisOptions extends ApiFilterOptions {}
+export interface FilterApisStream extends Transform {
+  /** Called with every record left out. */
+  on (event: 'drop', listener: (drop: DroppedRecord) => void): this
+  /** Any other stream event, typed as Node types it (so `on('data', (chunk: Buffer) => ...)` keeps working). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on (event: string | symbol, listener: (...args: any[]) => void): this
+  /** Called with the next record left out. */
+  once (event: 'drop', listener: (drop: DroppedRecord) => void): this
+  /** Any other stream event, once. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  once (event: string | symbol, listener: (...args: any[]) => void): this
+}
+
+const OPTION_NAMES = Object.keys({ apisToSend: true, skipOnFail: true, apiName: true, isFailed: true } satisfies Record<keyof FilterApisOptions, true>)
+const KNOWN = [...new Set([...OPTION_NAMES, ...SINK_CONFIG_FIELDS])]
 
 /**
  * Keeps the records the sink should deliver: those whose API name is in
  * `apisToSend` (all when it is absent), minus failed Runs when `skipOnFail`
  * is true.
+ *
+ * The whole sink config may be passed as is: its other fields (`bucket`,
+ * `region`, ...) are left to the sink, and a field that is neither a filter
+ * option nor a sink config field is refused with the nearest known name.
  *
  * A record whose API name cannot be read (not a string: no `apiInfo`, a
  * number, `null`, ...) never matches `apisToSend`, so it is dropped when the
@@ -26,9 +60,13 @@ export interface FilterApisOptions extends ApiFilterOptions {}
  * @example
  * ```ts
  * await pipeline(source, filterApis({ apisToSend: ['search'], skipOnFail: true }), minuteWindow(), gzip(), s3Writable(cfg))
+ * // or with the sink config itself:
+ * await pipeline(source, filterApis(cfg), minuteWindow(), gzip(), s3Writable(cfg))
  * ```
  */
-export function filterApis (options: FilterApisOptions = {}): Transform {
+export function filterApis (options: FilterApisOptions | S3SinkConfig = {}): FilterApisStream {
+  validateObject(options, 'options')
+  validateKnownKeys(options, 'options', KNOWN)
   const decide = apiFilter(options)
   return new Transform({
     objectMode: true,
@@ -36,7 +74,8 @@ export function filterApis (options: FilterApisOptions = {}): Transform {
       try {
         const reason = decide(record)
         if (reason === null) return cb(null, record)
-        this.emit('drop', { record, reason })
+        const drop: DroppedRecord = { record, reason }
+        this.emit('drop', drop)
         ackNow(record)
       } catch (err) {
         return cb(toError(err))

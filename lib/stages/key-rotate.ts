@@ -2,7 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream'
 import { isBatch, type Batch } from '../batch.js'
 import { CallbackError, InvalidBatchError, InvalidOptionError, toError } from '../errors.js'
 import { defaultKey, normalizePrefix, stableKey } from '../internal/object-key.js'
-import { validateBoolean, validateFunction, validateKeyText, validateObject } from '../internal/validate.js'
+import { validateBoolean, validateFunction, validateKeyText, validateKnownKeys, validateObject } from '../internal/validate.js'
 
 /** Options of {@link keyRotate}. */
 export interface KeyRotateOptions {
@@ -22,6 +22,8 @@ export interface KeyRotateOptions {
   stableKeys?: boolean
 }
 
+const OPTION_NAMES = Object.keys({ prefix: true, key: true, stableKeys: true } satisfies Record<keyof KeyRotateOptions, true>)
+
 /**
  * Names each batch's object. The default key is
  * `[prefix]/YYYY/MM/DD/HH/YYYY-MM-DD-HH-MM-SS-IDENTIFIER.gz` (`.ndjson` when
@@ -38,6 +40,7 @@ export interface KeyRotateOptions {
  */
 export function keyRotate (options: KeyRotateOptions = {}): Transform {
   validateObject(options, 'options')
+  validateKnownKeys(options, 'options', OPTION_NAMES)
   const prefix = normalizePrefix(options.prefix, 'options.prefix')
   const key = validateFunction<(batch: Batch, prefix: string) => string>(options.key, 'options.key')
   const stable = validateBoolean(options.stableKeys, 'options.stableKeys') ?? false

@@ -8,7 +8,7 @@ import { durableOf } from '../internal/durable-callback.js'
 import { LineFramer } from '../internal/line-framer.js'
 import { MarkRouter } from '../internal/line-marks.js'
 import { recordLine, type Stringify } from '../internal/ndjson-line.js'
-import { validateBoolean, validateClock, validateFunction, validateInteger, validateObject, validateOneOf } from '../internal/validate.js'
+import { validateBoolean, validateClock, validateFunction, validateInteger, validateKnownKeys, validateObject, validateOneOf } from '../internal/validate.js'
 import { MAIN, WindowBatches } from '../internal/window-batches.js'
 import type { OpenBatch } from '../internal/open-batch.js'
 import type { EventTimeError } from '../errors.js'
@@ -97,6 +97,12 @@ export interface MinuteWindowOptions {
   idleTimeoutMs?: number
 }
 
+// `satisfies` makes tsc refuse a new option that is not listed here.
+const OPTION_NAMES = Object.keys({
+  windowMs: true, maxBytes: true, maxRecords: true, chunkSize: true, stringify: true, clock: true, onInvalid: true, validateLines: true,
+  closeOnTime: true, partitionBy: true, maxOpenPartitions: true, timeOf: true, allowedLatenessMs: true, onLate: true, idleTimeoutMs: true
+} satisfies Record<keyof MinuteWindowOptions, true>)
+
 const DEFAULTS = Object.freeze({
   windowMs: 60_000,
   maxBytes: 1024 * 1024 * 1024,
@@ -139,6 +145,7 @@ export interface MinuteWindowStream extends Transform {
  */
 export function minuteWindow (options: MinuteWindowOptions = {}): MinuteWindowStream {
   validateObject(options, 'options')
+  validateKnownKeys(options, 'options', OPTION_NAMES)
   const windowMs = validateInteger(options.windowMs, 'options.windowMs', 1, MAX_TIMER_MS) ?? DEFAULTS.windowMs
   const timeOf = validateFunction<(record: unknown) => number>(options.timeOf, 'options.timeOf')
   for (const name of ['allowedLatenessMs', 'onLate', 'idleTimeoutMs'] as const) {

@@ -4,7 +4,7 @@ import { ackNow, durableOf } from '../internal/durable-callback.js'
 import { markLines, type LineMark } from '../internal/line-marks.js'
 import { recordLine, type Stringify } from '../internal/ndjson-line.js'
 import { positionOf } from '../source-position.js'
-import { validateFunction, validateInteger, validateObject, validateOneOf } from '../internal/validate.js'
+import { validateFunction, validateInteger, validateKnownKeys, validateObject, validateOneOf } from '../internal/validate.js'
 
 /** Options of {@link serialize}. */
 export interface SerializeOptions {
@@ -22,6 +22,7 @@ export interface SerializeOptions {
 }
 
 const DEFAULTS = Object.freeze({ format: 'ndjson', chunkSize: 64 * 1024 })
+const OPTION_NAMES = Object.keys({ format: true, stringify: true, chunkSize: true, onInvalid: true } satisfies Record<keyof SerializeOptions, true>)
 
 /**
  * Records in, NDJSON bytes out. Every line ends in `\n` on every OS, and
@@ -49,6 +50,7 @@ const DEFAULTS = Object.freeze({ format: 'ndjson', chunkSize: 64 * 1024 })
  */
 export function serialize (options: SerializeOptions = {}): Transform {
   validateObject(options, 'options')
+  validateKnownKeys(options, 'options', OPTION_NAMES)
   validateOneOf(options.format, 'options.format', ['ndjson'] as const)
   const stringify = validateFunction<Stringify>(options.stringify, 'options.stringify')
   const chunkSize = validateInteger(options.chunkSize, 'options.chunkSize', 1) ?? DEFAULTS.chunkSize

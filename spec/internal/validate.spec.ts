@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { InvalidOptionError } from '../../lib/errors.js'
 import {
+  nearestName,
   typeName,
   validateBoolean,
   validateFunction,
@@ -148,7 +149,6 @@ describe('internal/validate', () => {
     it('rejects undefined items and holes instead of skipping them', () => {
       expect(rejects(() => validateStringArray(['a', undefined], 'options.apisToSend'), 'options.apisToSend[1]').message)
         .to.equal('options.apisToSend[1] must be a string, got undefined')
-      // eslint-disable-next-line no-sparse-arrays
       rejects(() => validateStringArray(['a', , 'b'], 'options.apisToSend'), 'options.apisToSend[1]')
     })
   })
@@ -172,11 +172,20 @@ describe('internal/validate', () => {
       expect(() => { validateKnownKeys({ a: 1, b: 2 }, 'config', ['a', 'b', 'c']) }).not.to.throw()
     })
 
-    it('names the first unknown key, with a hint when one is given', () => {
-      rejects(() => { validateKnownKeys({ a: 1, z: 2 }, 'config', ['a']) }, 'config.z')
-      const err = rejects(() => { validateKnownKeys({ skipOnFailure: true }, 'config', ['skipOnFail'], { skipOnFailure: 'did you mean skipOnFail?' }) }, 'config.skipOnFailure')
-      expect(err.message).to.equal('config.skipOnFailure did you mean skipOnFail?')
+    it('names the first unknown key and lists the known ones when none is near', () => {
+      const err = rejects(() => { validateKnownKeys({ a: 1, z: 2 }, 'config', ['a', 'bb']) }, 'config.z')
+      expect(err.message).to.equal('config.z is not a known option (known: a, bb)')
     })
+
+    for (const [typo, meant] of [['skipOnFailure', 'skipOnFail'], ['Bucket', 'bucket'], ['windowMS', 'windowMs'], ['maxbytes', 'maxBytes'],
+      ['concurency', 'concurrency'], ['chunkSzie', 'chunkSize'], ['prefx', 'prefix'], ['lvl', undefined], ['timeOf', undefined]] as const) {
+      it(`suggests ${String(meant)} for ${typo}`, () => {
+        const known = ['skipOnFail', 'bucket', 'windowMs', 'maxBytes', 'concurrency', 'chunkSize', 'prefix', 'level', 'clock']
+        expect(nearestName(typo, known)).to.equal(meant)
+        const err = rejects(() => { validateKnownKeys({ [typo]: 1 }, 'options', known, 'field') }, `options.${typo}`)
+        expect(err.message).to.include(meant === undefined ? 'is not a known field (known: ' : `is not a known field; did you mean ${meant}?`)
+      })
+    }
   })
 
   describe('validateKeyText()', () => {

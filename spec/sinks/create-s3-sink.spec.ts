@@ -43,7 +43,7 @@ describe('createS3Sink()', function () {
   this.timeout(30_000)
   let s3: LocalS3
   const cfg = (extra: Partial<S3SinkConfig> & Record<string, unknown> = {}): S3SinkConfig =>
-    ({ type: 's3', bucket: BUCKET, ...s3.config, ...extra }) as S3SinkConfig
+    ({ type: 's3', bucket: BUCKET, ...s3.config, ...extra })
 
   before(async () => {
     s3 = await startS3rver()
@@ -172,7 +172,7 @@ describe('createS3Sink()', function () {
     it('throws one ConfigError naming every problem, before any stream exists, without echoing the secret', () => {
       const config = Object.freeze({ type: 's3', bucket: BUCKET, region: 'us-east-1', accessKeyId: 'AK', secretAccessKey: SECRET, skipOnFailure: true, concurrency: 0 })
       let caught: unknown
-      try { createS3Sink(config as unknown as S3SinkConfig) } catch (err) { caught = err }
+      try { createS3Sink(config) } catch (err) { caught = err }
       expect(caught).to.be.instanceOf(ConfigError)
       const err = caught as ConfigError
       expect(err.code).to.equal('ERR_S3_SINK_CONFIG')

@@ -188,7 +188,7 @@ describe('filterApis()', () => {
       rejects({ apisToSend: ['api1', 2] }, 'options.apisToSend[1]')
       rejects({ apisToSend: ['api1', ''] }, 'options.apisToSend[1]')
       rejects({ apisToSend: ['api1', 'api2', undefined] }, 'options.apisToSend[2]')
-      // eslint-disable-next-line no-sparse-arrays
+       
       rejects({ apisToSend: [, 'api1'] }, 'options.apisToSend[0]')
     })
 
@@ -317,7 +317,7 @@ describe('filterApis()', () => {
     })
 
     it('wraps a thrown non-Error value, so only Errors are emitted', async () => {
-      const { err } = await failure({ apisToSend: ['a'], apiName: () => { throw 'nope' } }, [run(0)]) // eslint-disable-line no-throw-literal
+      const { err } = await failure({ apisToSend: ['a'], apiName: () => { throw 'nope' } }, [run(0)])  
       expect(err).to.be.instanceOf(Error)
       expect(err.option).to.equal('options.apiName')
       expect(err.cause).to.equal('nope')

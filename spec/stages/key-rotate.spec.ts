@@ -175,7 +175,7 @@ describe('keyRotate()', () => {
     it('fails with ERR_CALLBACK when key() throws, with the thrown value as cause', async () => {
       const cause = new Error('no name')
       expect((await callbackFailure(() => { throw cause })).cause).to.equal(cause)
-      expect((await callbackFailure(() => { throw 'nope' })).cause).to.equal('nope') // eslint-disable-line no-throw-literal
+      expect((await callbackFailure(() => { throw 'nope' })).cause).to.equal('nope')  
     })
 
     it('fails with ERR_CALLBACK when key() returns an empty string or a non-string', async () => {

@@ -52,7 +52,7 @@ function trackImmediates (): { live: Set<unknown>, restore: () => void } {
     live.add(handle)
     return handle
   }) as typeof setImmediate
-  globalThis.clearImmediate = ((handle: NodeJS.Immediate | undefined) => { live.delete(handle); realClear(handle) }) as typeof clearImmediate
+  globalThis.clearImmediate = ((handle: NodeJS.Immediate | undefined) => { live.delete(handle); realClear(handle) })
   return { live, restore () { globalThis.setImmediate = realSet; globalThis.clearImmediate = realClear } }
 }
 
