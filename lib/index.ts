@@ -7,6 +7,7 @@
 export { filterApis, type FilterApisOptions, type FilterApisStream, type DroppedRecord, type DropReason } from './stages/filter-apis.js'
 export { serialize, type SerializeOptions } from './stages/serialize.js'
 export { minuteWindow, type MinuteWindowOptions, type MinuteWindowStream } from './stages/minute-window.js'
+export type { PartitionBy } from './internal/record-slots.js'
 export { gzip, type GzipOptions } from './stages/gzip.js'
 export { compress, type CompressOptions, type Compression } from './stages/compress.js'
 export { compressionExtension } from './internal/compression-extension.js'
