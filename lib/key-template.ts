@@ -14,7 +14,7 @@ export interface KeyTemplateOptions {
   timeZoneOption?: string
 }
 
-const OPTION_NAMES = Object.keys({ timeZone: true, unique: true, option: true } satisfies Record<keyof KeyTemplateOptions, true>)
+const OPTION_NAMES = Object.keys({ timeZone: true, unique: true, option: true, timeZoneOption: true } satisfies Record<keyof KeyTemplateOptions, true>)
 
 /** What a key is rendered from. */
 export interface KeyTemplateValues {
