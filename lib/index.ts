@@ -26,6 +26,7 @@ export { systemClock, type Clock } from './clock.js'
 export { onDurable, type DurableCallback, type DurableRecord } from './durable.js'
 export { sourcePosition, type Position } from './source-position.js'
 export { BatchAcks } from './batch-acks.js'
+export { createCheckpoint, Checkpoint, type CheckpointOptions } from './checkpoint.js'
 export type { S3ConnectionOptions } from './internal/s3-client.js'
 export type { Stringify } from './internal/ndjson-line.js'
 export {
