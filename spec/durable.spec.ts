@@ -4,7 +4,7 @@ import { expect } from 'chai'
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
 import {
-  createS3Sink, filterApis, gzip, keyRotate, minuteWindow, onDurable, s3Writable, serialize, sourcePosition,
+  createS3Destination, createS3Sink, filterApis, gzip, keyRotate, minuteWindow, onDurable, s3Writable, serialize, sourcePosition,
   type ObjectWritten, type S3SinkConfig
 } from '../lib/index.js'
 import { manualClock } from './helpers/manual-clock.js'
@@ -114,6 +114,32 @@ describe('onDurable through every entry point (s3rver)', function () {
     expect(log.map((a) => a.i)).to.have.members(Array.from({ length: 20 }, (_, i) => i))
     for (const { objects: at } of log) expect(at).to.be.greaterThan(0)
     expect(objects).to.equal(3)
+  })
+
+  it('createS3Destination().send({ onDurable }): called once the payload\'s object is stored, per (bucket, prefix) pair', async () => {
+    const destination = createS3Destination({ ...s3.config, bucket: BUCKET, maxRecords: 10, clock: manualClock() })
+    let objects = 0
+    destination.on('object', () => objects++)
+    const acked: Array<{ i: number, objects: number }> = []
+    for (let i = 0; i < 30; i++) {
+      destination.send({ prefix: `dest-${i % 2}/`, payload: { i }, onDurable: () => acked.push({ i, objects }) })
+    }
+    destination.send({ prefix: 'dest-0/', payload: { i: 'no ack' } })
+    await destination.close()
+    expect(acked.map((a) => a.i).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 30 }, (_, i) => i))
+    for (const { objects: at } of acked) expect(at).to.be.greaterThan(0)
+    expect(() => createS3Destination({ ...s3.config, bucket: BUCKET }).send({ payload: {}, onDurable: 'yes' as never }))
+      .to.throw().that.includes({ code: 'ERR_INVALID_OPTION', option: 'event.onDurable' })
+  })
+
+  it('createS3Destination: a throwing onDurable fails the destination with ERR_CALLBACK', async () => {
+    const destination = createS3Destination({ ...s3.config, bucket: BUCKET, clock: manualClock() })
+    const errors: Error[] = []
+    destination.on('error', (err: Error) => errors.push(err))
+    destination.send({ prefix: 'dest-throw/', payload: { a: 1 }, onDurable: () => { throw new Error('nack') } })
+    const err = await destination.close().catch((e: unknown) => e)
+    expect(err).to.include({ code: 'ERR_CALLBACK' })
+    expect(errors).to.have.length(1)
   })
 
   it('positions ride along without changing the stored JSON', async () => {

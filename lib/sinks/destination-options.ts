@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { MAX_TIMER_MS, systemClock, type Clock } from '../clock.js'
+import type { DurableCallback } from '../durable.js'
 import { InvalidOptionError } from '../errors.js'
 import { resolveCompression, type Compression } from '../internal/compression.js'
 import { normalizePrefix } from '../internal/object-key.js'
@@ -57,6 +58,14 @@ export interface S3DestinationEvent {
   prefix?: string
   /** Anything `JSON.stringify` turns into text; becomes one NDJSON line. */
   payload: unknown
+  /**
+   * Called once the object holding this payload is complete in S3: the
+   * moment to acknowledge it to where it came from. Never called for a
+   * payload whose object failed or was dropped by `destroy()`, nor for one
+   * `send()` refused. One that throws fails the destination with
+   * `ERR_CALLBACK` (emitted as `'error'`).
+   */
+  onDurable?: DurableCallback
 }
 
 /** Counters of a destination; a fresh snapshot on every read. */

@@ -1,6 +1,7 @@
 import { pipeline, type Transform, type Writable } from 'node:stream'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { Clock } from '../clock.js'
+import { onDurable, type DurableCallback } from '../durable.js'
 import type { CompressionSettings } from '../internal/compression.js'
 import { compressStage } from '../stages/compress.js'
 import { keyRotate } from '../stages/key-rotate.js'
@@ -33,8 +34,9 @@ export interface RouteHooks {
 }
 
 // send() serializes (and validates) every payload itself, so the window gets
-// JSON text and must pass it through untouched.
-const asLine = (line: unknown): string => line as string
+// JSON text and must pass it through untouched; a payload with an
+// acknowledgement travels as `{ line, [onDurable] }`.
+const asLine = (record: unknown): string => typeof record === 'string' ? record : (record as { line: string }).line
 
 /**
  * One (bucket, prefix) pair of an S3 destination: its own chain
@@ -101,10 +103,10 @@ export class Route {
     })
   }
 
-  /** Queues one NDJSON line (without its newline); `false` means: wait for 'drain'. */
-  write (line: string): boolean {
+  /** Queues one NDJSON line (without its newline) and its acknowledgement; `false` means: wait for 'drain'. */
+  write (line: string, durable?: DurableCallback): boolean {
     this.queued++
-    const ok = this.#window.write(line)
+    const ok = this.#window.write(durable === undefined ? line : { line, [onDurable]: durable })
     if (!ok) this.blocked = true
     return ok
   }

@@ -3,7 +3,8 @@ import { inspect } from 'node:util'
 import { InvalidOptionError, S3SinkError, WindowOverflowError } from '../errors.js'
 import { ndjsonLine } from '../internal/ndjson-line.js'
 import { normalizePrefix } from '../internal/object-key.js'
-import { validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+import { validateFunction, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+import type { DurableCallback } from '../durable.js'
 import { resolveOptions, type ResolvedOptions, type S3DestinationEvent, type S3DestinationOptions, type S3DestinationStats } from './destination-options.js'
 import { Route, type RouteSettings } from './destination-route.js'
 import type { ObjectWritten } from './s3-writable.js'
@@ -23,7 +24,7 @@ export class DestinationClosedError extends S3SinkError {
   override readonly code = 'ERR_DESTINATION_CLOSED'
 }
 
-const EVENT_FIELDS = ['bucket', 'prefix', 'payload'] as const
+const EVENT_FIELDS = ['bucket', 'prefix', 'payload', 'onDurable'] as const
 
 /**
  * A Pipedream-style S3 destination: `send({ bucket, prefix, payload })`
@@ -44,6 +45,8 @@ const EVENT_FIELDS = ['bucket', 'prefix', 'payload'] as const
  * - Emits `'object'` ({@link ObjectWritten}) for every object stored, and
  *   `'retry'` (`{ key, attempt, delayMs, error }`) before every retry of a
  *   request; retriable failures are retried until `retryFor` passes.
+ * - `send({ ..., onDurable })` calls `onDurable` once the payload's object is
+ *   stored: acknowledge it to its source then, not when `send()` returns.
  *
  * @example
  * ```ts
@@ -109,13 +112,14 @@ export class S3Destination extends EventEmitter {
     if (bucket === undefined) throw new InvalidOptionError('event.bucket', 'is required: no options.bucket was given')
     const prefix = event.prefix === undefined ? this.#prefix : normalizePrefix(event.prefix, 'event.prefix')
     if (event.payload === undefined) throw new InvalidOptionError('event.payload', 'is required')
+    const onDurable = validateFunction<DurableCallback>(event.onDurable, 'event.onDurable')
     const index = this.#counts.queued
     const line = ndjsonLine(event.payload, index)
     const bytes = Buffer.byteLength(line)
     if (bytes > this.#s.maxBytes) throw new WindowOverflowError(index, bytes, this.#s.maxBytes)
     const route = this.#route(bucket, prefix)
     this.#counts.queued++
-    if (!route.write(line.slice(0, -1))) this.#blocked.add(route)
+    if (!route.write(line.slice(0, -1), onDurable)) this.#blocked.add(route)
     return this.#blocked.size === 0
   }
 
