@@ -13,7 +13,8 @@ const expected: Record<string, RegExp> = {
   'per-run-sink.ts': /85 objects in the bucket \(redelivery replaced them\)/,
   'destination.ts': /even\/.*\.gz: 500 payloads/,
   'cleanup.ts': /abortIncompleteUploads\(/,
-  'cli.ts': /2000 records read, 1714 delivered, 4 objects/
+  'cli.ts': /2000 records read, 1714 delivered, 4 objects/,
+  'durable-feed.ts': /replay from offset 200 rewrote 3 objects; the bucket still holds 10 \(same keys\)/
 }
 
 describe('examples/ run as documented', function () {
