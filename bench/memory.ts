@@ -30,7 +30,14 @@ export interface MemoryResult {
   outBytes: number
   /** RSS over the run: [ms since start, bytes], every 100 ms. */
   samples: Array<[number, number]>
+  /** `process.memoryUsage()` at the highest RSS sample. */
+  atPeak: PeakBreakdown
 }
+
+/** What the peak RSS was made of. */
+export interface PeakBreakdown { rss: number, heapTotal: number, heapUsed: number, arrayBuffers: number }
+
+interface Sampled { samples: Array<[number, number]>, atPeak: PeakBreakdown, maxRssBytes: number, hwmBytes: number | null }
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const ROOT = join(HERE, '..')
@@ -82,10 +89,10 @@ export async function measureMemory (bytes: number, level: number, impl: MemoryI
       }
     })
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9
-    const sampled = JSON.parse(await readFile(samplesFile, 'utf8')) as { samples: Array<[number, number]>, maxRssBytes: number, hwmBytes: number | null }
+    const sampled = JSON.parse(await readFile(samplesFile, 'utf8')) as Sampled
     if (impl === 'cli') return fromCliSummary(stderr, bytes, seconds, sampled)
     const last = stdout.trim().split('\n').at(-1) ?? ''
-    return { ...JSON.parse(last) as MemoryResult, samples: sampled.samples }
+    return { ...JSON.parse(last) as MemoryResult, samples: sampled.samples, atPeak: sampled.atPeak }
   } catch (err) {
     const text = String((err as { stderr?: string }).stderr ?? err)
     const line = text.split('\n').find((l) => /Error|error/.test(l)) ?? text.split('\n')[0] ?? 'failed'
@@ -96,7 +103,7 @@ export async function measureMemory (bytes: number, level: number, impl: MemoryI
 }
 
 /** The CLI's summary line: `s3-sink: N records read, N delivered, N objects, N bytes, S s`. */
-function fromCliSummary (stderr: string, bytes: number, seconds: number, sampled: { samples: Array<[number, number]>, maxRssBytes: number, hwmBytes: number | null }): MemoryResult {
+function fromCliSummary (stderr: string, bytes: number, seconds: number, sampled: Sampled): MemoryResult {
   const m = /(\d+) records read, (\d+) delivered, (\d+) objects, (\d+) bytes/.exec(stderr)
   if (m === null) throw new Error(`no summary from the CLI: ${stderr.slice(0, 200)}`)
   if (m[1] !== m[2]) throw new Error(`the CLI delivered ${m[2]} of ${m[1]} records`)
@@ -109,6 +116,7 @@ function fromCliSummary (stderr: string, bytes: number, seconds: number, sampled
     hwmBytes: sampled.hwmBytes,
     startRssBytes: sampled.samples[0]?.[1] ?? NaN,
     outBytes: Number(m[4]),
-    samples: sampled.samples
+    samples: sampled.samples,
+    atPeak: sampled.atPeak
   }
 }

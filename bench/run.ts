@@ -7,13 +7,18 @@
 //   --no-memory       skip the memory children
 //   --full-stalls     also the fault row whose stalls last until the 30 s socket timeout (on with --full)
 //   --out FILE        also write the report to FILE
+//   --json FILE       also write the measurements as JSON (bench/plot.ts draws them)
 import './env.js'
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { measureMemory } from './memory.js'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { startDiscardServer } from './discard-server.js'
+import { measureMemory, type MemoryImpl } from './memory.js'
+import { toJson } from './results-json.js'
 import { timed, type Sample } from './measure.js'
 import { meanRecordBytes, recordPool } from './feed.js'
-import { load, renderReport, type Results } from './report.js'
+import { load, renderReport, type MemoryRun } from './report.js'
 import { buildRows } from './rows.js'
 import { startBenchS3rver } from './s3rver.js'
 
@@ -29,7 +34,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'no-memory': { type: 'boolean', default: false },
     'full-stalls': { type: 'boolean', default: false },
-    out: { type: 'string' }
+    out: { type: 'string' },
+    json: { type: 'string' }
   }
 })
 
@@ -41,9 +47,13 @@ const settings = {
   rounds: Number(args.rounds ?? (full ? 3 : 2)),
   levels: (args.levels ?? args.level ?? (full ? '6,1' : '6')).split(',').map(Number),
   zstdLevels: (args['zstd-levels'] ?? (full ? '1,3,6' : '3')).split(',').map(Number),
-  memory: full
-    ? [{ label: '200 MiB', bytes: 200 * MiB, impl: 'ours' as const }, { label: '2 GiB', bytes: 2048 * MiB, impl: 'ours' as const }, { label: '200 MiB', bytes: 200 * MiB, impl: 'naive' as const }]
-    : [{ label: '100 MiB', bytes: 100 * MiB, impl: 'ours' as const }, { label: '400 MiB', bytes: 400 * MiB, impl: 'ours' as const }, { label: '20 MiB', bytes: 20 * MiB, impl: 'naive' as const }]
+  // Each list: the small feed first, the large one last (the flatness targets compare them).
+  memory: (full
+    ? [['dist', 200 * MiB, '200 MiB'], ['dist', 2048 * MiB, '2 GiB'], ['cli', 200 * MiB, '200 MiB'], ['cli', 2048 * MiB, '2 GiB'],
+        ['ours', 200 * MiB, '200 MiB'], ['ours', 2048 * MiB, '2 GiB'], ['naive', 200 * MiB, '200 MiB'], ['per-run', 100_000, '100,000 objects']]
+    : [['dist', 100 * MiB, '100 MiB'], ['dist', 400 * MiB, '400 MiB'], ['cli', 100 * MiB, '100 MiB'], ['cli', 400 * MiB, '400 MiB'],
+        ['naive', 20 * MiB, '20 MiB'], ['per-run', 10_000, '10,000 objects']]
+  ).map(([impl, bytes, label]) => ({ impl: impl as MemoryImpl, bytes: bytes as number, label: label as string }))
 }
 for (const [name, value] of Object.entries({ records: settings.count, objects: settings.objects, rounds: settings.rounds })) {
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`)
@@ -53,6 +63,7 @@ if (settings.levels.some((l) => !Number.isInteger(l) || l < 0 || l > 9)) throw n
 const started = process.hrtime.bigint()
 const loadBefore = load()
 const log = (text: string): void => { process.stderr.write(`${text}\n`) }
+const exec = promisify(execFile)
 
 // 100k distinct records (~36 MB of NDJSON): far past gzip's 32 KiB window, so cycling does not inflate the ratio.
 const pool = recordPool(100_000)
@@ -87,11 +98,20 @@ try {
   await server.close()
 }
 
-const memory: Array<Results['memory'][number]> = []
+const memory: MemoryRun[] = []
 if (args['no-memory'] !== true) {
-  for (const m of settings.memory) {
-    log(`memory ${m.impl} ${m.label}`)
-    memory.push({ label: m.label, impl: m.impl, target: m.bytes, result: await measureMemory(m.bytes, settings.levels[0] as number, m.impl) })
+  // The compiled children: dist/ for the CLI, and lib + bench compiled the same way for the library.
+  log('building dist/ and the compiled memory children')
+  await exec('npx', ['tsc', '-p', 'tsconfig.build.json'])
+  await exec('npx', ['tsc', '-p', 'tsconfig.bench.json'])
+  const discard = await startDiscardServer()
+  try {
+    for (const m of settings.memory) {
+      log(`memory ${m.impl} ${m.label}`)
+      memory.push({ label: m.label, impl: m.impl, target: m.bytes, result: await measureMemory(m.bytes, settings.levels[0] as number, m.impl, { endpoint: discard.endpoint }) })
+    }
+  } finally {
+    await discard.close()
   }
 }
 
@@ -108,3 +128,4 @@ const report = renderReport({
 })
 process.stdout.write(report + '\n')
 if (args.out !== undefined) await writeFile(args.out, report + '\n')
+if (args.json !== undefined) await writeFile(args.json, JSON.stringify(toJson(selected, samples, memory)) + '\n')
