@@ -1,12 +1,17 @@
-// Draws bench/RESULTS.svg from `npm run bench -- --json FILE`:
-//   tsx bench/plot.ts results.json bench/RESULTS.svg
-// Left: median records/s of every throughput row. Right: RSS over time of every memory child.
+// Draws bench/RESULTS.svg from `npm run bench -- --json FILE` (one or more runs):
+//   tsx bench/plot.ts bench/RESULTS.svg results.json [more.json ...]
+// Left: median records/s of every throughput row (of the first file that has
+// any). Right: RSS over time of every memory child of every file.
 import { readFile, writeFile } from 'node:fs/promises'
 import { median } from './measure.js'
 import type { BenchJson } from './results-json.js'
 
-const [input = 'results.json', output = 'bench/RESULTS.svg'] = process.argv.slice(2)
-const data = JSON.parse(await readFile(input, 'utf8')) as BenchJson
+const [output = 'bench/RESULTS.svg', ...inputs] = process.argv.slice(2)
+const files = await Promise.all((inputs.length === 0 ? ['results.json'] : inputs).map(async (file) => JSON.parse(await readFile(file, 'utf8')) as BenchJson))
+const data: BenchJson = {
+  rows: files.find((f) => f.rows.some((row) => row.rates.length > 0))?.rows ?? [],
+  memory: files.flatMap((f) => f.memory.map((m) => ({ ...m, label: f.node === undefined ? m.label : `${m.label}, Node ${f.node.replace(/^v/, '').split('.')[0] ?? ''}` })))
+}
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf']
 const esc = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 const parts: string[] = []
@@ -16,7 +21,7 @@ const H = 620
 // Records/s by configuration (rows measured in this run; per-Run rows count objects and are left out).
 const bars = data.rows
   .filter((row) => row.rates.length > 0 && !row.id.startsWith('per-run') && !row.id.startsWith('loop-'))
-  .map((row) => ({ label: `${row.label}${row.level === undefined ? '' : ` (level ${row.level})`}`, value: median(row.rates), id: row.id }))
+  .map((row) => ({ label: `${row.label.length > 58 ? `${row.label.slice(0, 57)}…` : row.label}${row.level === undefined ? '' : ` (level ${row.level})`}`, value: median(row.rates), id: row.id }))
 const barX = 430
 const barW = 300
 const barH = 22
@@ -27,7 +32,7 @@ bars.forEach((bar, i) => {
   const y = top + i * (barH + 6)
   const w = (bar.value / maxRate) * barW
   const color = bar.id.startsWith('ours-parallel') || bar.id.startsWith('pgzip') ? COLORS[1] : bar.id.startsWith('zstd') ? COLORS[2] : bar.id.startsWith('limit') ? COLORS[7] : COLORS[0]
-  parts.push(`<text x="${barX - 8}" y="${y + 15}" font-size="11" text-anchor="end">${esc(bar.label.slice(0, 70))}</text>`)
+  parts.push(`<text x="${barX - 8}" y="${y + 15}" font-size="11" text-anchor="end">${esc(bar.label)}</text>`)
   parts.push(`<rect x="${barX}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${color}"/>`)
   parts.push(`<text x="${(barX + w + 4).toFixed(1)}" y="${y + 15}" font-size="11">${Math.round(bar.value).toLocaleString('en-US')}</text>`)
 })

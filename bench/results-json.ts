@@ -4,6 +4,8 @@ import type { Row } from './rows.js'
 
 /** What bench/plot.ts draws: every row's rates per round and every memory child's RSS over time. */
 export interface BenchJson {
+  /** The Node that ran it (memory figures differ between versions). */
+  node?: string
   rows: Array<{ id: string, label: string, level?: number, rates: number[], outBytesPerRecord: number[] }>
   memory: Array<{ impl: string, label: string, peakBytes: number | null, samples: Array<[number, number]> }>
 }
@@ -18,6 +20,7 @@ export interface BenchJson {
  */
 export function toJson (rows: readonly Row[], samples: ReadonlyMap<string, readonly Sample[]>, memory: readonly MemoryRun[]): BenchJson {
   return {
+    node: process.version,
     rows: rows.map((row) => {
       const s = samples.get(row.id) ?? []
       return {

@@ -6,6 +6,7 @@
 //   --only a,b        run only the rows whose id starts with one of these
 //   --no-memory       skip the memory children
 //   --full-stalls     also the fault row whose stalls last until the 30 s socket timeout (on with --full)
+//   --memory dist,cli only these memory children (dist, cli, ours, naive, per-run)
 //   --out FILE        also write the report to FILE
 //   --json FILE       also write the measurements as JSON (bench/plot.ts draws them)
 import './env.js'
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'no-memory': { type: 'boolean', default: false },
     'full-stalls': { type: 'boolean', default: false },
+    memory: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'string' }
   }
@@ -106,7 +108,8 @@ if (args['no-memory'] !== true) {
   await exec('npx', ['tsc', '-p', 'tsconfig.bench.json'])
   const discard = await startDiscardServer()
   try {
-    for (const m of settings.memory) {
+    const kinds = args.memory?.split(',')
+    for (const m of settings.memory.filter((x) => kinds === undefined || kinds.includes(x.impl))) {
       log(`memory ${m.impl} ${m.label}`)
       memory.push({ label: m.label, impl: m.impl, target: m.bytes, result: await measureMemory(m.bytes, settings.levels[0] as number, m.impl, { endpoint: discard.endpoint }) })
     }

@@ -25,7 +25,7 @@ export interface CompressionOptions {
    * into one standard gzip member. Default 1 (see `gzip()`).
    */
   threads?: number
-  /** gzip with threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 256 KiB. */
+  /** gzip with threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a fresh deflate state and a 32 KiB dictionary per block cost less the larger the block). */
   blockSize?: number
   /** Output chunk size of the single-stream encoders, in bytes. Default 64 KiB. */
   chunkSize?: number
@@ -82,7 +82,7 @@ export function resolveCompression (options: CompressionOptions, name: string, f
     compression,
     level,
     threads: threads ?? (compression === 'gzip' ? defaultThreads() : 1),
-    blockSize: validateInteger(options.blockSize, `${name}.blockSize`, 64 * KiB, 16 * KiB * KiB) ?? 256 * KiB,
+    blockSize: validateInteger(options.blockSize, `${name}.blockSize`, 64 * KiB, 16 * KiB * KiB) ?? 1024 * KiB,
     chunkSize: validateInteger(options.chunkSize, `${name}.chunkSize`, 64, 1 << 30) ?? 64 * KiB
   }
 }
