@@ -12,7 +12,7 @@ const data: BenchJson = {
   rows: files.find((f) => f.rows.some((row) => row.rates.length > 0))?.rows ?? [],
   memory: files.flatMap((f) => f.memory.map((m) => ({ ...m, label: f.node === undefined ? m.label : `${m.label}, Node ${f.node.replace(/^v/, '').split('.')[0] ?? ''}` })))
 }
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf']
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf', '#000000', '#aec7e8']
 const esc = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 const parts: string[] = []
 const W = 1400
@@ -42,7 +42,9 @@ const px = 830
 const pw = 530
 const py = 60
 const ph = 460
-const runs = data.memory.filter((m) => m.samples.length > 1)
+// The naive batcher grows with its feed (1.4 GB for 200 MiB): drawn, it would flatten every other line.
+const offScale = data.memory.filter((m) => m.impl === 'naive' && m.peakBytes !== null)
+const runs = data.memory.filter((m) => m.samples.length > 1 && m.impl !== 'naive')
 const maxT = Math.max(...runs.flatMap((m) => m.samples.map(([t]) => t)), 1) / 1000
 const maxMb = Math.ceil(Math.max(...runs.flatMap((m) => m.samples.map(([, rss]) => rss)), 1) / 1e6 / 50) * 50
 parts.push(`<text x="${px}" y="30" font-size="18" font-weight="bold">RSS over time (MB), each run in its own process</text>`)
@@ -60,9 +62,13 @@ runs.forEach((run, i) => {
   const points = run.samples.map(([t, rss]) => `${(px + (t / 1000 / maxT) * pw).toFixed(1)},${(py + ph - (rss / 1e6 / maxMb) * ph).toFixed(1)}`).join(' ')
   parts.push(`<polyline points="${points}" fill="none" stroke="${color}" stroke-width="1.5"/>`)
   const peak = run.peakBytes === null ? '' : `, peak ${(run.peakBytes / 1e6).toFixed(0)} MB`
-  parts.push(`<rect x="${px + 10}" y="${py + 10 + i * 16}" width="10" height="10" fill="${color}"/><text x="${px + 26}" y="${py + 19 + i * 16}" font-size="11">${esc(`${run.impl} ${run.label}${peak}`)}</text>`)
+  parts.push(`<rect x="${px}" y="${py + ph + 28 + i * 15}" width="10" height="10" fill="${color}"/><text x="${px + 16}" y="${py + ph + 37 + i * 15}" font-size="11">${esc(`${run.impl} ${run.label}${peak}`)}</text>`)
 })
 
-const height = Math.max(H, top + bars.length * (barH + 6) + 20)
+offScale.forEach((m, i) => {
+  parts.push(`<text x="${px}" y="${py + ph + 37 + (runs.length + i) * 15}" font-size="11">${esc(`Not drawn: naive batcher ${m.label}, peak ${((m.peakBytes ?? 0) / 1e6).toFixed(0)} MB`)}</text>`)
+})
+
+const height = Math.max(H, top + bars.length * (barH + 6) + 20, py + ph + 50 + (runs.length + offScale.length) * 15)
 await writeFile(output, `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>\n`)
 process.stderr.write(`wrote ${output}\n`)
