@@ -10,6 +10,9 @@ import { retryReporter } from '../internal/retry-events.js'
 import { retryPolicyFor } from '../internal/retry-options.js'
 import type { RetryPolicy } from '../internal/retry-policy.js'
 import { runKey } from '../internal/run-key.js'
+import { fieldSegment } from '../internal/key-segment.js'
+import type { KeyTemplate } from '../key-template.js'
+import { randomBytes } from 'node:crypto'
 import { UploadJob } from '../internal/upload-job.js'
 import { JobPool } from '../internal/job-pool.js'
 import { filterApis } from '../stages/filter-apis.js'
@@ -79,22 +82,38 @@ export function createS3Sink (config: S3SinkConfig): Writable {
  * emits `'finish'`, so `pipeline()` would resolve over a lost object.
  */
 function batchedSink (s: SinkSettings): { sink: Writable, last: Writable } {
-  const { windowMs, maxBytes, maxRecords, compression, level, threads, encodingHeader } = s.batched ?? {}
+  const { windowMs, maxBytes, maxRecords, compression, level, threads, encodingHeader, timeOf, allowedLatenessMs, maxOpenPartitions, manifests } = s.batched ?? {}
+  const fields = s.template?.fields ?? []
   const filter = filterApis({ apisToSend: s.apisToSend, skipOnFail: s.skipOnFail })
   const upload = s3Writable({
-    client: s.client, bucket: s.bucket, concurrency: s.concurrency, encodingHeader, retryFor: s.retryFor, ifNoneMatch: s.ifNoneMatch, clock: s.clock
+    client: s.client, bucket: s.bucket, prefix: s.prefix, concurrency: s.concurrency, encodingHeader, retryFor: s.retryFor, ifNoneMatch: s.ifNoneMatch, clock: s.clock, manifests
   })
-  const sink = new pumpify.obj(filter, minuteWindow({ windowMs, maxBytes, maxRecords, clock: s.clock }), compress({ compression, level, threads }),
-    keyRotate({ prefix: s.prefix }), upload)
+  const window = minuteWindow({
+    windowMs, maxBytes, maxRecords, clock: s.clock, maxOpenPartitions,
+    // The template's record fields are the partitions: each object holds one value of them.
+    ...(fields.length === 0 ? {} : { partitionBy: fields }),
+    ...(timeOf === undefined ? {} : { timeOf, allowedLatenessMs })
+  })
+  const sink = new pumpify.obj(filter, window, compress({ compression, level, threads }),
+    keyRotate({ prefix: s.prefix, ...(s.template === undefined ? {} : { keyTemplate: s.template }) }), upload)
   // pumpify never closes after a clean finish; core streams do (autoDestroy), so this one does too.
   sink.once('finish', () => { sink.destroy() })
   filter.on('drop', (drop) => sink.emit('drop', drop))
   upload.on('object', (written) => sink.emit('object', written))
   upload.on('retry', (retry) => sink.emit('retry', retry))
+  upload.on('manifest', (manifest) => sink.emit('manifest', manifest))
+  window.on('late', (late) => sink.emit('late', late))
   return { sink, last: upload }
 }
 
 type Callback = (err?: Error | null) => void
+
+/** A Run's key by template: fields from the Run, `{id}` its runId (sanitized) or random, dated `now`. */
+function templateRunKey (template: KeyTemplate, prefix: string, run: unknown, now: number, index: number): string {
+  const runId = (run as { apiInfo?: { runId?: unknown } } | null)?.apiInfo?.runId
+  const named = (typeof runId === 'string' && runId !== '') || (typeof runId === 'number' && Number.isFinite(runId))
+  return template.render({ time: now, id: named ? fieldSegment(runId) : randomBytes(32).toString('hex'), seq: index, ext: '', prefix, fields: template.partitionOf(run) })
+}
 
 /** What the per-Run sink remembers of a Run while its object is uploaded. */
 interface RunJob {
@@ -147,7 +166,7 @@ class RunSink extends Writable {
       callback = durableOf(run)
       // The object's content is exactly JSON.stringify(run): the NDJSON line without its newline.
       body = Buffer.from(recordLine(run, index).slice(0, -1))
-      key = runKey(this.#s.prefix, run, this.#now())
+      key = this.#s.template === undefined ? runKey(this.#s.prefix, run, this.#now()) : templateRunKey(this.#s.template, this.#s.prefix, run, this.#now(), index)
     } catch (err) {
       return cb(toError(err))
     }

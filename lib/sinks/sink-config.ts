@@ -8,6 +8,9 @@ import {
   typeName, validateBoolean, validateInteger, validateKnownKeys, validateOneOf, validateString
 } from '../internal/validate.js'
 import { compress, type Compression } from '../stages/compress.js'
+import { resolveKeyTemplate } from '../internal/template-key.js'
+import type { KeyTemplate } from '../key-template.js'
+import { resolveManifests } from './s3-writable.js'
 import { minuteWindow } from '../stages/minute-window.js'
 
 /** Window and compression options of the batched sink (`batched: { ... }`). */
@@ -26,6 +29,14 @@ export interface BatchOptions {
   threads?: number
   /** `false`: `.gz`/`.zst` objects as `application/gzip`/`application/zstd` without Content-Encoding (see `s3Writable`). Default `true`. */
   encodingHeader?: boolean
+  /** Windows by event time: the Run's time in ms (see `minuteWindow()`). Default: arrival time. */
+  timeOf?: (record: unknown) => number
+  /** With `timeOf`: how late a Run may be and still join its window. Default 0. */
+  allowedLatenessMs?: number
+  /** Most partitions (of the key template's record fields) open at once. Default 16. */
+  maxOpenPartitions?: number
+  /** A manifest per window and partition (see `s3Writable()`): `true` or `{ keyTemplate }`. */
+  manifests?: boolean | { keyTemplate?: string }
 }
 
 /**
@@ -58,6 +69,14 @@ export interface S3SinkConfig extends S3ConnectionOptions {
   retryFor?: number
   /** Conditional writes (`If-None-Match: *`): an object already at the key counts as stored. Default `false`. */
   ifNoneMatch?: boolean
+  /**
+   * Key template (see `keyTemplate()`). Batched: its record fields partition
+   * the windows. Per Run: fields come from the Run, `{id}` is the runId
+   * (sanitized) or random, `{ext}` is empty. Default: the documented keys.
+   */
+  keyTemplate?: string | KeyTemplate
+  /** IANA time zone of `keyTemplate`'s date parts. Default `UTC`. */
+  timeZone?: string
 }
 
 /** A checked config, ready for the sink. */
@@ -74,6 +93,7 @@ export interface SinkSettings {
   clock: Clock | undefined
   retryFor: number
   ifNoneMatch: boolean
+  template: KeyTemplate | undefined
   /** `null`: one object per Run. */
   batched: BatchOptions | null
 }
@@ -82,15 +102,17 @@ const ROOT = 'config'
 /** Every field of {@link S3SinkConfig}; `satisfies` makes tsc refuse a new field that is not listed here. */
 export const SINK_CONFIG_FIELDS: readonly string[] = Object.keys({
   type: true, bucket: true, bucketName: true, prefix: true, skipOnFail: true, apisToSend: true, concurrency: true,
-  client: true, batched: true, clock: true, retryFor: true, ifNoneMatch: true, ...Object.fromEntries(CONNECTION_FIELDS.map((f) => [f, true])) as Record<typeof CONNECTION_FIELDS[number], true>
+  client: true, batched: true, clock: true, retryFor: true, ifNoneMatch: true, keyTemplate: true, timeZone: true, ...Object.fromEntries(CONNECTION_FIELDS.map((f) => [f, true])) as Record<typeof CONNECTION_FIELDS[number], true>
 } satisfies Record<keyof S3SinkConfig, true>)
 const KNOWN = SINK_CONFIG_FIELDS
 const WINDOW_FIELDS = ['windowMs', 'maxBytes', 'maxRecords']
 const COMPRESSION_FIELDS = ['compression', 'level', 'threads']
-const BATCH_FIELDS = [...WINDOW_FIELDS, ...COMPRESSION_FIELDS, 'encodingHeader']
+const LAYOUT_FIELDS = ['timeOf', 'allowedLatenessMs', 'maxOpenPartitions']
+const BATCH_FIELDS = [...WINDOW_FIELDS, ...COMPRESSION_FIELDS, ...LAYOUT_FIELDS, 'encodingHeader', 'manifests']
 const REQUIRED_CONNECTION = ['accessKeyId', 'secretAccessKey', 'region'] as const
 const SECRETS = new Set(['secretAccessKey', 'sessionToken'])
-const NUMBERS = new Set(['concurrency', 'maxAttempts', 'requestTimeout', 'socketTimeout', 'connectionTimeout', 'retryFor', ...WINDOW_FIELDS, 'level', 'threads'])
+const NUMBERS = new Set(['concurrency', 'maxAttempts', 'requestTimeout', 'socketTimeout', 'connectionTimeout', 'retryFor', ...WINDOW_FIELDS, 'level', 'threads',
+  'allowedLatenessMs', 'maxOpenPartitions'])
 const BOOLEANS = new Set(['skipOnFail', 'forcePathStyle', 'encodingHeader', 'ifNoneMatch'])
 
 /** Collects issues instead of stopping at the first one. */
@@ -162,6 +184,7 @@ export function resolveSinkConfig (config: unknown): SinkSettings {
     issues.check(clock, () => minuteWindow({ clock: clock as unknown as Clock }),
       (path) => path === 'clock' ? 'type' : clock[path.slice('clock.'.length)] === undefined ? 'missing' : 'type')
   }
+  const template = issues.check(cfg.keyTemplate, () => resolveKeyTemplate(cfg.keyTemplate, 'config.keyTemplate', cfg.timeZone, 'config.timeZone'))
   const batched = checkBatched(issues, cfg.batched)
   const client = cfg.client === undefined ? connect(issues, cfg) : ownClient(issues, cfg)
   if (issues.list.length > 0 || client === undefined) {
@@ -179,6 +202,7 @@ export function resolveSinkConfig (config: unknown): SinkSettings {
     clock: cfg.clock as Clock | undefined,
     retryFor: retryFor ?? validateRetryFor(undefined, 'config.retryFor'),
     ifNoneMatch: ifNoneMatch ?? false,
+    template,
     batched
   }
 }
@@ -217,6 +241,11 @@ function checkBatched (issues: Issues, value: unknown): BatchOptions | null {
   for (const field of COMPRESSION_FIELDS) if (fields[field] !== undefined) chosen[field] = fields[field]
   const problem = (path: string): ConfigIssue['problem'] => problemOf(path, fields[path.slice('batched.'.length)])
   if (issues.check(chosen, () => compress(chosen), problem, 'batched.') !== undefined) Object.assign(options, chosen)
+  // Checked together too: lateness needs timeOf.
+  const layout: Record<string, unknown> = {}
+  for (const field of LAYOUT_FIELDS) if (fields[field] !== undefined) layout[field] = fields[field]
+  if (issues.check(layout, () => minuteWindow(layout), (path) => problemOf(path, fields[path.slice('batched.'.length)]), 'batched.') !== undefined) Object.assign(options, layout)
+  if (fields.manifests !== undefined && issues.check(fields.manifests, () => resolveManifests(fields.manifests, 'config.batched.manifests')) !== undefined) options.manifests = fields.manifests
   const encodingHeader = issues.check(fields.encodingHeader, () => validateBoolean(fields.encodingHeader, 'config.batched.encodingHeader'))
   if (encodingHeader !== undefined) options.encodingHeader = encodingHeader
   return options as BatchOptions
