@@ -8,7 +8,10 @@ import { CONNECTION_FIELDS, createUploadClient, type S3ConnectionOptions } from 
 import { validateRetryFor } from '../internal/retry-options.js'
 import { validateBoolean, validateClock, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
 import type { RouteSettings } from './destination-route.js'
-import { validateUploadParams, type UploadParams } from './s3-writable.js'
+import { resolveManifests, validateUploadParams, type UploadParams } from './s3-writable.js'
+import { resolveKeyTemplate } from '../internal/template-key.js'
+import type { KeyTemplate } from '../key-template.js'
+import { minuteWindow } from '../stages/minute-window.js'
 
 /** Options of `createS3Destination()`: where to deliver, how to batch, how to connect. */
 export interface S3DestinationOptions extends S3ConnectionOptions {
@@ -48,6 +51,18 @@ export interface S3DestinationOptions extends S3ConnectionOptions {
   retryFor?: number
   /** Conditional writes (`If-None-Match: *`): an object already at the key counts as stored. Default `false`. */
   ifNoneMatch?: boolean
+  /** Key template (see `keyTemplate()`); its record fields (of the payload) partition each pair's windows. Default: the dated default key. */
+  keyTemplate?: string | KeyTemplate
+  /** IANA time zone of `keyTemplate`'s date parts. Default `UTC`. */
+  timeZone?: string
+  /** Windows by event time: the payload's time in ms (see `minuteWindow()`). Default: arrival time. */
+  timeOf?: (payload: unknown) => number
+  /** With `timeOf`: how late a payload may be and still join its window. Default 0. */
+  allowedLatenessMs?: number
+  /** Most partitions open at once per pair. Default 16. */
+  maxOpenPartitions?: number
+  /** A manifest per window and partition (see `s3Writable()`): `true` or `{ keyTemplate }`. */
+  manifests?: boolean | { keyTemplate?: string }
 }
 
 /** The argument of `send()`, as `$send.s3()` takes it. */
@@ -102,7 +117,8 @@ const DEFAULTS = Object.freeze({
 })
 const OWN_FIELDS = [
   'bucket', 'prefix', 'client', 'windowMs', 'maxBytes', 'maxRecords', 'compression', 'level', 'threads', 'encodingHeader',
-  'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'clock', 'params', 'retryFor', 'ifNoneMatch'
+  'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'clock', 'params', 'retryFor', 'ifNoneMatch',
+  'keyTemplate', 'timeZone', 'timeOf', 'allowedLatenessMs', 'maxOpenPartitions', 'manifests'
 ] as const
 
 /**
@@ -134,11 +150,17 @@ export function resolveOptions (options: S3DestinationOptions): ResolvedOptions 
   const abortTimeout = validateInteger(given.abortTimeout, 'options.abortTimeout', 0) ?? DEFAULTS.abortTimeout
   const retryFor = validateRetryFor(given.retryFor, 'options.retryFor')
   const ifNoneMatch = validateBoolean(given.ifNoneMatch, 'options.ifNoneMatch') ?? false
+  const template = resolveKeyTemplate(given.keyTemplate, 'options.keyTemplate', given.timeZone, 'options.timeZone')
+  // The window stage owns these rules (lateness needs timeOf): ask it.
+  const layout = { timeOf: given.timeOf, allowedLatenessMs: given.allowedLatenessMs, maxOpenPartitions: given.maxOpenPartitions }
+  minuteWindow(layout).destroy()
+  resolveManifests(given.manifests, 'options.manifests')
   const ownClient = given.client === undefined
   const client = ownClient ? createUploadClient(given, 'options') : checkClient(given)
   return {
     settings: {
-      client, clock, params, windowMs, maxBytes, maxRecords, compression, encodingHeader, partSize, queueSize, concurrency, abortTimeout, retryFor, ifNoneMatch
+      client, clock, params, windowMs, maxBytes, maxRecords, compression, encodingHeader, partSize, queueSize, concurrency, abortTimeout, retryFor, ifNoneMatch,
+      template, ...layout, manifests: given.manifests
     },
     ownClient,
     bucket,

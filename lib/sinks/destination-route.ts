@@ -6,6 +6,8 @@ import type { CompressionSettings } from '../internal/compression.js'
 import { compressStage } from '../stages/compress.js'
 import { keyRotate } from '../stages/key-rotate.js'
 import { minuteWindow } from '../stages/minute-window.js'
+import type { KeyTemplate } from '../key-template.js'
+import { readPath } from '../internal/key-segment.js'
 import { s3Writable, type ObjectWritten, type UploadParams, type UploadRetry } from './s3-writable.js'
 
 /** What every route of one destination shares: the client and the stage settings. */
@@ -24,6 +26,11 @@ export interface RouteSettings {
   abortTimeout: number
   retryFor: number
   ifNoneMatch: boolean
+  template: KeyTemplate | undefined
+  timeOf: ((payload: unknown) => number) | undefined
+  allowedLatenessMs: number | undefined
+  maxOpenPartitions: number | undefined
+  manifests: boolean | { keyTemplate?: string } | undefined
 }
 
 /** How a route reports to its destination. */
@@ -36,6 +43,9 @@ export interface RouteHooks {
 // send() serializes (and validates) every payload itself, so the window gets
 // JSON text and must pass it through untouched; a payload with an
 // acknowledgement travels as `{ line, [onDurable] }`.
+/** What the window receives when it needs more than the line. */
+interface Wrapped { line: string, payload: unknown }
+
 const asLine = (record: unknown): string => typeof record === 'string' ? record : (record as { line: string }).line
 
 /**
@@ -66,14 +76,24 @@ export class Route {
   /** Resolves once the chain has finished or failed, with its error or `null`; never rejects. */
   readonly done: Promise<Error | null>
   readonly #window: Transform
+  /** The window takes payloads (partitions, event time) rather than lines. */
+  readonly #payloads: boolean
   readonly #sink: Writable
 
   constructor (id: string, bucket: string, prefix: string, settings: RouteSettings, hooks: RouteHooks) {
     this.id = id
     this.bucket = bucket
     this.prefix = prefix
-    const { clock, windowMs, maxBytes, maxRecords } = settings
-    this.#window = minuteWindow({ clock, windowMs, maxBytes, maxRecords, stringify: asLine })
+    const { clock, windowMs, maxBytes, maxRecords, template, timeOf, allowedLatenessMs, maxOpenPartitions } = settings
+    // Partitions and event time read the payload, which travels beside its line.
+    const fields = template?.fields ?? []
+    this.#payloads = fields.length > 0 || timeOf !== undefined
+    this.#window = minuteWindow({
+      clock, windowMs, maxBytes, maxRecords, maxOpenPartitions,
+      stringify: asLine,
+      ...(fields.length === 0 ? {} : { partitionBy: (r: unknown) => Object.fromEntries(fields.map((f) => [f, readPath((r as Wrapped).payload, f.split('.'))])) }),
+      ...(timeOf === undefined ? {} : { timeOf: (r: unknown) => timeOf((r as Wrapped).payload), allowedLatenessMs })
+    })
     const sink = this.#sink = s3Writable({
       client: settings.client,
       bucket,
@@ -85,7 +105,9 @@ export class Route {
       encodingHeader: settings.encodingHeader,
       retryFor: settings.retryFor,
       ifNoneMatch: settings.ifNoneMatch,
-      clock
+      clock,
+      prefix,
+      ...(settings.manifests === undefined ? {} : { manifests: settings.manifests })
     })
     sink.on('retry', hooks.retry)
     sink.on('object', (written: ObjectWritten) => {
@@ -97,16 +119,17 @@ export class Route {
       hooks.drain(this)
     })
     this.done = new Promise((resolve) => {
-      pipeline(this.#window, compressStage(settings.compression, 'createS3Destination()'), keyRotate({ prefix }), sink, (err) => {
+      pipeline(this.#window, compressStage(settings.compression, 'createS3Destination()'), keyRotate({ prefix, ...(settings.template === undefined ? {} : { keyTemplate: settings.template }) }), sink, (err) => {
         resolve(err ?? null)
       })
     })
   }
 
-  /** Queues one NDJSON line (without its newline) and its acknowledgement; `false` means: wait for 'drain'. */
-  write (line: string, durable?: DurableCallback): boolean {
+  /** Queues one NDJSON line (without its newline) of `payload`, and its acknowledgement; `false` means: wait for 'drain'. */
+  write (line: string, payload: unknown, durable?: DurableCallback): boolean {
     this.queued++
-    const ok = this.#window.write(durable === undefined ? line : { line, [onDurable]: durable })
+    // A bare line when nothing else is needed; else a wrapper the window reads fields, time and acknowledgement from.
+    const ok = this.#window.write(durable === undefined && !this.#payloads ? line : { line, payload, ...(durable === undefined ? {} : { [onDurable]: durable }) })
     if (!ok) this.blocked = true
     return ok
   }

@@ -119,7 +119,7 @@ export class S3Destination extends EventEmitter {
     if (bytes > this.#s.maxBytes) throw new WindowOverflowError(index, bytes, this.#s.maxBytes)
     const route = this.#route(bucket, prefix)
     this.#counts.queued++
-    if (!route.write(line.slice(0, -1), onDurable)) this.#blocked.add(route)
+    if (!route.write(line.slice(0, -1), event.payload, onDurable)) this.#blocked.add(route)
     return this.#blocked.size === 0
   }
 
