@@ -35,6 +35,14 @@ export interface CliOptions {
   closeOnTime: boolean
   /** Keys made of the batch's first source position (a file's `name:line` when the source gives none). */
   stableKeys: boolean
+  /** `--key-template`: checked by the stages, where it is parsed once. */
+  keyTemplate?: string
+  timeZone?: string
+  /** `--time-field PATH`: windows by the event time in that field. */
+  timeField?: string
+  allowedLatenessMs?: number
+  maxOpenPartitions?: number
+  manifests: boolean
   concurrency?: number
   partSize?: number
   queueSize?: number
@@ -82,6 +90,12 @@ const FLAGS = {
   'max-records': STRING,
   'no-close-on-time': BOOLEAN,
   'stable-keys': BOOLEAN,
+  'key-template': STRING,
+  'time-zone': STRING,
+  'time-field': STRING,
+  'allowed-lateness-ms': STRING,
+  'max-open-partitions': STRING,
+  manifests: BOOLEAN,
   concurrency: STRING,
   'part-size': STRING,
   'queue-size': STRING,
@@ -101,9 +115,10 @@ type Values = ReturnType<typeof parse>['values']
 /** Flags that only make sense with S3, rejected with `--out-dir`. */
 const S3_ONLY = ['bucket', 'bucket-name', 'region', 'store', 'access-key-id', 'secret-access-key', 'session-token', 'endpoint',
   'force-path-style', 'no-content-encoding', 'part-size', 'queue-size', 'abort-timeout', 'max-attempts', 'request-timeout', 'socket-timeout',
-  'connection-timeout', 'retry-for', 'if-none-match'] as const
+  'connection-timeout', 'retry-for', 'if-none-match', 'manifests'] as const
 /** Flags that only make sense for batches, rejected with `--per-record` (a Run is one small PutObject). */
-const BATCH_ONLY = ['no-gzip', 'gzip-level', 'compression', 'compression-level', 'gzip-threads', 'no-content-encoding', 'window-ms', 'max-bytes', 'max-records', 'no-close-on-time', 'stable-keys', 'part-size', 'queue-size', 'abort-timeout'] as const
+const BATCH_ONLY = ['no-gzip', 'gzip-level', 'compression', 'compression-level', 'gzip-threads', 'no-content-encoding', 'window-ms', 'max-bytes', 'max-records', 'no-close-on-time', 'stable-keys', 'part-size', 'queue-size', 'abort-timeout',
+  'time-field', 'allowed-lateness-ms', 'max-open-partitions', 'manifests'] as const
 
 function parse (argv: string[]): ReturnType<typeof parseArgs<{ options: typeof FLAGS, allowPositionals: true, strict: true }>> {
   return parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true })
@@ -160,6 +175,12 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv): CliOption
     maxRecords: integer(v['max-records'], '--max-records'),
     closeOnTime: v['no-close-on-time'] !== true && v['stable-keys'] !== true,
     stableKeys: v['stable-keys'] === true,
+    keyTemplate: nonEmpty(v['key-template'], '--key-template'),
+    timeZone: v['time-zone'],
+    timeField: nonEmpty(v['time-field'], '--time-field'),
+    allowedLatenessMs: integer(v['allowed-lateness-ms'], '--allowed-lateness-ms'),
+    maxOpenPartitions: integer(v['max-open-partitions'], '--max-open-partitions'),
+    manifests: v.manifests === true,
     concurrency: integer(v.concurrency, '--concurrency'),
     partSize: size(v['part-size'], '--part-size'),
     queueSize: integer(v['queue-size'], '--queue-size'),

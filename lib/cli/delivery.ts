@@ -8,6 +8,9 @@ import { filterApis } from '../stages/filter-apis.js'
 import { compress } from '../stages/compress.js'
 import { keyRotate } from '../stages/key-rotate.js'
 import { minuteWindow } from '../stages/minute-window.js'
+import { timeField } from '../internal/event-time.js'
+import { readPath } from '../internal/key-segment.js'
+import { cliTemplate } from './cli-template.js'
 import { s3Writable } from '../sinks/s3-writable.js'
 import type { CliOptions } from './args.js'
 import { asFlags } from './flag-errors.js'
@@ -68,21 +71,29 @@ export function buildDelivery (options: CliOptions, progress: Progress, clock: C
 }
 
 function batchStages (options: CliOptions, clock: Clock): Transform[] {
+  const template = cliTemplate(options)
+  const fields = template?.fields ?? []
+  const readTime = options.timeField === undefined ? undefined : asFlags(() => timeField(options.timeField as string, '--time-field'))
   const window = asFlags(() => minuteWindow({
     clock,
     windowMs: options.windowMs,
     maxBytes: options.maxBytes,
     maxRecords: options.maxRecords,
     closeOnTime: options.closeOnTime,
-    stringify: (r) => (r as InputRecord).text
-  }))
+    stringify: (r) => (r as InputRecord).text,
+    maxOpenPartitions: options.maxOpenPartitions,
+    // Fields and times are read from the parsed line; the line itself is stored as read.
+    ...(fields.length === 0 ? {} : { partitionBy: (r: unknown) => Object.fromEntries(fields.map((f) => [f, readPath((r as InputRecord).value, f.split('.'))])) }),
+    ...(readTime === undefined ? {} : { timeOf: (r: unknown) => readTime((r as InputRecord).value) }),
+    ...(options.allowedLatenessMs === undefined ? {} : { allowedLatenessMs: options.allowedLatenessMs })
+  }), { 'options.timeOf': '--time-field' })
   const { compression, level, threads } = options
   const encoder = asFlags(() => compress({ compression, level, threads }), {
     'options.compression': '--compression',
     'options.level': '--compression-level',
     'options.threads': '--gzip-threads'
   })
-  const name = asFlags(() => keyRotate({ prefix: options.prefix, stableKeys: options.stableKeys }))
+  const name = asFlags(() => keyRotate({ prefix: options.prefix, stableKeys: options.stableKeys, ...(template === undefined ? {} : { keyTemplate: template }) }))
   return [...(options.stableKeys ? [filePositions()] : []), window, encoder, name]
 }
 
@@ -112,6 +123,8 @@ function batchSink (options: CliOptions, client: S3Client | undefined, clock: Cl
     encodingHeader: options.encodingHeader,
     retryFor: options.retryFor,
     ifNoneMatch: options.ifNoneMatch,
-    clock
+    clock,
+    prefix: options.prefix,
+    ...(options.manifests ? { manifests: true } : {})
   }))
 }

@@ -13,6 +13,8 @@ export interface FilePlan {
   written: (bytes: number) => object
   /** Acknowledges the records in the file once it is complete (their `onDurable`); returns what a callback threw. */
   durable?: () => Error | null
+  /** Whether the body is still being written (a batch its window keeps open): such a file holds no slot, as in `s3Writable()`. */
+  writing?: () => boolean
 }
 
 /** One file being written; what the shared job pool needs of it. */
@@ -85,7 +87,7 @@ export abstract class FileJobs extends Writable {
     } catch (err) {
       return cb(toError(err))
     }
-    this.#pool.add(new FileJob(plan), plan, cb)
+    this.#pool.add(new FileJob(plan), plan, cb, plan.writing)
   }
 
   override _final (cb: (err?: Error | null) => void): void {

@@ -76,7 +76,8 @@ class OutDir extends FileJobs {
       path,
       body: batch.body,
       written: (bytes): FileWritten => ({ key, path, bytes, records: batch.stats.records, windowStart: batch.windowStart }),
-      durable: () => batch.acks?.fire() ?? null
+      durable: () => batch.acks?.fire() ?? null,
+      ...(batch.acks === undefined ? {} : { writing: () => !(batch.acks as { sealed: boolean }).sealed })
     }
   }
 }

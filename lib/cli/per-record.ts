@@ -6,6 +6,8 @@ import { normalizePrefix } from '../internal/object-key.js'
 import { createS3Sink, runKey } from '../sinks/create-s3-sink.js'
 import type { CliOptions } from './args.js'
 import { asFlags } from './flag-errors.js'
+import { cliTemplate } from './cli-template.js'
+import { templateRunKey } from '../internal/template-key.js'
 import type { InputRecord } from './ndjson-lines.js'
 import { outDirRecords } from './out-dir-records.js'
 
@@ -27,20 +29,22 @@ export interface PerRecordDelivery {
  * ```
  */
 export function perRecordDelivery (options: CliOptions, client: S3Client | undefined, clock: Clock): PerRecordDelivery {
+  const template = cliTemplate(options)
+  let index = 0
   if (options.outDir !== undefined) {
     const dir = options.outDir
     const prefix = asFlags(() => normalizePrefix(options.prefix, 'options.prefix'))
     const sink = asFlags(() => outDirRecords<InputRecord>({
       dir,
       concurrency: options.concurrency,
-      key: (record) => runKey(prefix, record.value, clock.now()),
+      key: (record) => template === undefined ? runKey(prefix, record.value, clock.now()) : templateRunKey(template, prefix, record.value, clock.now(), index++),
       body: (record) => JSON.stringify(record.value)
     }))
     return { stages: [], sink }
   }
   const sink = asFlags(() => createS3Sink({
     type: 's3', bucket: options.bucket, prefix: options.prefix, concurrency: options.concurrency, client, clock,
-    retryFor: options.retryFor, ifNoneMatch: options.ifNoneMatch
+    retryFor: options.retryFor, ifNoneMatch: options.ifNoneMatch, ...(template === undefined ? {} : { keyTemplate: template })
   }))
   return { stages: [values()], sink }
 }

@@ -59,6 +59,17 @@ Batches (not with --per-record):
   --no-content-encoding     store .gz/.zst as application/gzip or application/zstd
                             without Content-Encoding (for clients that would unpack them)
 
+Layout (batches unless noted):
+  --key-template T          object keys by template, e.g. 'runs/api={apiInfo.name}/dt={YYYY}-{MM}-{DD}/{id}{ext}':
+                            date parts, {id} (required), {seq}, {ext}, {prefix}, record fields;
+                            fields partition the batches (also with --per-record)
+  --time-zone ZONE          IANA zone of the template's date parts (default UTC)
+  --time-field PATH         window by the event time in this field (epoch ms or ISO-8601)
+  --allowed-lateness-ms MS  how late a record may be and still join its window (default 0);
+                            later records go to late/
+  --max-open-partitions N   partitions open at once (default 16)
+  --manifests               a manifest per window and partition once its objects are stored (S3 only)
+
 Uploads:
   --concurrency N           objects written at once (default 2; 8 with --per-record);
                             fewer for a while when the store throttles

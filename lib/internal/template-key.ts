@@ -3,6 +3,7 @@ import type { Batch } from '../batch.js'
 import { InvalidOptionError } from '../errors.js'
 import { isKeyTemplate, keyTemplate, type KeyTemplate } from '../key-template.js'
 import { compressionExtension } from './compression-extension.js'
+import { fieldSegment } from './key-segment.js'
 
 /** Partitions that are not record-field values: their batches go in a folder of their own. */
 const SPECIAL = new Set(['dead-letter', 'late'])
@@ -38,4 +39,11 @@ export function resolveKeyTemplate (value: unknown, name: string, timeZone: unkn
   }
   if (typeof value !== 'string') throw new InvalidOptionError(name, 'must be a template string or a keyTemplate()')
   return keyTemplate(value, { option: name, timeZoneOption: timeZoneName, unique, ...(timeZone === undefined ? {} : { timeZone: timeZone as string }) })
+}
+
+/** A Run's key by template: fields from the Run, `{id}` its runId (sanitized) or random, dated `now`. */
+export function templateRunKey (template: KeyTemplate, prefix: string, run: unknown, now: number, index: number): string {
+  const runId = (run as { apiInfo?: { runId?: unknown } } | null)?.apiInfo?.runId
+  const named = (typeof runId === 'string' && runId !== '') || (typeof runId === 'number' && Number.isFinite(runId))
+  return template.render({ time: now, id: named ? fieldSegment(runId) : randomBytes(32).toString('hex'), seq: index, ext: '', prefix, fields: template.partitionOf(run) })
 }

@@ -10,9 +10,7 @@ import { retryReporter } from '../internal/retry-events.js'
 import { retryPolicyFor } from '../internal/retry-options.js'
 import type { RetryPolicy } from '../internal/retry-policy.js'
 import { runKey } from '../internal/run-key.js'
-import { fieldSegment } from '../internal/key-segment.js'
-import type { KeyTemplate } from '../key-template.js'
-import { randomBytes } from 'node:crypto'
+import { templateRunKey } from '../internal/template-key.js'
 import { UploadJob } from '../internal/upload-job.js'
 import { JobPool } from '../internal/job-pool.js'
 import { filterApis } from '../stages/filter-apis.js'
@@ -108,12 +106,6 @@ function batchedSink (s: SinkSettings): { sink: Writable, last: Writable } {
 
 type Callback = (err?: Error | null) => void
 
-/** A Run's key by template: fields from the Run, `{id}` its runId (sanitized) or random, dated `now`. */
-function templateRunKey (template: KeyTemplate, prefix: string, run: unknown, now: number, index: number): string {
-  const runId = (run as { apiInfo?: { runId?: unknown } } | null)?.apiInfo?.runId
-  const named = (typeof runId === 'string' && runId !== '') || (typeof runId === 'number' && Number.isFinite(runId))
-  return template.render({ time: now, id: named ? fieldSegment(runId) : randomBytes(32).toString('hex'), seq: index, ext: '', prefix, fields: template.partitionOf(run) })
-}
 
 /** What the per-Run sink remembers of a Run while its object is uploaded. */
 interface RunJob {

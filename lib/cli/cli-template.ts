@@ -1,0 +1,21 @@
+import { InvalidOptionError } from '../errors.js'
+import { keyTemplate, type KeyTemplate } from '../key-template.js'
+import type { CliOptions } from './args.js'
+
+/**
+ * `--key-template` (and `--time-zone`), parsed once, with errors naming the
+ * flags. `undefined` without one.
+ *
+ * @example
+ * ```ts
+ * const template = cliTemplate(parseCliArgs(['--out-dir', 'o', '--key-template', 'api={apiInfo.name}/{id}{ext}'], {}))
+ * ```
+ */
+export function cliTemplate (options: CliOptions): KeyTemplate | undefined {
+  if (options.keyTemplate === undefined) {
+    if (options.timeZone !== undefined) throw new InvalidOptionError('--time-zone', 'needs --key-template')
+    return undefined
+  }
+  const source = options.keyTemplate
+  return keyTemplate(source, { option: '--key-template', timeZoneOption: '--time-zone', ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }) })
+}

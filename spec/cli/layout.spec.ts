@@ -1,0 +1,85 @@
+import { expect } from 'chai'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { Readable } from 'node:stream'
+import { gunzipSync } from 'node:zlib'
+import { runCli } from '../../lib/cli/run.js'
+import { manualClock } from '../helpers/manual-clock.js'
+import { startS3rver } from '../helpers/s3rver.js'
+import { run } from '../helpers/streams.js'
+
+async function cli (argv: string[], stdin: string): Promise<{ code: number, stderr: string }> {
+  let stderr = ''
+  const code = await runCli(argv, {
+    stdin: Readable.from([Buffer.from(stdin)]),
+    stdout: { write: () => true },
+    stderr: { write: (t: string) => { stderr += t }, isTTY: false },
+    env: {},
+    clock: manualClock(Date.UTC(2026, 10, 25, 14, 3, 7))
+  })
+  return { code, stderr }
+}
+
+async function files (dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
+  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath ?? e.path, e.name))).sort()
+}
+
+const T0 = Date.UTC(2026, 10, 25, 23, 59)
+const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify({ ...run(i), at: new Date(T0 + (i % 2) * 60_000 + i).toISOString() })).join('\n') + '\n'
+
+describe('s3-sink --key-template, --time-field', () => {
+  let dir: string
+  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'cli-layout-')) })
+  afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
+
+  it('partitions by the template\'s fields and windows by event time, lines stored as read', async () => {
+    const res = await cli(['--out-dir', dir, '--prefix', 'runs', '--key-template', '{prefix}api={apiInfo.name}/dt={YYYY}-{MM}-{DD}/{HH}{mm}-{id}{ext}',
+      '--time-field', 'at', '--allowed-lateness-ms', '60000'], lines)
+    expect(res.code, res.stderr).to.equal(0)
+    const names = await files(dir)
+    // api0..2 x minutes 23:59 and 00:00: across midnight
+    expect(names.map((n) => n.replace(/-[0-9a-f]{64}\.gz$/, '')).sort()).to.deep.equal([
+      'runs/api=api0/dt=2026-11-25/2359', 'runs/api=api0/dt=2026-11-26/0000', 'runs/api=api1/dt=2026-11-25/2359',
+      'runs/api=api1/dt=2026-11-26/0000', 'runs/api=api2/dt=2026-11-25/2359', 'runs/api=api2/dt=2026-11-26/0000'
+    ])
+    const stored: string[] = []
+    for (const name of names) stored.push(...gunzipSync(await readFile(join(dir, name))).toString().split('\n').filter(Boolean))
+    expect(stored.sort()).to.deep.equal(lines.split('\n').filter(Boolean).sort())
+  })
+
+  it('--per-record keys by template too', async () => {
+    const res = await cli(['--out-dir', dir, '--per-record', '--key-template', 'api={apiInfo.name}/{YYYY}/{id}.json'], lines)
+    expect(res.code, res.stderr).to.equal(0)
+    expect((await files(dir)).slice(0, 2)).to.deep.equal(['api=api0/2026/run-0.json', 'api=api0/2026/run-12.json'])
+  })
+
+  it('exits 2 naming the flag for a bad template, zone, time field or lateness without a time field', async () => {
+    for (const [argv, flag] of [
+      [['--key-template', '{yyyy}/{id}'], '--key-template'],
+      [['--key-template', '{id}', '--time-zone', 'Mars/Base'], '--time-zone'],
+      [['--time-zone', 'UTC'], '--time-zone'],
+      [['--time-field', 'a..b'], '--time-field'],
+      [['--allowed-lateness-ms', '5'], '--allowed-lateness-ms'],
+      [['--per-record', '--time-field', 'at'], '--time-field']
+    ] as const) {
+      const res = await cli(['--out-dir', dir, ...argv], lines)
+      expect(res.code, argv.join(' ')).to.equal(2)
+      expect(res.stderr).to.include(flag)
+    }
+  })
+
+  it('--manifests writes a manifest per window and partition into S3', async () => {
+    const s3 = await startS3rver()
+    try {
+      await s3.createBucket('cli-layout')
+      const res = await cli(['--bucket', 'cli-layout', '--endpoint', s3.endpoint, '--store', 'custom', '--access-key-id', 'S3RVER', '--secret-access-key', 'S3RVER',
+        '--key-template', 'api={apiInfo.name}/{id}{ext}', '--time-field', 'at', '--allowed-lateness-ms', '60000', '--manifests'], lines)
+      expect(res.code, res.stderr).to.equal(0)
+      expect(await s3.listKeys('cli-layout', '_manifests/')).to.have.length(6)
+    } finally {
+      await s3.close()
+    }
+  })
+})
