@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { expect } from 'chai'
+import fc from 'fast-check'
 import { onDurable } from '../../lib/durable.js'
 import { sourcePosition } from '../../lib/source-position.js'
 import type { Batch } from '../../lib/batch.js'
@@ -8,7 +9,7 @@ import { markLines } from '../../lib/internal/line-marks.js'
 import { minuteWindow } from '../../lib/stages/minute-window.js'
 import { serialize } from '../../lib/stages/serialize.js'
 import { manualClock } from '../helpers/manual-clock.js'
-import { drainBatches, source } from '../helpers/streams.js'
+import { bytesOf, drainBatches, source } from '../helpers/streams.js'
 
 const T0 = Date.UTC(2026, 10, 25, 14, 3, 7)
 
@@ -137,5 +138,58 @@ describe('minuteWindow() acknowledgements', () => {
       for (const { batch } of out) batch.acks!.fire()
       expect(acked).to.deep.equal(['long', 'c'])
     })
+  })
+
+  it('property: byte input cut anywhere, with too-long lines: every mark is acknowledged once, by the batch holding its line or by where its invalid line went', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.string({ maxLength: 30 }), { minLength: 1, maxLength: 40 }),
+      fc.array(fc.nat(), { maxLength: 12 }),
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 25, max: 120 }),
+      fc.constantFrom('skip' as const, 'dead-letter' as const),
+      async (texts, cutSeeds, maxRecords, maxBytes, onInvalid) => {
+        const lines = texts.map((t, i) => JSON.stringify({ i, t }) + '\n')
+        const whole = Buffer.from(lines.join(''))
+        const ends: number[] = []
+        let at = 0
+        for (const line of lines) ends.push(at += Buffer.byteLength(line))
+        const cuts = [...new Set(cutSeeds.map((c) => c % whole.length))].filter((c) => c > 0).sort((a, b) => a - b)
+        const bounds = [0, ...cuts, whole.length]
+        const acked = new Map<number, string>()
+        let phase = 'window' // what acknowledges: the window itself, or the batch being fired
+        const chunks = bounds.slice(0, -1).map((start, k) => {
+          const end = bounds[k + 1]!
+          const marks = ends.flatMap((lineEnd, i) => (lineEnd > start && lineEnd <= end
+            ? [{ end: lineEnd - start, position: i, callback: () => { expect(acked.has(i), `record ${i} acknowledged twice`).to.equal(false); acked.set(i, phase) } }]
+            : []))
+          return markLines(Buffer.from(whole.subarray(start, end)), marks)
+        })
+        const batches: Batch[] = []
+        const window = minuteWindow({ clock: manualClock(T0), maxRecords, maxBytes, onInvalid })
+        window.on('data', (b: Batch) => batches.push(b))
+        const bodies = new Map<Batch, Promise<Buffer>>()
+        window.on('data', (b: Batch) => bodies.set(b, bytesOf(b.body)))
+        await pipeline(Readable.from(chunks), window)
+        expect(acked.size === 0 || [...acked.values()].every((v) => v === 'window')).to.equal(true)
+        for (const batch of batches) {
+          phase = `batch ${batch.seq}`
+          batch.acks!.fire()
+        }
+        expect([...acked.keys()].sort((a, b) => a - b)).to.deep.equal(lines.map((_, i) => i))
+        for (const batch of batches) {
+          const text = (await bodies.get(batch)!).toString()
+          if (batch.partition === 'dead-letter') continue
+          for (const line of text.split('\n').filter((l) => l !== '')) {
+            const { i } = JSON.parse(line) as { i: number }
+            expect(acked.get(i), `record ${i} is in batch ${batch.seq}`).to.equal(`batch ${batch.seq}`)
+          }
+        }
+        for (const [i, by] of acked) {
+          const tooLong = Buffer.byteLength(lines[i]!) > maxBytes
+          if (!tooLong) continue
+          if (onInvalid === 'skip') expect(by, `skipped record ${i}`).to.equal('window')
+          else expect(batches.find((b) => `batch ${b.seq}` === by)?.partition, `dead-lettered record ${i}`).to.equal('dead-letter')
+        }
+      }), { numRuns: 60 })
   })
 })
