@@ -38,7 +38,7 @@ interface Entry<P> {
  * for await (const msg of consumer) {
  *   const record = JSON.parse(msg.value)
  *   record[onDurable] = checkpoint.track(String(msg.partition), msg.offset)
- *   if (!source.push(record)) await once(source, 'drain')
+ *   if (!feed.write(record)) await once(feed, 'drain') // feed: the pipeline's object-mode source (a PassThrough)
  * }
  * ```
  */

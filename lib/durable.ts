@@ -16,10 +16,11 @@
  * @example
  * ```ts
  * import { onDurable } from 's3-stream-sink'
+ * const feed = new PassThrough({ objectMode: true }) // the pipeline's source
  * for await (const msg of consumer) {
  *   const record = JSON.parse(msg.data)
  *   record[onDurable] = () => msg.ack()
- *   if (!source.push(record)) await once(source, 'drain')
+ *   if (!feed.write(record)) await once(feed, 'drain')
  * }
  * ```
  */
