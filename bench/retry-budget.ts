@@ -38,7 +38,7 @@ async function run (rate: number, requests: number, mode: 'sdk' | 'ours', seed: 
       const send = async (): Promise<unknown> => await client.send(new PutObjectCommand({ Bucket: 'bench-budget', Key: `k${i % 500}`, Body: Buffer.from(`record ${i}`) }))
       try {
         if (mode === 'sdk') await send()
-        else await retrying(send, { policy, deadline: clock.now() + policy.retryFor, signal, onRetry: () => {} }, { attempts: 0, ambiguous: false })
+        else await retrying(send, { policy, signal, onRetry: () => {} }, { attempts: 0, ambiguous: false })
       } catch (err) {
         failed++
         if ((err as { $metadata?: { attempts?: number } }).$metadata?.attempts === 1 && mode === 'sdk') refused++

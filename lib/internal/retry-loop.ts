@@ -15,24 +15,26 @@ export interface RetryNotice {
 /** One request's attempts so far; the caller reads them when the request fails for good. */
 export interface AttemptLog {
   attempts: number
+  /** When the first attempt started (`policy.clock`), once it has. */
+  startedAt?: number
   /** Some attempt failed in a way that leaves its effect unknown (the store may have acted on it). */
   ambiguous: boolean
 }
 
 export interface RetryContext {
   policy: RetryPolicy
-  /** Time (`policy.clock`) after which no retry starts. */
-  deadline: number
   /** Cancels the wait and the next attempt. */
   signal: AbortSignal
   onRetry: (notice: RetryNotice) => void
 }
 
 /**
- * Calls `attempt` until it resolves, a failure is permanent, the deadline
- * would pass before the next try, or `maxAttempts` is reached; then rejects
- * with the last failure. Waits {@link backoffDelay} between attempts on the
- * policy's clock, so no per-client budget can stop the retries early.
+ * Calls `attempt` until it resolves, a failure is permanent, the next try
+ * would start more than `retryFor` after the first failure, or `maxAttempts`
+ * is reached; then rejects with the last failure. Waits {@link backoffDelay}
+ * between attempts on the policy's clock, so no per-client budget can stop
+ * the retries early. The window opens at the first failure, not at the
+ * first attempt: a part sent an hour into a long upload still gets all of it.
  *
  * @example
  * ```ts
@@ -42,6 +44,8 @@ export interface RetryContext {
  */
 export async function retrying<T> (attempt: () => Promise<T>, ctx: RetryContext, log: AttemptLog): Promise<T> {
   const { policy } = ctx
+  let deadline: number | undefined
+  log.startedAt ??= policy.clock.now()
   for (let retry = 0; ; retry++) {
     try {
       log.attempts++
@@ -51,8 +55,10 @@ export async function retrying<T> (attempt: () => Promise<T>, ctx: RetryContext,
       if (kind === 'transient') log.ambiguous = true
       if (kind === 'permanent' || ctx.signal.aborted || log.attempts >= policy.maxAttempts) throw err
       const delayMs = backoffDelay(retry, kind, policy.random)
+      const now = policy.clock.now()
+      deadline ??= now + policy.retryFor
       // `>=`: with retryFor 0 even a zero wait is past the deadline.
-      if (policy.clock.now() + delayMs >= ctx.deadline) throw err
+      if (now + delayMs >= deadline) throw err
       ctx.onRetry({ attempt: log.attempts, delayMs, error: err, kind })
       await sleep(policy.clock, delayMs, ctx.signal)
     }

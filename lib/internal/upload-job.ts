@@ -35,7 +35,7 @@ type CommandClass = new (input: object) => AnyCommand
  * `Upload` (multipart above `partSize`, one PutObject below); a Buffer body
  * that fits one part is a plain PutObject. Every request of the job is
  * retried whole (all bodies it sends are Buffers) until it succeeds, fails
- * permanently or the job's `retryFor` deadline passes, and carries the job's
+ * permanently or `retryFor` has passed since its first failure, and carries the job's
  * abort signal, so an abort cancels what is in flight instead of leaving it
  * to run (and be retried) after the caller has moved on.
  *
@@ -69,7 +69,6 @@ export class UploadJob {
   #counter: ByteCounter | null = null
   #bytes = 0
   readonly #parts = new PartLog()
-  #startedAt = 0
   #requestFailure: unknown = undefined
   #giveUp: NodeJS.Timeout | undefined
 
@@ -91,7 +90,6 @@ export class UploadJob {
   async #start (): Promise<{ ETag?: string }> {
     const { params, body, partSize } = this.#o
     if (this.#cancel.signal.aborted) throw this.#cancel.signal.reason
-    this.#startedAt = this.#o.retry.clock.now()
     if (Buffer.isBuffer(body) && body.length <= partSize) {
       this.#bytes = body.length
       return await this.#send(new PutObjectCommand({ ...params, Body: body })) as { ETag?: string }
@@ -125,7 +123,6 @@ export class UploadJob {
     const Ctor = command.constructor as CommandClass
     const ctx: RetryContext = {
       policy: retry,
-      deadline: this.#startedAt + retry.retryFor,
       signal,
       onRetry: (notice) => { this.#o.onRetry(notice) }
     }
@@ -160,7 +157,7 @@ export class UploadJob {
       }
       if (this.#requestFailure === undefined && !signal.aborted) {
         this.#requestFailure = err
-        this.failedAfter = { attempts: log.attempts, ms: retry.clock.now() - this.#startedAt }
+        this.failedAfter = { attempts: log.attempts, ms: retry.clock.now() - (log.startedAt ?? retry.clock.now()) }
         if (this.#upload !== null) this.#giveUp = setTimeout(() => { this.#cancel.abort(err); void this.#upload?.abort() }, this.#o.abortTimeout)
       }
       throw err

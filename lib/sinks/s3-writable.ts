@@ -73,9 +73,9 @@ export interface S3WritableOptions extends S3ConnectionOptions {
    */
   encodingHeader?: boolean
   /**
-   * How long the requests of one object may be retried, in ms from its first
-   * request: retriable failures (5xx, throttling, timeouts, resets) are
-   * retried with backoff until the object is stored or this passes.
+   * The delivery deadline, in ms: a request of an object that fails in a
+   * retriable way (5xx, throttling, timeouts, resets) is retried with backoff
+   * until it succeeds or this long after its first failure.
    * Default 900000 (15 minutes); 0 turns this package's retries off.
    */
   retryFor?: number

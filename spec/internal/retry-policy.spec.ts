@@ -49,7 +49,7 @@ describe('retry policy', () => {
   describe('retrying()', () => {
     const ctx = (retryFor: number, onRetry: (n: RetryNotice) => void = () => {}, maxAttempts = Infinity) => {
       const clock = fastClock()
-      return { policy: { retryFor, maxAttempts, clock, random: () => 0.5 }, deadline: clock.now() + retryFor, signal: new AbortController().signal, onRetry }
+      return { policy: { retryFor, maxAttempts, clock, random: () => 0.5 }, signal: new AbortController().signal, onRetry }
     }
 
     it('retries until success, announcing each retry', async () => {
@@ -63,10 +63,10 @@ describe('retry policy', () => {
     it('a permanent failure ends at once; maxAttempts and the deadline end the others', async () => {
       const log = { attempts: 0, ambiguous: false }
       await retrying(async () => { throw aws('AccessDenied', 403) }, ctx(60_000), log).catch(() => {})
-      expect(log).to.deep.equal({ attempts: 1, ambiguous: false })
+      expect(log).to.include({ attempts: 1, ambiguous: false })
       const capped = { attempts: 0, ambiguous: false }
       await retrying(async () => { throw aws('SlowDown', 503) }, ctx(60_000, () => {}, 3), capped).catch(() => {})
-      expect(capped).to.deep.equal({ attempts: 3, ambiguous: false })
+      expect(capped).to.include({ attempts: 3, ambiguous: false })
       const timed = { attempts: 0, ambiguous: false }
       const err = await retrying(async () => { throw aws('InternalError', 500) }, ctx(5_000), timed).catch((e: unknown) => e)
       expect(err).to.include({ name: 'InternalError' })
@@ -75,11 +75,23 @@ describe('retry policy', () => {
       expect(timed.attempts).to.equal(7)
     })
 
+    it('the retryFor window opens at the first failure: a request that fails an hour into a long upload still gets all of it', async () => {
+      const c = ctx(5_000)
+      let calls = 0
+      const log = { attempts: 0, ambiguous: false }
+      await retrying(async () => {
+        // The first attempt takes an hour (a part of a long upload), then fails.
+        if (calls++ === 0) await new Promise((resolve) => c.policy.clock.setTimeout(() => { resolve(undefined) }, 3600_000))
+        throw aws('InternalError', 500)
+      }, c, log).catch(() => {})
+      expect(log.attempts).to.equal(7)
+    })
+
     it('an abort ends the wait at once with the abort reason', async () => {
       const c = ctx(60_000)
       const ac = new AbortController()
       const stop = new Error('stop')
-      const slow = { ...c, policy: { ...c.policy, clock: { now: Date.now, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => { clearTimeout(h as NodeJS.Timeout) } } }, deadline: Date.now() + 60_000, signal: ac.signal }
+      const slow = { ...c, policy: { ...c.policy, clock: { now: Date.now, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => { clearTimeout(h as NodeJS.Timeout) } } }, signal: ac.signal }
       const p = retrying(async () => { throw aws('SlowDown', 503) }, slow, { attempts: 0, ambiguous: false })
       setTimeout(() => { ac.abort(stop) }, 20)
       expect(await p.catch((e: unknown) => e)).to.equal(stop)

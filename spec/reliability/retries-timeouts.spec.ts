@@ -105,8 +105,9 @@ describe('reliability: retries and timeouts', function () {
       expect(await s3.readRecords(bucket)).to.deep.equal([{ n: 1 }, { n: 2 }])
     })
 
-    it('a stalled UploadPart is retried with its bytes: the object reads back byte-identical', async () => {
-      const { bucket, proxy, options } = await setUp({ choose: (r) => r.partNumber === 2 ? 'stall' : null, maxFaults: 1 }, { requestTimeout: 500 })
+    it('a stalled UploadPart times out after socketTimeout and is retried with its bytes: the object reads back byte-identical', async () => {
+      // socketTimeout, not requestTimeout: sending 5 MiB on a loaded machine may itself take longer than 500 ms.
+      const { bucket, proxy, options } = await setUp({ choose: (r) => r.partNumber === 2 ? 'stall' : null, maxFaults: 1 }, { socketTimeout: 500 })
       const { batch, data } = batchOf(11 * MiB, 'parts.bin')
       await pipeline(source([batch]), s3Writable(options))
       expect(proxy.events.filter((e) => e.partNumber === 2).map((e) => [e.fault, e.attempt])).to.deep.equal([['stall', 1], [null, 2]])
