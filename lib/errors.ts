@@ -186,7 +186,7 @@ export class S3UploadError extends S3SinkError {
   readonly key: string
   /** Attempts made by the request that failed for good (1 for a permanent failure on the first try). */
   readonly attempts: number | undefined
-  /** How long after the object's first request its upload gave up, in ms. */
+  /** How long the request that failed for good was tried, from its first attempt, in ms. */
   readonly elapsedMs: number | undefined
   abortError?: unknown
 
