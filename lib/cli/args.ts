@@ -47,7 +47,7 @@ export interface CliOptions {
   partSize?: number
   queueSize?: number
   abortTimeout?: number
-  /** How long one object's requests may be retried, in ms. */
+  /** How long a failing request is retried, in ms from its first failure. */
   retryFor?: number
   /** Conditional writes: `If-None-Match: *`. */
   ifNoneMatch: boolean

@@ -47,7 +47,7 @@ export interface S3DestinationOptions extends S3ConnectionOptions {
   params?: UploadParams
   /** Time source and timers (windows, retry waits); tests inject a fake one. Default `systemClock`. */
   clock?: Clock
-  /** How long one object's requests may be retried, in ms. Default 900000 (15 minutes); see `s3Writable()`. */
+  /** How long a failing request of an object is retried, in ms from its first failure. Default 900000 (15 minutes); see `s3Writable()`. */
   retryFor?: number
   /** Conditional writes (`If-None-Match: *`): an object already at the key counts as stored. Default `false`. */
   ifNoneMatch?: boolean

@@ -65,7 +65,7 @@ export interface S3SinkConfig extends S3ConnectionOptions {
   batched?: boolean | BatchOptions
   /** Time source for fallback keys, windows and retry waits; tests inject a fake one. Default: the system clock. */
   clock?: Clock
-  /** How long one object's requests may be retried, in ms. Default 900000 (15 minutes); see `s3Writable()`. */
+  /** How long a failing request of an object is retried, in ms from its first failure. Default 900000 (15 minutes); see `s3Writable()`. */
   retryFor?: number
   /** Conditional writes (`If-None-Match: *`): an object already at the key counts as stored. Default `false`. */
   ifNoneMatch?: boolean
