@@ -109,7 +109,6 @@ const WINDOW_FIELDS = ['windowMs', 'maxBytes', 'maxRecords']
 const COMPRESSION_FIELDS = ['compression', 'level', 'threads']
 const LAYOUT_FIELDS = ['timeOf', 'allowedLatenessMs', 'maxOpenPartitions']
 const BATCH_FIELDS = [...WINDOW_FIELDS, ...COMPRESSION_FIELDS, ...LAYOUT_FIELDS, 'encodingHeader', 'manifests']
-const REQUIRED_CONNECTION = ['accessKeyId', 'secretAccessKey', 'region'] as const
 const SECRETS = new Set(['secretAccessKey', 'sessionToken'])
 const NUMBERS = new Set(['concurrency', 'maxAttempts', 'requestTimeout', 'socketTimeout', 'connectionTimeout', 'retryFor', ...WINDOW_FIELDS, 'level', 'threads',
   'allowedLatenessMs', 'maxOpenPartitions'])
@@ -253,16 +252,21 @@ function checkBatched (issues: Issues, value: unknown): BatchOptions | null {
 
 /**
  * createS3Client() stops at the first bad field; asking again without the
- * field it named reports them all without restating its rules here.
+ * field it named reports them all without restating its rules here. No
+ * connection field is required: without keys and region the SDK's default
+ * chains apply (environment, profile, SSO, web identity, ECS/EC2 roles).
  */
 function connect (issues: Issues, cfg: Record<string, unknown>): S3Client | undefined {
-  for (const field of REQUIRED_CONNECTION) if (cfg[field] === undefined) issues.add(field, 'missing', 'is required')
+  // Half a key pair is a mistake whatever the given half holds.
+  if ((cfg.accessKeyId === undefined) !== (cfg.secretAccessKey === undefined)) {
+    issues.add(cfg.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey', 'missing', 'is required when the other half of the key pair is given')
+  }
   const trial: Record<string, unknown> = {}
   for (const field of CONNECTION_FIELDS) if (cfg[field] !== undefined) trial[field] = cfg[field]
   for (;;) {
     const before = Object.keys(trial).length
     let named = ''
-    const client = issues.check(undefined, () => createUploadClient(trial, ROOT), (path) => { named = path; return problemOf(path, cfg[path]) })
+    const client = issues.check(undefined, () => createUploadClient(trial, ROOT), (path) => { named = path; return cfg[path] === undefined ? 'missing' : problemOf(path, cfg[path]) })
     if (client !== undefined) return client
     // The key-pair rule names a field that is absent: drop the pair instead.
     if (named in trial) delete trial[named]

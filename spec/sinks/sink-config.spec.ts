@@ -46,7 +46,6 @@ const CASES: Case[] = [
   { name: 'secretAccessKey a number', config: { ...BASE, secretAccessKey: 987654321 }, path: 'secretAccessKey', problem: 'type' },
   { name: 'secretAccessKey empty', config: { ...BASE, secretAccessKey: '' }, path: 'secretAccessKey', problem: 'invalid' },
   { name: 'sessionToken a number', config: { ...BASE, sessionToken: 987654321 }, path: 'sessionToken', problem: 'type' },
-  { name: 'region missing', config: without('region'), path: 'region', problem: 'missing' },
   { name: 'region a boolean', config: { ...BASE, region: true }, path: 'region', problem: 'type' },
   { name: 'prefix a number', config: { ...BASE, prefix: 7 }, path: 'prefix', problem: 'type' },
   { name: 'prefix with ..', config: { ...BASE, prefix: 'a/../b' }, path: 'prefix', problem: 'invalid' },
@@ -113,6 +112,13 @@ describe('resolveSinkConfig()', () => {
   it('reports a wrong secret by name only, whatever its value', () => {
     const err = configError({ ...BASE, secretAccessKey: 987654321, sessionToken: true })
     expect(err.issues.map((i) => i.message)).to.deep.equal(['must be a non-empty string', 'must be a non-empty string'])
+  })
+
+  it('needs no keys and no region: the SDK default credential and region chains apply', () => {
+    const settings = resolveSinkConfig({ type: 's3', bucket: 'runs' })
+    expect(settings.bucket).to.equal('runs')
+    expect(settings.ownsClient).to.equal(true)
+    settings.client.destroy()
   })
 
   it('accepts bucketName as an alias of bucket', () => {
