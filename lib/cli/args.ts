@@ -3,8 +3,10 @@ import { InvalidOptionError } from '../errors.js'
 import { MAX_TIMER_MS } from '../clock.js'
 import type { S3ConnectionOptions } from '../internal/s3-client.js'
 import { COMPRESSIONS, type Compression } from '../internal/compression.js'
-import { validateInteger, validateOneOf } from '../internal/validate.js'
+import { nearestName, validateInteger, validateOneOf } from '../internal/validate.js'
 import { STORE_NAMES, STORE_PROFILES } from '../store-profiles.js'
+import type { UploadParams } from '../sinks/s3-writable.js'
+import { OBJECT_PARAM_FLAGS, objectParamsOf } from './object-params.js'
 
 /** What the command line asks for, typed; ranges are checked by the stages themselves. */
 export interface CliOptions {
@@ -51,6 +53,10 @@ export interface CliOptions {
   retryFor?: number
   /** Conditional writes: `If-None-Match: *`. */
   ifNoneMatch: boolean
+  /** `--storage-class`, `--sse`, `--tag`, ...: the params of every object. */
+  params?: UploadParams
+  /** A line that is not a JSON object: fail (default), skip it, or dead-letter it (batches only). */
+  onInvalid: 'error' | 'skip' | 'dead-letter'
   /** After SIGTERM or SIGINT, how long delivering what was read may take, in ms. */
   shutdownTimeout?: number
   /**
@@ -107,7 +113,9 @@ const FLAGS = {
   'retry-for': STRING,
   'if-none-match': BOOLEAN,
   'shutdown-timeout': STRING,
-  store: STRING
+  store: STRING,
+  'on-invalid': STRING,
+  ...OBJECT_PARAM_FLAGS
 } as const
 
 type Values = ReturnType<typeof parse>['values']
@@ -115,9 +123,9 @@ type Values = ReturnType<typeof parse>['values']
 /** Flags that only make sense with S3, rejected with `--out-dir`. */
 const S3_ONLY = ['bucket', 'bucket-name', 'region', 'store', 'access-key-id', 'secret-access-key', 'session-token', 'endpoint',
   'force-path-style', 'no-content-encoding', 'part-size', 'queue-size', 'abort-timeout', 'max-attempts', 'request-timeout', 'socket-timeout',
-  'connection-timeout', 'retry-for', 'if-none-match', 'manifests'] as const
+  'connection-timeout', 'retry-for', 'if-none-match', 'manifests', ...Object.keys(OBJECT_PARAM_FLAGS)] as const
 /** Flags that only make sense for batches, rejected with `--per-record` (a Run is one small PutObject). */
-const BATCH_ONLY = ['no-gzip', 'gzip-level', 'compression', 'compression-level', 'gzip-threads', 'no-content-encoding', 'window-ms', 'max-bytes', 'max-records', 'no-close-on-time', 'stable-keys', 'part-size', 'queue-size', 'abort-timeout',
+const BATCH_ONLY = [...Object.keys(OBJECT_PARAM_FLAGS), 'no-gzip', 'gzip-level', 'compression', 'compression-level', 'gzip-threads', 'no-content-encoding', 'window-ms', 'max-bytes', 'max-records', 'no-close-on-time', 'stable-keys', 'part-size', 'queue-size', 'abort-timeout',
   'time-field', 'allowed-lateness-ms', 'max-open-partitions', 'manifests'] as const
 
 function parse (argv: string[]): ReturnType<typeof parseArgs<{ options: typeof FLAGS, allowPositionals: true, strict: true }>> {
@@ -187,6 +195,8 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv): CliOption
     abortTimeout: integer(v['abort-timeout'], '--abort-timeout'),
     retryFor: integer(v['retry-for'], '--retry-for'),
     ifNoneMatch: v['if-none-match'] === true,
+    params: objectParamsOf(v),
+    onInvalid: onInvalidOf(v),
     shutdownTimeout: validateInteger(integer(v['shutdown-timeout'], '--shutdown-timeout'), '--shutdown-timeout', 1, MAX_TIMER_MS),
     connection: connectionOf(v, env, help || version || v['out-dir'] !== undefined)
   }
@@ -234,6 +244,12 @@ function compressionOf (v: Values): Compression {
   return compression
 }
 
+function onInvalidOf (v: Values): CliOptions['onInvalid'] {
+  const onInvalid = validateOneOf(v['on-invalid'], '--on-invalid', ['error', 'skip', 'dead-letter'] as const) ?? 'error'
+  if (onInvalid === 'dead-letter' && v['per-record'] === true) throw new InvalidOptionError('--on-invalid', 'dead-letter cannot be combined with --per-record (one object per Run has no batch to hold the letters)')
+  return onInvalid
+}
+
 function envValue (env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name]
   return value === undefined || value === '' ? undefined : value
@@ -277,7 +293,12 @@ function size (value: string | undefined, flag: string): number | undefined {
 function fromParseArgs (err: unknown): Error {
   const code = (err as { code?: string }).code
   const flag = /'(-[^' ]*)/.exec((err as Error).message)?.[1] ?? 'arguments'
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new InvalidOptionError(flag, 'is not a known option (see --help)')
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    // A flag's name only: `--buket=secret` must not echo what follows the `=`.
+    const name = flag.replace(/^-+/, '').split('=')[0] ?? ''
+    const near = nearestName(name, Object.keys(FLAGS))
+    return new InvalidOptionError(flag.split('=')[0] ?? flag, near === undefined ? 'is not a known option (see --help)' : `is not a known option; did you mean --${near}? (see --help)`)
+  }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const takes = (FLAGS as Record<string, { type: string }>)[flag.replace(/^-+/, '')]?.type === 'string'
     return new InvalidOptionError(flag, takes ? 'needs a value (write --flag=-value for one that starts with "-")' : 'takes no value')

@@ -47,15 +47,18 @@ export function buildDelivery (options: CliOptions, progress: Progress, clock: C
   const filter = asFlags(() => filterApis({
     apisToSend: options.apisToSend,
     skipOnFail: options.skipOnFail,
-    // The filter sees input records; the Run is their parsed value.
-    apiName: (r) => runApiName((r as InputRecord).value),
-    isFailed: (r) => runIsFailed((r as InputRecord).value)
+    // The filter sees input records; the Run is their parsed value. An
+    // invalid line is not the filter's to drop: it goes on to the stage that
+    // applies --on-invalid (it reads as the first API asked for, never failed).
+    apiName: (r) => (r as InputRecord).invalid === undefined ? runApiName((r as InputRecord).value) : options.apisToSend?.[0],
+    isFailed: (r) => (r as InputRecord).invalid === undefined && runIsFailed((r as InputRecord).value)
   }))
+  progress.invalidAction = options.onInvalid === 'dead-letter' ? 'dead-lettered' : 'skipped'
   const client = options.outDir === undefined ? asFlags(() => createUploadClient(options.connection(), 'options')) : undefined
   try {
     const { stages, sink } = options.perRecord
-      ? perRecordDelivery(options, client, clock)
-      : { stages: batchStages(options, clock), sink: batchSink(options, client, clock) }
+      ? perRecordDelivery(options, client, clock, () => { progress.invalid++ })
+      : { stages: batchStages(options, clock, progress), sink: batchSink(options, client, clock) }
     const streams = [filter, ...stages, sink]
     sink.on('object', (written: Written) => {
       progress.objects++
@@ -70,7 +73,7 @@ export function buildDelivery (options: CliOptions, progress: Progress, clock: C
   }
 }
 
-function batchStages (options: CliOptions, clock: Clock): Transform[] {
+function batchStages (options: CliOptions, clock: Clock, progress: Progress): Transform[] {
   const template = cliTemplate(options)
   const fields = template?.fields ?? []
   const readTime = options.timeField === undefined ? undefined : asFlags(() => timeField(options.timeField as string, '--time-field'))
@@ -80,13 +83,20 @@ function batchStages (options: CliOptions, clock: Clock): Transform[] {
     maxBytes: options.maxBytes,
     maxRecords: options.maxRecords,
     closeOnTime: options.closeOnTime,
-    stringify: (r) => (r as InputRecord).text,
+    onInvalid: options.onInvalid,
+    // A line that is not a JSON object becomes the window's invalid record, under --on-invalid.
+    stringify: (r) => {
+      const { invalid, text } = r as InputRecord
+      if (invalid !== undefined) throw invalid
+      return text
+    },
     maxOpenPartitions: options.maxOpenPartitions,
     // Fields and times are read from the parsed line; the line itself is stored as read.
     ...(fields.length === 0 ? {} : { partitionBy: (r: unknown) => Object.fromEntries(fields.map((f) => [f, readPath((r as InputRecord).value, f.split('.'))])) }),
     ...(readTime === undefined ? {} : { timeOf: (r: unknown) => readTime((r as InputRecord).value) }),
     ...(options.allowedLatenessMs === undefined ? {} : { allowedLatenessMs: options.allowedLatenessMs })
   }), { 'options.timeOf': '--time-field' })
+  window.on('invalid', () => { progress.invalid++ })
   const { compression, level, threads } = options
   const encoder = asFlags(() => compress({ compression, level, threads }), {
     'options.compression': '--compression',
@@ -123,6 +133,7 @@ function batchSink (options: CliOptions, client: S3Client | undefined, clock: Cl
     encodingHeader: options.encodingHeader,
     retryFor: options.retryFor,
     ifNoneMatch: options.ifNoneMatch,
+    params: options.params,
     clock,
     prefix: options.prefix,
     ...(options.manifests ? { manifests: true } : {})

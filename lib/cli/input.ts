@@ -10,6 +10,8 @@ export interface ReadInputsOptions {
   stdin: Readable
   /** Longest line accepted, in bytes. */
   maxLineBytes?: number
+  /** Lines that are not JSON objects: fail (default) or pass them on marked `invalid`. */
+  invalid?: 'error' | 'pass'
   /**
    * Aborting it stops reading at once, even while waiting for input: the
    * generator returns where it stopped, the input being read is closed, and
@@ -51,7 +53,7 @@ export async function * readInputs (files: readonly string[], options: ReadInput
     const name = file === '-' ? '<stdin>' : file
     if (isStopped()) return { file: name, line: 1 }
     const source = file === '-' ? options.stdin : createReadStream(file, { highWaterMark: READ_CHUNK })
-    const lines = ndjsonLines({ file: name, maxLineBytes: options.maxLineBytes })
+    const lines = ndjsonLines({ file: name, maxLineBytes: options.maxLineBytes, invalid: options.invalid, objects: true })
     // The outcome is awaited below; the catch keeps an early return from leaving a rejection unhandled.
     const piped = pipeline(source, lines).then(() => null, (err: unknown) => err)
     const records = lines[Symbol.asyncIterator]()

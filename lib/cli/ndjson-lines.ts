@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import { toError } from '../errors.js'
-import { validateInteger, validateObject, validateString } from '../internal/validate.js'
+import { typeName, validateInteger, validateObject, validateOneOf, validateString } from '../internal/validate.js'
 import { RecordParseError } from './record-parse-error.js'
 
 /** Options of {@link ndjsonLines}. */
@@ -9,6 +9,14 @@ export interface NdjsonLinesOptions {
   file?: string
   /** Longest line accepted, in bytes without its line break. Default 256 MiB. */
   maxLineBytes?: number
+  /**
+   * A line that is not JSON, or (with `objects`) not a JSON object:
+   * `'error'` fails the stream (default); `'pass'` passes it on with its
+   * error in `invalid`, for the stage that applies `--on-invalid`.
+   */
+  invalid?: 'error' | 'pass'
+  /** Records must be JSON objects: `42`, `[1]`, `null` or `"x"` are invalid lines. Default false. */
+  objects?: boolean
 }
 
 /** One parsed input line, with where it came from. */
@@ -21,6 +29,8 @@ export interface InputRecord {
   readonly file: string
   /** 1-based line number within `file`. */
   readonly line: number
+  /** Set (and `value` undefined) when the line is not a record, with `invalid: 'pass'`. */
+  readonly invalid?: RecordParseError
 }
 
 const DEFAULTS = Object.freeze({ file: '<stdin>', maxLineBytes: 256 * 1024 * 1024 })
@@ -47,6 +57,8 @@ export function ndjsonLines (options: NdjsonLinesOptions = {}): Transform {
   validateObject(options, 'options')
   const file = validateString(options.file, 'options.file') ?? DEFAULTS.file
   const maxLineBytes = validateInteger(options.maxLineBytes, 'options.maxLineBytes', 1) ?? DEFAULTS.maxLineBytes
+  const pass = validateOneOf(options.invalid, 'options.invalid', ['error', 'pass'] as const) === 'pass'
+  const objects = options.objects === true
   // The unfinished last line, kept as chunks so a long line is joined once.
   let carry: Buffer[] = []
   let carryBytes = 0
@@ -60,12 +72,18 @@ export function ndjsonLines (options: NdjsonLinesOptions = {}): Transform {
     if (line === 1 && text.startsWith(BOM)) text = text.slice(1)
     if (text.trim() === '') return
     let value: unknown
+    let invalid: RecordParseError | undefined
     try {
       value = JSON.parse(text)
+      if (objects && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+        invalid = new RecordParseError(file, line, `a record must be a JSON object, got ${typeName(value)}`)
+      }
     } catch (err) {
-      throw new RecordParseError(file, line, `invalid JSON: ${toError(err).message}`, { cause: err })
+      invalid = new RecordParseError(file, line, `invalid JSON: ${toError(err).message}`, { cause: err })
     }
-    stream.push({ value, text, file, line } satisfies InputRecord)
+    if (invalid === undefined) stream.push({ value, text, file, line } satisfies InputRecord)
+    else if (pass) stream.push({ value: undefined, text, file, line, invalid } satisfies InputRecord)
+    else throw invalid
   }
 
   return new Transform({

@@ -28,7 +28,7 @@ export interface PerRecordDelivery {
  * await pipeline(input, filter, ...stages, sink)
  * ```
  */
-export function perRecordDelivery (options: CliOptions, client: S3Client | undefined, clock: Clock): PerRecordDelivery {
+export function perRecordDelivery (options: CliOptions, client: S3Client | undefined, clock: Clock, onSkipped: () => void = () => {}): PerRecordDelivery {
   const template = cliTemplate(options)
   let index = 0
   if (options.outDir !== undefined) {
@@ -40,13 +40,25 @@ export function perRecordDelivery (options: CliOptions, client: S3Client | undef
       key: (record) => template === undefined ? runKey(prefix, record.value, clock.now()) : templateRunKey(template, prefix, record.value, clock.now(), index++),
       body: (record) => JSON.stringify(record.value)
     }))
-    return { stages: [], sink }
+    return { stages: [skipInvalid(onSkipped)], sink }
   }
   const sink = asFlags(() => createS3Sink({
     type: 's3', bucket: options.bucket, prefix: options.prefix, concurrency: options.concurrency, client, clock,
     retryFor: options.retryFor, ifNoneMatch: options.ifNoneMatch, ...(template === undefined ? {} : { keyTemplate: template })
   }))
-  return { stages: [values()], sink }
+  return { stages: [skipInvalid(onSkipped), values()], sink }
+}
+
+/** Drops the lines that are not JSON objects: only `--on-invalid skip` lets them this far (dead-letter needs batches). */
+function skipInvalid (onSkipped: () => void): Transform {
+  return new Transform({
+    objectMode: true,
+    transform (record: InputRecord, _encoding: BufferEncoding, cb: TransformCallback) {
+      if (record.invalid === undefined) return cb(null, record)
+      onSkipped()
+      cb()
+    }
+  })
 }
 
 /**

@@ -22,10 +22,14 @@ export interface Progress {
   /** Records in objects that are complete (in S3 or on disk). */
   recordsDelivered: number
   objects: number
-  /** Bytes stored (compressed size for gzip objects). */
+  /** Bytes stored, as the objects hold them (compressed for gzip objects), in both modes: the summary says "bytes stored". */
   bytes: number
   /** Requests retried (each retry counts once). */
   retries: number
+  /** Input lines that were not JSON objects, skipped or dead-lettered under `--on-invalid`. */
+  invalid: number
+  /** What became of them: `'skipped'` or `'dead-lettered'`. */
+  invalidAction?: string
   /**
    * Set by a graceful stop: its cause (`'SIGTERM'`) and where reading
    * stopped: the first line not read, `null` when the input had been read to
@@ -76,6 +80,7 @@ export function createProgress (options: ProgressOptions): Progress {
     objects: 0,
     bytes: 0,
     retries: 0,
+    invalid: 0,
     start () {
       if (live && timer === null) schedule()
     },
@@ -88,7 +93,7 @@ export function createProgress (options: ProgressOptions): Progress {
     summary () {
       const seconds = (clock.now() - startedAt) / 1000
       return `s3-sink: ${progress.recordsRead} records read, ${progress.recordsDelivered} delivered, ` +
-        `${progress.objects} objects, ${progress.bytes} bytes, ${seconds.toFixed(1)} s${retryNote(progress.retries)}${stopNote(progress.stopped)}`
+        `${plural(progress.objects, 'object')}, ${progress.bytes} bytes stored, ${seconds.toFixed(1)} s${invalidNote(progress)}${retryNote(progress.retries)}${stopNote(progress.stopped)}`
     }
   }
 
@@ -103,12 +108,23 @@ export function createProgress (options: ProgressOptions): Progress {
     const rate = ((progress.recordsRead - last.records) * 1000) / Math.max(1, now - last.at)
     last = { at: now, records: progress.recordsRead }
     stream.write(`${ERASE}s3-sink: ${progress.recordsRead} records (${Math.round(rate)}/s), ` +
-      `${progress.objects} objects, ${formatBytes(progress.bytes)}${retryNote(progress.retries)}`)
+      `${plural(progress.objects, 'object')}, ${formatBytes(progress.bytes)} stored${retryNote(progress.retries)}`)
     drawn = true
     schedule()
   }
 
   return progress
+}
+
+/** `, 3 invalid lines skipped`: shown once there is one. */
+function invalidNote (progress: Progress): string {
+  if (progress.invalid === 0) return ''
+  return `, ${plural(progress.invalid, 'invalid line')} ${progress.invalidAction ?? 'skipped'}`
+}
+
+/** `1 object`, `2 objects`. */
+function plural (count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }
 
 /** `, 12 retries`: shown once there is one, so a healthy run's line stays short. */

@@ -120,7 +120,7 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
   let code: number = EXIT.ok
   let stoppedAt: StopPoint | null | undefined
   try {
-    const records = readInputs(options.files, { stdin: io.stdin, maxLineBytes: maxLineBytes(options), stop: control.reading })
+    const records = readInputs(options.files, { stdin: io.stdin, maxLineBytes: maxLineBytes(options), stop: control.reading, invalid: options.onInvalid === 'error' ? 'error' : 'pass' })
     const input = Readable.from(counted(records, progress, (at) => { stoppedAt = at }))
     await pipeline([input, ...delivery.streams], { signal: control.teardown })
   } catch (err) {

@@ -40,6 +40,9 @@ What to send:
   --apis-to-send A,B        only Runs of these APIs (repeatable)
   --skip-on-fail            leave failed Runs out
   --per-record              one object per Run: PREFIX/API/RUNID.json
+  --on-invalid POLICY       a line that is not a JSON object: error (default: exit
+                            naming FILE:LINE), skip (count it), or dead-letter (a line
+                            with its error in PREFIX/dead-letter/...; not --per-record)
 
 Batches (not with --per-record):
   --window-ms MS            window length (default 60000)
@@ -78,6 +81,12 @@ Uploads:
   --if-none-match           conditional writes: never replace an object; one already
                             at the key counts as delivered
 Batch uploads (not with --per-record):
+  --storage-class CLASS     e.g. STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR
+  --sse ALG                 server-side encryption: AES256, aws:kms or aws:kms:dsse
+  --sse-kms-key-id ID       the KMS key of --sse aws:kms
+  --tag KEY=VALUE           object tag (repeatable)
+  --metadata KEY=VALUE      x-amz-meta-KEY (repeatable)
+  --content-type TYPE       instead of application/x-ndjson
   --part-size SIZE          multipart part size, at least 5MiB (default 5MiB)
   --queue-size N            parts of one object uploaded at once (default 4)
   --abort-timeout MS        after a failure, wait this long for parts in flight (default 10000)

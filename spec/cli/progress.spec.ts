@@ -22,8 +22,8 @@ describe('createProgress()', () => {
     expect(stream.text).to.have.length(1)
     clock.advance(500)
     expect(stream.text).to.deep.equal([
-      '\r\u001b[Ks3-sink: 5000 records (5000/s), 0 objects, 0 B',
-      '\r\u001b[Ks3-sink: 6000 records (1000/s), 2 objects, 3.0 MiB'
+      '\r\u001b[Ks3-sink: 5000 records (5000/s), 0 objects, 0 B stored',
+      '\r\u001b[Ks3-sink: 6000 records (1000/s), 2 objects, 3.0 MiB stored'
     ])
     progress.stop()
     expect(stream.text.at(-1)).to.equal('\r\u001b[K')
@@ -42,7 +42,7 @@ describe('createProgress()', () => {
     expect(clock.pending).to.equal(0)
     Object.assign(progress, { recordsRead: 10, recordsDelivered: 8, objects: 1, bytes: 321 })
     clock.advance(250)
-    expect(progress.summary()).to.equal('s3-sink: 10 records read, 8 delivered, 1 objects, 321 bytes, 5.3 s')
+    expect(progress.summary()).to.equal('s3-sink: 10 records read, 8 delivered, 1 object, 321 bytes stored, 5.3 s')
   })
 
   it('shows retries on the live line and in the summary once there are any', () => {
@@ -55,11 +55,11 @@ describe('createProgress()', () => {
     progress.retries = 12
     clock.advance(1000)
     expect(stream.text).to.deep.equal([
-      '\r\u001b[Ks3-sink: 0 records (0/s), 0 objects, 0 B, 1 retry',
-      '\r\u001b[Ks3-sink: 0 records (0/s), 0 objects, 0 B, 12 retries'
+      '\r\u001b[Ks3-sink: 0 records (0/s), 0 objects, 0 B stored, 1 retry',
+      '\r\u001b[Ks3-sink: 0 records (0/s), 0 objects, 0 B stored, 12 retries'
     ])
     progress.stop()
-    expect(progress.summary()).to.equal('s3-sink: 0 records read, 0 delivered, 0 objects, 0 bytes, 2.0 s, 12 retries')
+    expect(progress.summary()).to.equal('s3-sink: 0 records read, 0 delivered, 0 objects, 0 bytes stored, 2.0 s, 12 retries')
   })
 
   it('ends the summary with a stop: its cause and the first line not read', () => {

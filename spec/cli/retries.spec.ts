@@ -37,7 +37,7 @@ describe('s3-sink: retries (s3rver behind a fault proxy)', function () {
   it('retries failed requests by default and counts them in the summary', async () => {
     const res = await cli(['--per-record', '--prefix', 'ok/'])
     expect(res.code, res.stderr).to.equal(0)
-    expect(res.stderr).to.match(/10 records read, 10 delivered, 10 objects, \d+ bytes, [\d.]+ s, 10 retries$/m)
+    expect(res.stderr).to.match(/10 records read, 10 delivered, 10 objects, \d+ bytes stored, [\d.]+ s, 10 retries$/m)
     expect(await s3.listKeys('cli-retries', 'ok/')).to.have.length(10)
   })
 

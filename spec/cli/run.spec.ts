@@ -31,7 +31,7 @@ async function files (dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath ?? e.path, e.name))).sort()
 }
 
-const SUMMARY = /^s3-sink: (\d+) records read, (\d+) delivered, (\d+) objects, (\d+) bytes, [\d.]+ s$/m
+const SUMMARY = /^s3-sink: (\d+) records read, (\d+) delivered, (\d+) objects?, (\d+) bytes stored, [\d.]+ s$/m
 const runs = Array.from({ length: 60 }, (_, i) => run(i, `api${i % 3}`, i % 4 === 0))
 const ndjson = runs.map((r) => JSON.stringify(r)).join('\n') + '\n'
 

@@ -17,7 +17,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const BUCKET = 'cli-shutdown'
 /** The longest window a timer can hold: windows close on --max-records or at the end, never on the minute. */
 const NO_MINUTE = ['--window-ms', '2147483647']
-const STOPPED = /^s3-sink: (\d+) records read, (\d+) delivered, (\d+) objects, \d+ bytes, [\d.]+ s, stopped by SIGTERM(?: at <stdin>:(\d+)| after the end of the input)?$/m
+const STOPPED = /^s3-sink: (\d+) records read, (\d+) delivered, (\d+) objects?, \d+ bytes stored, [\d.]+ s, stopped by SIGTERM(?: at <stdin>:(\d+)| after the end of the input)?$/m
 const lines = Array.from({ length: 400 }, (_, i) => JSON.stringify(run(i)))
 
 interface Child {
@@ -190,7 +190,7 @@ describe('s3-sink on SIGTERM and SIGINT', function () {
     child.kill('SIGTERM')
     expect(await child.exited, child.stderr).to.equal(143)
     expect(child.stderr).to.include('s3-sink: interrupted: uploads in flight were aborted')
-    expect(child.stderr).to.match(/records read, 0 delivered, 0 objects, 0 bytes, [\d.]+ s, stopped by SIGTERM at <stdin>:\d+$/m)
+    expect(child.stderr).to.match(/records read, 0 delivered, 0 objects, 0 bytes stored, [\d.]+ s, stopped by SIGTERM at <stdin>:\d+$/m)
     expect(await s3.listKeys(BUCKET, 'twice/')).to.deep.equal([])
   })
 
@@ -232,7 +232,7 @@ describe('s3-sink on SIGTERM and SIGINT', function () {
       clock.advance(1)
       expect(await done, stderr).to.equal(124)
       expect(stderr).to.include('s3-sink: ERR_SHUTDOWN_TIMEOUT: shutdown timed out after 5000 ms: uploads in flight were aborted')
-      expect(stderr).to.match(/^s3-sink: 10 records read, 0 delivered, 0 objects, 0 bytes, [\d.]+ s, stopped by SIGTERM after the end of the input$/m)
+      expect(stderr).to.match(/^s3-sink: 10 records read, 0 delivered, 0 objects, 0 bytes stored, [\d.]+ s, stopped by SIGTERM after the end of the input$/m)
       expect(await s3.listKeys(BUCKET, 'deadline/')).to.deep.equal([])
     })
   })
