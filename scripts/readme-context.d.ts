@@ -17,4 +17,13 @@ declare global {
   const config: S3SinkConfig
   const sinkConfig: S3SinkConfig
   const dropped: Record<'api' | 'failed', number>
+  /** A message broker's subscription, consumer and current message (the durable-delivery examples). */
+  const subscription: AsyncIterable<{ data: string, ack: () => void }>
+  const consumer: { commitOffsets: (offsets: Array<{ topic: string, partition: number, offset: string }>) => unknown }
+  const message: { partition: number, offset: string }
+  const topic: string
+  const partition: number
+  const offset: number
+  /** A record of the feed being written. */
+  const record: Record<PropertyKey, unknown>
 }

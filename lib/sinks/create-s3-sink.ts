@@ -42,9 +42,9 @@ const ABORT_TIMEOUT = 1000
  * The S3 sink of a Run or Job, from its documented config: every Run result
  * that passes `apisToSend` and `skipOnFail` becomes one `.json` object whose
  * content is exactly `JSON.stringify(run)`, at
- * `[prefix]/[api name]/[runId].json` (so a redelivered Run replaces its
+ * `[prefix][api name]/[runId].json` (so a redelivered Run replaces its
  * object; Runs with the same key are written one after the other, never at
- * once), or `[prefix]/[api name]/YYYY/MM/DD/HH/YYYY-MM-DD-HH-MM-SS-<hex>.json`
+ * once), or `[prefix][api name]/YYYY/MM/DD/HH/YYYY-MM-DD-HH-MM-SS-<hex>.json`
  * when it has no `apiInfo.runId`.
  *
  * With `batched`, it is instead `filterApis → minuteWindow → gzip → keyRotate

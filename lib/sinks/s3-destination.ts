@@ -30,7 +30,7 @@ const EVENT_FIELDS = ['bucket', 'prefix', 'payload', 'onDurable'] as const
  * A Pipedream-style S3 destination: `send({ bucket, prefix, payload })`
  * queues a payload and returns at once. Each (bucket, prefix) pair gets its
  * own batches, one gzip NDJSON object per minute window, named
- * `[PREFIX]/YYYY/MM/DD/HH/YYYY-MM-DD-HH-MM-SS-IDENTIFIER.gz` and uploaded
+ * `[prefix]YYYY/MM/DD/HH/YYYY-MM-DD-HH-MM-SS-IDENTIFIER.gz` and uploaded
  * with multipart upload; every pair shares one S3 client.
  *
  * - Backpressure: `send()` returns `false` once any route holds more than it

@@ -38,7 +38,7 @@ const OPTION_NAMES = Object.keys({ prefix: true, key: true, stableKeys: true, ke
 
 /**
  * Names each batch's object. The default key is
- * `[prefix]/YYYY/MM/DD/HH/YYYY-MM-DD-HH-MM-SS-IDENTIFIER.gz` (`.ndjson` when
+ * `[prefix]YYYY/MM/DD/HH/YYYY-MM-DD-HH-MM-SS-IDENTIFIER.gz` (`.ndjson` when
  * the batch is not gzipped), with the UTC time at which the batch's first
  * record arrived and a 64-hex-character random IDENTIFIER. Put it after
  * `gzip()` so the extension matches the body. With `stableKeys`, the key is
