@@ -330,3 +330,69 @@ export class MissingPositionError extends S3SinkError {
     super(`batch ${seq} has no source position: stable keys are made of record[sourcePosition], which its first record lacks`)
   }
 }
+
+/**
+ * A log source (Redis Streams, NATS JetStream) could not reach its server:
+ * no connection came up within `reconnectTimeoutMs`, at start or after a
+ * loss. The last network error is `cause`. Never contains a password.
+ *
+ * @example
+ * ```ts
+ * source.on('error', (err) => { if (err.code === 'ERR_SOURCE_CONNECTION') console.error('log unreachable', err.message) })
+ * ```
+ */
+export class SourceConnectionError extends S3SinkError {
+  override name = 'SourceConnectionError'
+  override readonly code = 'ERR_SOURCE_CONNECTION'
+}
+
+/**
+ * A log source's server refused its credentials (a wrong password, user,
+ * token, or no permission on the stream). Retrying cannot help.
+ *
+ * @example
+ * ```ts
+ * source.on('error', (err) => { if (err.code === 'ERR_SOURCE_AUTH') process.exitCode = 77 })
+ * ```
+ */
+export class SourceAuthError extends S3SinkError {
+  override name = 'SourceAuthError'
+  override readonly code = 'ERR_SOURCE_AUTH'
+}
+
+/**
+ * A log source's server is not what the source needs: not a Redis or NATS
+ * server at all, a key that is not a stream, JetStream disabled, a stream
+ * that does not exist. Retrying cannot help.
+ *
+ * @example
+ * ```ts
+ * source.on('error', (err) => { if (err.code === 'ERR_SOURCE_SERVER') console.error(err.message) })
+ * ```
+ */
+export class SourceServerError extends S3SinkError {
+  override name = 'SourceServerError'
+  override readonly code = 'ERR_SOURCE_SERVER'
+}
+
+/**
+ * An entry of a log is not a record: its payload is not JSON, not a JSON
+ * object, or lacks the field holding the record. `id` is the entry's id in
+ * the log (Redis entry id, JetStream stream sequence). The entry is not
+ * acknowledged, so it stays in the log.
+ *
+ * @example
+ * ```ts
+ * source.on('error', (err) => { if (err.code === 'ERR_SOURCE_PAYLOAD') console.error('bad entry', err.id) })
+ * ```
+ */
+export class SourcePayloadError extends S3SinkError {
+  override name = 'SourcePayloadError'
+  override readonly code = 'ERR_SOURCE_PAYLOAD'
+  readonly id: string
+
+  constructor (id: string, message: string, options?: { cause?: unknown }) {
+    super(`entry ${id} is not a record: ${message}`, options)
+    this.id = id
+  }
+}

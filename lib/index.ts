@@ -27,6 +27,11 @@ export { onDurable, type DurableCallback, type DurableRecord } from './durable.j
 export { sourcePosition, type Position } from './source-position.js'
 export { BatchAcks } from './batch-acks.js'
 export { createCheckpoint, Checkpoint, type CheckpointOptions } from './checkpoint.js'
+export { redisStreamSource, RedisStreamSource, type RedisStreamSourceOptions, type LogSourceStats } from './sources/redis-stream-source.js'
+export type { RedisClientLike } from './sources/redis-stream-options.js'
+export type { NatsConnectionLike } from './sources/nats-jetstream-options.js'
+export { natsJetStreamSource, NatsJetStreamSource, type NatsJetStreamSourceOptions } from './sources/nats-jetstream-source.js'
+export { InvalidPayload, type Decode, type SourceOnInvalid } from './sources/payload.js'
 export type { S3ConnectionOptions } from './internal/s3-client.js'
 export type { Stringify } from './internal/ndjson-line.js'
 export {
@@ -44,5 +49,9 @@ export {
   EventTimeError,
   LateRecordError,
   MissingPositionError,
+  SourceConnectionError,
+  SourceAuthError,
+  SourceServerError,
+  SourcePayloadError,
   type ConfigIssue
 } from './errors.js'

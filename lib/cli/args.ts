@@ -7,6 +7,7 @@ import { nearestName, validateInteger, validateOneOf } from '../internal/validat
 import { STORE_NAMES, STORE_PROFILES } from '../store-profiles.js'
 import type { UploadParams } from '../sinks/s3-writable.js'
 import { OBJECT_PARAM_FLAGS, objectParamsOf } from './object-params.js'
+import { LOG_SOURCE_FLAGS, parseLogSource, type LogSourceCli } from './log-source-args.js'
 
 /** What the command line asks for, typed; ranges are checked by the stages themselves. */
 export interface CliOptions {
@@ -64,6 +65,8 @@ export interface CliOptions {
    * printing the options (`util.inspect`) never shows a secret.
    */
   connection: () => S3ConnectionOptions
+  /** Read from a log's consumer group (`--source`) instead of files. */
+  logSource?: LogSourceCli
 }
 
 const STRING = { type: 'string' } as const
@@ -115,7 +118,8 @@ const FLAGS = {
   'shutdown-timeout': STRING,
   store: STRING,
   'on-invalid': STRING,
-  ...OBJECT_PARAM_FLAGS
+  ...OBJECT_PARAM_FLAGS,
+  ...LOG_SOURCE_FLAGS
 } as const
 
 type Values = ReturnType<typeof parse>['values']
@@ -167,6 +171,7 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv): CliOption
     help,
     version,
     files: parsed.positionals,
+    logSource: parseLogSource(v, parsed.positionals),
     outDir: nonEmpty(v['out-dir'], '--out-dir'),
     perRecord: v['per-record'] === true,
     bucket: nonEmpty(bucket, v.bucket === undefined ? '--bucket-name' : '--bucket'),

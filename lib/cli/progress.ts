@@ -21,6 +21,8 @@ export interface Progress {
   recordsRead: number
   /** Records in objects that are complete (in S3 or on disk). */
   recordsDelivered: number
+  /** Records acknowledged to a log source (`--source`); `undefined` for files. */
+  recordsAcknowledged?: number
   objects: number
   /** Bytes stored, as the objects hold them (compressed for gzip objects), in both modes: the summary says "bytes stored". */
   bytes: number
@@ -92,7 +94,7 @@ export function createProgress (options: ProgressOptions): Progress {
     },
     summary () {
       const seconds = (clock.now() - startedAt) / 1000
-      return `s3-sink: ${progress.recordsRead} records read, ${progress.recordsDelivered} delivered, ` +
+      return `s3-sink: ${progress.recordsRead} records read, ${progress.recordsDelivered} delivered, ${ackNote(progress.recordsAcknowledged)}` +
         `${plural(progress.objects, 'object')}, ${progress.bytes} bytes stored, ${seconds.toFixed(1)} s${invalidNote(progress)}${retryNote(progress.retries)}${stopNote(progress.stopped)}`
     }
   }
@@ -107,7 +109,7 @@ export function createProgress (options: ProgressOptions): Progress {
     const now = clock.now()
     const rate = ((progress.recordsRead - last.records) * 1000) / Math.max(1, now - last.at)
     last = { at: now, records: progress.recordsRead }
-    stream.write(`${ERASE}s3-sink: ${progress.recordsRead} records (${Math.round(rate)}/s), ` +
+    stream.write(`${ERASE}s3-sink: ${progress.recordsRead} records (${Math.round(rate)}/s), ${progress.recordsAcknowledged === undefined ? '' : `${progress.recordsDelivered} delivered, `}${ackNote(progress.recordsAcknowledged)}` +
       `${plural(progress.objects, 'object')}, ${formatBytes(progress.bytes)} stored${retryNote(progress.retries)}`)
     drawn = true
     schedule()
@@ -125,6 +127,11 @@ function invalidNote (progress: Progress): string {
 /** `1 object`, `2 objects`. */
 function plural (count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`
+}
+
+/** `12 acknowledged, `: only for a log source, whose acknowledgements are what lets the log forget. */
+function ackNote (acknowledged: number | undefined): string {
+  return acknowledged === undefined ? '' : `${acknowledged} acknowledged, `
 }
 
 /** `, 12 retries`: shown once there is one, so a healthy run's line stays short. */

@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { describe } from '../errors.js'
 import { parseCliArgs, type CliOptions } from './args.js'
 import type { Delivery } from './delivery.js'
+import type { LogInput } from './log-input.js'
 import { readInputs, type StopPoint } from './input.js'
 import type { InputRecord } from './ndjson-lines.js'
 import { createProgress, type Progress } from './progress.js'
@@ -119,16 +120,24 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
   })
   let code: number = EXIT.ok
   let stoppedAt: StopPoint | null | undefined
+  let log: LogInput | undefined
   try {
-    const records = readInputs(options.files, { stdin: io.stdin, maxLineBytes: maxLineBytes(options), stop: control.reading, invalid: options.onInvalid === 'error' ? 'error' : 'pass' })
-    const input = Readable.from(counted(records, progress, (at) => { stoppedAt = at }))
-    await pipeline([input, ...delivery.streams], { signal: control.teardown })
+    if (options.logSource !== undefined) {
+      // Loaded only for --source: file runs never load a log client.
+      const { openLogInput } = await import('./log-input.js')
+      log = await openLogInput(options.logSource, control.reading, progress)
+    }
+    const records = log === undefined ? readInputs(options.files, { stdin: io.stdin, maxLineBytes: maxLineBytes(options), stop: control.reading, invalid: options.onInvalid === 'error' ? 'error' : 'pass' }) : undefined
+    const head = log?.streams ?? [Readable.from(counted(records!, progress, (at) => { stoppedAt = at }))]
+    await pipeline([...head, ...delivery.streams], { signal: control.teardown })
   } catch (err) {
     progress.stop()
     if (control.tornDownBy === 'abort') code = fail(signalExitCode(io.signal?.reason), 'interrupted: uploads in flight were aborted')
     else if (control.tornDownBy === 'deadline') code = fail(EXIT.shutdownTimeout, describeFailure(new ShutdownTimeoutError(timeoutMs)))
     else code = fail(EXIT.failed, describeFailure(err))
   } finally {
+    // The last acknowledgements go out before the summary counts them.
+    await log?.close()
     control.dispose()
     if (control.stoppedBy !== undefined) progress.stopped = { by: control.stoppedBy, at: stoppedAt }
     progress.stop()

@@ -18,6 +18,18 @@ Destination (one of):
   --out-dir DIR             write the same objects, under the same keys, to DIR
                             instead (no S3 options needed)
 
+Log source (instead of files; workers sharing a group share the stream):
+  --source URL              redis://[:PASSWORD@]HOST:PORT/STREAM or nats://[USER:PASS@]HOST:PORT/STREAM:
+                            read the entries' JSON (Redis: the "record" field) through a
+                            consumer group; each is acknowledged once its object is stored
+  --group G                 Redis consumer group (created when missing, from the start)
+  --consumer C              this worker's name in the group (default HOSTNAME-PID)
+  --claim-idle-ms MS        take over entries pending this long in the group (a dead
+                            worker's); must exceed --window-ms plus upload time (default 300000)
+  --durable D               JetStream durable consumer (created when missing)
+  --ack-wait-ms MS          redeliver messages unacknowledged this long (default 30000;
+                            records waiting in a window are kept alive meanwhile)
+
 S3 connection (flags win over the AWS_* environment variables):
   --region REGION           AWS_REGION, AWS_DEFAULT_REGION
   --endpoint URL            S3-compatible endpoint; AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL

@@ -1,0 +1,74 @@
+import type { Redis, RedisOptions } from 'ioredis'
+import type { Clock } from '../clock.js'
+import { S3SinkError, SourceConnectionError, describe } from '../errors.js'
+import { backoffDelay } from './backoff.js'
+import { permanentRedisError } from './redis-errors.js'
+
+/** How a source watches one Redis connection. */
+export interface RedisWatch {
+  /** Stops watching (the connection is closed by its owner). */
+  dispose (): void
+}
+
+/** ioredis, loaded when a source first needs it: an optional peer dependency. */
+export async function loadIoredis (): Promise<typeof import('ioredis').Redis> {
+  try {
+    return (await import('ioredis')).Redis
+  } catch (err) {
+    throw new S3SinkError('redisStreamSource needs the ioredis package: npm install ioredis', { cause: err })
+  }
+}
+
+/**
+ * Options for the connections a source makes itself: commands wait through a
+ * reconnect instead of failing (a blocking read or an XACK is sent again once
+ * the connection is back), reconnects back off with jitter.
+ */
+export function connectionOptions (name: string): RedisOptions {
+  return {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    connectionName: name.replace(/\s/g, '_'),
+    retryStrategy: (times: number) => backoffDelay(times)
+  }
+}
+
+/**
+ * Fails through `onFatal` when `client` refuses for good (credentials, not a
+ * Redis server) or stays without a connection for `timeoutMs`, at start or
+ * after a loss. Anything shorter is ridden out by the client's reconnects.
+ */
+export function watchRedis (client: Redis, onFatal: (err: Error) => void, timeoutMs: number, clock: Clock, where: string): RedisWatch {
+  let timer: unknown = null
+  let lastError: unknown
+  const arm = (): void => {
+    if (timer !== null) return
+    timer = clock.setTimeout(() => {
+      timer = null
+      const last = lastError === undefined ? '' : `: ${describe(lastError)}`
+      onFatal(new SourceConnectionError(`${where}: no connection for ${timeoutMs} ms${last}`, { cause: lastError }))
+    }, timeoutMs)
+  }
+  const onReady = (): void => {
+    if (timer !== null) clock.clearTimeout(timer)
+    timer = null
+  }
+  const onError = (err: unknown): void => {
+    lastError = err
+    const fatal = permanentRedisError(err, where)
+    if (fatal !== null) onFatal(fatal)
+  }
+  client.on('ready', onReady)
+  client.on('error', onError)
+  client.on('close', arm)
+  if (client.status !== 'ready') arm()
+  return {
+    dispose () {
+      if (timer !== null) clock.clearTimeout(timer)
+      timer = null
+      client.off('ready', onReady)
+      client.off('error', onError)
+      client.off('close', arm)
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import { hostname } from 'node:os'
+import { MAX_TIMER_MS } from '../clock.js'
+import { InvalidOptionError } from '../errors.js'
+import { validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+import { LOG_SOURCE_KEYS, logSourceSettings, type LogSourceOptions, type LogSourceSettings } from './source-options.js'
+
+/**
+ * An ioredis client, as far as this package's types go: declared here so
+ * that the types need no ioredis (an optional peer dependency).
+ */
+export interface RedisClientLike {
+  /** Sends a command (`client.call('XACK', ...)`). */
+  call: (...args: never[]) => unknown
+  /** A new connection with the same settings, for blocking reads. */
+  duplicate: (...args: never[]) => unknown
+}
+
+/** Options of {@link redisStreamSource}. */
+export interface RedisStreamSourceOptions extends LogSourceOptions {
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://`). Give this or `client`. The password never appears in an error. */
+  url?: string
+  /** An ioredis client of yours: used for commands, duplicated for blocking reads, never closed by the source. */
+  client?: RedisClientLike
+  /** The stream's key. */
+  stream: string
+  /** The consumer group; created (with MKSTREAM) when missing. */
+  group: string
+  /** Where a group created here starts: `'0'` (default, every entry in the stream), `'$'` (only new ones) or an entry id. */
+  startId?: string
+  /** This worker's name in the group. Default `hostname-pid`. Two live workers must not share one. */
+  consumer?: string
+  /** The entry field holding the record's JSON. Default `'record'`; `null`: the entry's fields are the record's top-level fields (string values). */
+  field?: string | null
+  /** Entries asked for per XREADGROUP / XAUTOCLAIM, and the stream's buffer (highWaterMark). Default 100. */
+  count?: number
+  /** How long one XREADGROUP waits for new entries, in ms; also bounds how late a stop is seen. Default 1000. */
+  blockMs?: number
+  /**
+   * Entries pending in the group for longer than this (their consumer died
+   * or hangs) are taken over with XAUTOCLAIM. Must exceed the time a record
+   * can take from read to acknowledgement (`windowMs` plus the upload, and
+   * the shutdown deadline), or live workers' records are taken over and
+   * stored twice. Default 300000 (5 minutes).
+   */
+  claimIdleMs?: number
+}
+
+/** {@link RedisStreamSourceOptions} with defaults applied. */
+export interface RedisStreamSettings extends LogSourceSettings {
+  url: (() => string) | undefined
+  client: RedisClientLike | undefined
+  stream: string
+  group: string
+  startId: string
+  consumer: string
+  field: string | null
+  count: number
+  blockMs: number
+  claimIdleMs: number
+}
+
+const DEFAULTS = Object.freeze({ startId: '0', field: 'record', count: 100, blockMs: 1000, claimIdleMs: 300_000 })
+const OWN_KEYS = ['url', 'client', 'stream', 'group', 'startId', 'consumer', 'field', 'count', 'blockMs', 'claimIdleMs'] as const
+
+export function redisStreamSettings (options: RedisStreamSourceOptions): RedisStreamSettings {
+  validateObject(options, 'options')
+  if (options === undefined) throw new InvalidOptionError('options', 'is required (at least url or client, stream and group)')
+  validateKnownKeys(options, 'options', [...OWN_KEYS, ...LOG_SOURCE_KEYS])
+  const url = validateString(options.url, 'options.url')
+  if (url !== undefined && !/^rediss?:\/\/[^/]/.test(url)) throw new InvalidOptionError('options.url', 'must start with redis:// or rediss:// and name a host')
+  const client = options.client
+  if (client !== undefined && (typeof client !== 'object' || client === null || typeof client.duplicate !== 'function' || typeof client.call !== 'function')) {
+    throw new InvalidOptionError('options.client', 'must be an ioredis client')
+  }
+  if ((url === undefined) === (client === undefined)) throw new InvalidOptionError('options.url', 'or options.client is required (exactly one of them)')
+  const stream = required(validateString(options.stream, 'options.stream'), 'options.stream')
+  const group = required(validateString(options.group, 'options.group'), 'options.group')
+  const startId = validateString(options.startId, 'options.startId') ?? DEFAULTS.startId
+  if (!/^(\$|\d+(-\d+)?)$/.test(startId)) throw new InvalidOptionError('options.startId', 'must be "0", "$" or an entry id such as 1700000000000-0')
+  const field = options.field === null ? null : validateString(options.field, 'options.field') ?? DEFAULTS.field
+  return {
+    ...logSourceSettings(options),
+    // A function, so that util.inspect of the settings never shows the password.
+    url: url === undefined ? undefined : () => url,
+    client,
+    stream,
+    group,
+    startId,
+    consumer: validateString(options.consumer, 'options.consumer') ?? `${hostname()}-${process.pid}`,
+    field,
+    count: validateInteger(options.count, 'options.count', 1, 10_000) ?? DEFAULTS.count,
+    blockMs: validateInteger(options.blockMs, 'options.blockMs', 1, MAX_TIMER_MS) ?? DEFAULTS.blockMs,
+    claimIdleMs: validateInteger(options.claimIdleMs, 'options.claimIdleMs', 1, MAX_TIMER_MS) ?? DEFAULTS.claimIdleMs
+  }
+}
+
+function required (value: string | undefined, name: string): string {
+  if (value === undefined) throw new InvalidOptionError(name, 'is required')
+  return value
+}
