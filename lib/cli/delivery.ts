@@ -18,11 +18,18 @@ import type { InputRecord } from './ndjson-lines.js'
 import { outDirWritable } from './out-dir.js'
 import { perRecordDelivery } from './per-record.js'
 import type { Progress } from './progress.js'
+import type { ObjectAbandoned } from '../sinks/object-abandoned.js'
 
 /** The stages after the input, built and checked before any byte is read. */
 export interface Delivery {
   /** From the records to the sink, for `pipeline(input, ...streams)`. */
   streams: Array<Transform | Writable>
+  /**
+   * Resolves once the sink has closed: its uploads completed or were aborted,
+   * each counted as delivered or in flight. Destroys the sink if no pipeline
+   * did (it never ran). Never rejects.
+   */
+  settled: () => Promise<void>
   /** Releases the S3 client (its sockets would keep the process alive). */
   close: () => void
 }
@@ -34,13 +41,13 @@ interface Written { bytes: number, records: number }
  * Builds the delivery the options ask for: batches (filterApis → minuteWindow
  * → compress → keyRotate → s3Writable or the output directory) or one object per
  * Run. Every line is delivered as read: batches carry the input text byte for
- * byte, never re-serialized. Counts delivered objects into `progress`. Throws
+ * byte, never re-serialized. Counts into `progress` the objects S3 confirmed, and those given up on an abort or a failure. Throws
  * `InvalidOptionError` naming the flag for an unusable value.
  *
  * @example
  * ```ts
  * const delivery = buildDelivery(parseCliArgs(argv, process.env), progress, systemClock)
- * try { await pipeline(input, ...delivery.streams) } finally { delivery.close() }
+ * try { await pipeline(input, ...delivery.streams) } finally { await delivery.settled(); delivery.close() }
  * ```
  */
 export function buildDelivery (options: CliOptions, progress: Progress, clock: Clock): Delivery {
@@ -66,11 +73,19 @@ export function buildDelivery (options: CliOptions, progress: Progress, clock: C
       progress.recordsDelivered += written.records
     })
     sink.on('retry', () => { progress.retries++ })
-    return { streams, close: () => client?.destroy() }
+    sink.on('abandoned', (abandoned: ObjectAbandoned) => { progress.inFlight.add(abandoned) })
+    return { streams, settled: async () => { await closed(sink) }, close: () => client?.destroy() }
   } catch (err) {
     client?.destroy()
     throw err
   }
+}
+
+async function closed (sink: Writable): Promise<void> {
+  if (sink.closed) return
+  const close = new Promise((resolve) => sink.once('close', resolve))
+  if (!sink.destroyed) sink.destroy()
+  await close
 }
 
 function batchStages (options: CliOptions, clock: Clock, progress: Progress): Transform[] {

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { InvalidOptionError } from '../errors.js'
 import { validateBoolean, validateInteger, validateObject } from '../internal/validate.js'
 import type { StopPoint } from './input.js'
+import { InFlight } from './in-flight.js'
 
 /** Options of {@link createProgress}. */
 export interface ProgressOptions {
@@ -19,11 +20,16 @@ export interface ProgressOptions {
 export interface Progress {
   /** Records parsed from the input. */
   recordsRead: number
-  /** Records in objects that are complete (in S3 or on disk). */
+  /** Records in objects that are complete (S3 confirmed them, or on disk). */
   recordsDelivered: number
   /** Records acknowledged to a log source (`--source`); `undefined` for files. */
   recordsAcknowledged?: number
+  /** Objects S3 confirmed (or files written). */
   objects: number
+  /** Objects given up on an abort or a failure, and what they left. */
+  readonly inFlight: InFlight
+  /** What ended the run early, for the in-flight line: `'abort'`, `'failure'`. */
+  endedBy?: string
   /** Bytes stored, as the objects hold them (compressed for gzip objects), in both modes: the summary says "bytes stored". */
   bytes: number
   /** Requests retried (each retry counts once). */
@@ -42,7 +48,7 @@ export interface Progress {
   start (): void
   /** Stops and erases the live line; further calls do nothing. */
   stop (): void
-  /** The final line: counts and elapsed seconds. */
+  /** The final line (counts and elapsed seconds), then the objects in flight at an abort or failure, if any. */
   summary (): string
 }
 
@@ -83,6 +89,7 @@ export function createProgress (options: ProgressOptions): Progress {
     bytes: 0,
     retries: 0,
     invalid: 0,
+    inFlight: new InFlight(),
     start () {
       if (live && timer === null) schedule()
     },
@@ -95,7 +102,8 @@ export function createProgress (options: ProgressOptions): Progress {
     summary () {
       const seconds = (clock.now() - startedAt) / 1000
       return `s3-sink: ${progress.recordsRead} records read, ${progress.recordsDelivered} delivered, ${ackNote(progress.recordsAcknowledged)}` +
-        `${plural(progress.objects, 'object')}, ${progress.bytes} bytes stored, ${seconds.toFixed(1)} s${invalidNote(progress)}${retryNote(progress.retries)}${stopNote(progress.stopped)}`
+        `${plural(progress.objects, 'object')}, ${progress.bytes} bytes stored, ${seconds.toFixed(1)} s${invalidNote(progress)}${retryNote(progress.retries)}${stopNote(progress.stopped)}` +
+        inFlightNote(progress)
     }
   }
 
@@ -122,6 +130,12 @@ export function createProgress (options: ProgressOptions): Progress {
 function invalidNote (progress: Progress): string {
   if (progress.invalid === 0) return ''
   return `, ${plural(progress.invalid, 'invalid line')} ${progress.invalidAction ?? 'skipped'}`
+}
+
+/** A line of its own: the first line keeps its shape for scripts that parse it. */
+function inFlightNote (progress: Progress): string {
+  const note = progress.inFlight.note(progress.endedBy ?? 'the end')
+  return note === '' ? '' : `\n${note}`
 }
 
 /** `1 object`, `2 objects`. */

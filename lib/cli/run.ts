@@ -132,10 +132,14 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
     await pipeline([...head, ...delivery.streams], { signal: control.teardown })
   } catch (err) {
     progress.stop()
+    progress.endedBy = control.tornDownBy === 'deadline' ? 'the deadline' : control.tornDownBy ?? 'failure'
     if (control.tornDownBy === 'abort') code = fail(signalExitCode(io.signal?.reason), 'interrupted: uploads in flight were aborted')
     else if (control.tornDownBy === 'deadline') code = fail(EXIT.shutdownTimeout, describeFailure(new ShutdownTimeoutError(timeoutMs)))
     else code = fail(EXIT.failed, describeFailure(err))
   } finally {
+    // A pipeline torn down mid-read rejects before its sink has closed: what
+    // the sink's aborts leave (and the objects confirmed meanwhile) comes then.
+    await delivery.settled()
     // The last acknowledgements go out before the summary counts them.
     await log?.close()
     control.dispose()

@@ -24,6 +24,8 @@ export interface JobPoolOptions<J extends PoolJob, M> {
   onFailure: (error: Error) => void
   /** The typed error reported for a job's failure. */
   wrap: (job: J, cause: unknown) => Error
+  /** On destroy, every job that did not complete, once its abort has settled (what it left is then known). */
+  onAbandoned?: (job: J, meta: M) => void
 }
 
 /**
@@ -98,9 +100,14 @@ export class JobPool<J extends PoolJob, M> {
    * Aborts every job and resolves with the error to report: `err`, unless a
    * job failed on its own, which outranks a bare destroy or a premature close
    * (the same error object travelling back through the stages). Never rejects.
+   *
+   * A job that completes all the same (its last answer arrived before the
+   * abort took effect) is reported done, like any other: the store confirmed
+   * it. Every other job is reported abandoned.
    */
   async destroy (err: Error | null): Promise<Error | null> {
-    const jobs = [...this.#jobs.keys()]
+    const entries = [...this.#jobs]
+    const jobs = entries.map(([job]) => job)
     this.#jobs.clear()
     this.#writing.clear()
     this.#parked = null
@@ -112,6 +119,10 @@ export class JobPool<J extends PoolJob, M> {
       const own = job.failure !== undefined && job.failure !== reason && !isAbortError(job.failure)
       if (own && (reported === null || isWeak(reported))) reported = this.#o.wrap(job, job.failure)
       if (abortError !== undefined && reported instanceof S3UploadError && reported.key === job.key) reported.abortError = redact(abortError)
+    }
+    for (const [job, meta] of entries) {
+      if (job.ok) this.#o.onDone(job, meta)
+      else this.#o.onAbandoned?.(job, meta)
     }
     return reported
   }

@@ -8,6 +8,7 @@ import { Upload } from '@aws-sdk/lib-storage'
 import { retrying, type AttemptLog, type RetryContext, type RetryNotice } from './retry-loop.js'
 import type { RetryPolicy } from './retry-policy.js'
 import { ByteCounter, isSentObject, PartLog } from './stored-object.js'
+import type { AbandonedOutcome } from '../sinks/object-abandoned.js'
 
 export interface UploadJobOptions {
   client: S3Client
@@ -62,6 +63,12 @@ export class UploadJob {
   alreadyPresent = false
   /** Attempts of the request that failed for good, and how long after the job started it gave up. */
   failedAfter: { attempts: number, ms: number } | undefined
+  /** A PutObject or CompleteMultipartUpload went out and its answer never came (or said nothing definite). */
+  #maybeStored = false
+  /** PutObject or CompleteMultipartUpload attempts on the wire. */
+  #committing = 0
+  /** AbortMultipartUpload succeeded: no part of this upload is left in the store. */
+  #partsRemoved = false
   readonly #o: UploadJobOptions
   #upload: Upload | null = null
   /** Cancels every request of this job: lib-storage sends without a signal of its own. */
@@ -128,12 +135,17 @@ export class UploadJob {
     }
     const log: AttemptLog = { attempts: 0, ambiguous: false }
     const completes = command instanceof CompleteMultipartUploadCommand
+    // The requests that make an object visible: once one is out, only its answer says whether it did.
+    const commits = completes || command instanceof PutObjectCommand
     // A fresh command per attempt: middleware may annotate the one it sent.
     const send = client.send.bind(client) as (command: unknown, options: { abortSignal: AbortSignal }) => Promise<unknown>
     const attempt = async (): Promise<unknown> => {
+      if (signal.aborted) throw signal.reason
+      if (commits) this.#committing++
       try {
         return await send(new Ctor({ ...input }), { abortSignal: signal })
       } catch (err) {
+        if (commits && !refused(err)) this.#maybeStored = true
         // After a Complete whose answer may have been lost, stores answer the
         // retry with NoSuchUpload (S3) or a 500 (s3rver): look before retrying on.
         if (completes && log.ambiguous && !signal.aborted) {
@@ -141,6 +153,8 @@ export class UploadJob {
           if (found !== null) return found
         }
         throw err
+      } finally {
+        if (commits) this.#committing--
       }
     }
     try {
@@ -182,6 +196,17 @@ export class UploadJob {
     await this.#o.client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => {})
   }
 
+  /**
+   * What became of the object, as far as the store's answers tell (read it
+   * once settled, after `abort()` for a job that did not complete).
+   */
+  get outcome (): UploadOutcome {
+    if (this.ok) return 'stored'
+    if (this.#maybeStored || this.#committing > 0) return 'unknown'
+    if (this.#upload?.uploadId !== undefined && !this.#partsRemoved) return 'parts-left'
+    return 'not-stored'
+  }
+
   /** Bytes sent as the object's body. */
   get bytes (): number {
     return this.#counter === null ? this.#bytes : this.#counter.bytes
@@ -213,11 +238,25 @@ export class UploadJob {
     if (this.ok || UploadId === undefined) return undefined
     try {
       await this.#o.client.send(new AbortMultipartUploadCommand({ Bucket: this.#o.params.Bucket, Key: this.key, UploadId }))
+      this.#partsRemoved = true
       return undefined
     } catch (err) {
       return err
     }
   }
+}
+
+/** `'stored'`: S3 confirmed it; else what it left (see {@link AbandonedOutcome}). */
+export type UploadOutcome = 'stored' | AbandonedOutcome
+
+/**
+ * The store answered and said no: a 4xx, or 503 (S3 sends SlowDown before
+ * doing anything). A 500, a timeout, a reset or a cancelled request says
+ * nothing of whether the write took effect.
+ */
+function refused (err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode
+  return typeof status === 'number' && ((status >= 400 && status < 500) || status === 503)
 }
 
 function isPreconditionFailed (err: unknown): boolean {

@@ -18,6 +18,7 @@ import { compress } from '../stages/compress.js'
 import { keyRotate } from '../stages/key-rotate.js'
 import { minuteWindow } from '../stages/minute-window.js'
 import { s3Writable } from './s3-writable.js'
+import type { ObjectAbandoned } from './object-abandoned.js'
 
 export { runKey }
 import { resolveSinkConfig, type S3SinkConfig, type SinkSettings } from './sink-config.js'
@@ -52,7 +53,9 @@ const ABORT_TIMEOUT = 1000
  *
  * Either way, `'finish'` (and `pipeline()`) waits for every upload, a failed
  * upload fails the stream once with `ERR_S3_UPLOAD`, and a bad config throws a
- * `ConfigError` listing every problem. Emits `'object'` per object,
+ * `ConfigError` listing every problem. Emits `'object'` per object S3
+ * confirmed, `'abandoned'` ({@link ObjectAbandoned}) per object given up on a
+ * failure or destroy,
  * `'retry'` (`{ key, attempt, delayMs, error }`) before every retry of a
  * request (retriable failures are retried until `retryFor` passes), and
  * `'drop'` (`{ record, reason }`) per Run filtered out. A Run's `onDurable`
@@ -99,6 +102,7 @@ function batchedSink (s: SinkSettings): { sink: Writable, last: Writable } {
   filter.on('drop', (drop) => sink.emit('drop', drop))
   upload.on('object', (written) => sink.emit('object', written))
   upload.on('retry', (retry) => sink.emit('retry', retry))
+  upload.on('abandoned', (abandoned) => sink.emit('abandoned', abandoned))
   upload.on('manifest', (manifest) => sink.emit('manifest', manifest))
   window.on('late', (late) => sink.emit('late', late))
   return { sink, last: upload }
@@ -139,7 +143,11 @@ class RunSink extends Writable {
         const error = callback === undefined ? null : callDurable(callback)
         if (error !== null) this.destroy(error)
       },
-      onFailure: (error) => { this.destroy(error) }
+      onFailure: (error) => { this.destroy(error) },
+      onAbandoned: (job) => {
+        const outcome = job.outcome
+        if (outcome !== 'stored') this.emit('abandoned', { bucket: s.bucket, key: job.key, records: 1, outcome } satisfies ObjectAbandoned)
+      }
     })
   }
 

@@ -15,6 +15,7 @@ import { resolveKeyTemplate, templateKey } from '../internal/template-key.js'
 import type { KeyTemplate } from '../key-template.js'
 import { UploadJob } from '../internal/upload-job.js'
 import { JobPool } from '../internal/job-pool.js'
+import type { ObjectAbandoned } from './object-abandoned.js'
 import { validateBoolean, validateClock, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
 
 export type { UploadRetry } from '../internal/retry-events.js'
@@ -152,7 +153,9 @@ export interface ManifestWritten {
  * resolves, everything is in S3. On failure or destroy it aborts the
  * multipart uploads in flight and fails with `ERR_S3_UPLOAD` (bucket, key, the
  * AWS error as `cause`). Emits `'object'` ({@link ObjectWritten}) per object
- * and `'retry'` ({@link UploadRetry}) before every retry. Retriable failures
+ * S3 confirmed, `'abandoned'` ({@link ObjectAbandoned}: what it left) per
+ * object given up on a failure or destroy, and `'retry'` ({@link UploadRetry})
+ * before every retry. Retriable failures
  * are retried until `retryFor` passes; while the store throttles, fewer
  * objects are uploaded at once.
  *
@@ -274,7 +277,12 @@ class S3Writable extends Writable {
         // After 'object': whoever counts objects has seen it before a source learns it is durable.
         const error = batch.acks?.fire() ?? null
         if (error !== null) this.destroy(error)
-        else this.#manifests?.completed(batch, { key: job.key, etag: job.etag, bytes: job.bytes, checksum: job.checksum })
+        // Completed during a destroy: its manifest writer is being aborted too.
+        else if (!this.destroyed) this.#manifests?.completed(batch, { key: job.key, etag: job.etag, bytes: job.bytes, checksum: job.checksum })
+      },
+      onAbandoned: (job, batch) => {
+        const outcome = job.outcome
+        if (outcome !== 'stored') this.emit('abandoned', { bucket: settings.bucket, key: job.key, records: batch.stats.records, outcome } satisfies ObjectAbandoned)
       },
       onFailure: (error) => {
         this.#manifests?.failed()

@@ -13,9 +13,11 @@ import { prng } from './prng.js'
  *   (or, with `stallMs`, until the proxy resets the connection after that long);
  * - `lostResponse`: forwarded and handled by the server, then the socket is
  *   destroyed before the answer reaches the client (the retry repeats a request
- *   that already took effect).
+ *   that already took effect);
+ * - `answerWithheld`: forwarded and handled by the server, then no answer is
+ *   sent until the client gives up (a write that took effect, unknown to the client).
  */
-export type FaultKind = 'slowDown' | 'internalError' | 'accessDenied' | 'reset' | 'stall' | 'lostResponse'
+export type FaultKind = 'slowDown' | 'internalError' | 'accessDenied' | 'reset' | 'stall' | 'lostResponse' | 'answerWithheld'
 
 /** S3 operations, told apart by method, path (path-style) and query string. */
 export type RequestKind =
@@ -96,7 +98,7 @@ export interface FaultProxy {
   close (): Promise<void>
 }
 
-const FAULT_KINDS: readonly FaultKind[] = ['slowDown', 'internalError', 'accessDenied', 'reset', 'stall', 'lostResponse']
+const FAULT_KINDS: readonly FaultKind[] = ['slowDown', 'internalError', 'accessDenied', 'reset', 'stall', 'lostResponse', 'answerWithheld']
 const ERRORS = {
   slowDown: { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
   internalError: { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
@@ -171,13 +173,13 @@ export async function startFaultProxy (options: FaultProxyOptions): Promise<Faul
     return null
   }
 
-  function forward (req: IncomingMessage, res: ServerResponse, loseResponse: boolean): void {
+  function forward (req: IncomingMessage, res: ServerResponse, answer: 'send' | 'lose' | 'withhold'): void {
     const upstream = httpRequest({
       host: target.hostname, port: target.port, method: req.method, path: req.url, headers: forwardable(req.headers), agent
     }, (upRes) => {
-      if (loseResponse) {
+      if (answer !== 'send') {
         upRes.resume()
-        upRes.on('end', () => { req.socket.destroy() })
+        if (answer === 'lose') upRes.on('end', () => { req.socket.destroy() })
         return
       }
       res.writeHead(upRes.statusCode ?? 502, forwardable(upRes.headers))
@@ -192,7 +194,7 @@ export async function startFaultProxy (options: FaultProxyOptions): Promise<Faul
   function forwardUnlessPresent (req: IncomingMessage, res: ServerResponse, url: string): void {
     const head = httpRequest({ host: target.hostname, port: target.port, method: 'HEAD', path: new URL(url, 'http://x').pathname, agent }, (headRes) => {
       headRes.resume()
-      if (headRes.statusCode !== 200) return forward(req, res, false)
+      if (headRes.statusCode !== 200) return forward(req, res, 'send')
       refused++
       const { status, code, message } = ERRORS.preconditionFailed
       const body = errorXml(code, message, refused)
@@ -230,8 +232,9 @@ export async function startFaultProxy (options: FaultProxyOptions): Promise<Faul
     const conditional = options.conditionalWrites === true && req.headers['if-none-match'] === '*' &&
       (info.kind === 'PutObject' || info.kind === 'CompleteMultipartUpload')
     switch (fault) {
-      case null: return conditional ? forwardUnlessPresent(req, res, url) : forward(req, res, false)
-      case 'lostResponse': return forward(req, res, true)
+      case null: return conditional ? forwardUnlessPresent(req, res, url) : forward(req, res, 'send')
+      case 'lostResponse': return forward(req, res, 'lose')
+      case 'answerWithheld': return forward(req, res, 'withhold')
       case 'reset': {
         const cut = (): void => { req.socket.destroy() }
         req.once('data', cut)

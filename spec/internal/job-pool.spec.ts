@@ -62,3 +62,21 @@ describe('JobPool: AIMD under throttling', () => {
     expect(admitted).to.equal(3)
   })
 })
+
+describe('JobPool: destroy', () => {
+  it('reports a job that completes during the abort as done, and every other one as abandoned', async () => {
+    const done: string[] = []
+    const abandoned: string[] = []
+    const p = new JobPool<PoolJob & { finish: () => void }, string>({
+      concurrency: 4, onDone: (_j, meta) => done.push(meta), onFailure: () => {}, wrap: (_j, e) => e as Error, onAbandoned: (_j, meta) => abandoned.push(meta)
+    })
+    const [a, b, c] = [job('a'), job('b'), job('c')]
+    // b's answer arrives while it is being aborted: the store confirmed it.
+    b.abort = async () => { b.finish(); return undefined }
+    for (const [j, meta] of [[a, 'a'], [b, 'b'], [c, 'c']] as const) p.add(j, meta, () => {})
+    a.finish()
+    await tick()
+    expect(await p.destroy(null)).to.equal(null)
+    expect([done, abandoned]).to.deep.equal([['a', 'b'], ['c']])
+  })
+})
