@@ -9,7 +9,7 @@ import { loadNats, natsConnectOptions, followStatus } from './nats-connection.js
 import { permanentNatsError } from './nats-errors.js'
 import { natsJetStreamSettings, type NatsJetStreamSettings, type NatsJetStreamSourceOptions } from './nats-jetstream-options.js'
 import { InvalidPayload, decodePayload } from './payload.js'
-import { sleep, type LogSourceStats } from './source-options.js'
+import { sleep, within, type LogSourceStats } from './source-options.js'
 
 export type { NatsJetStreamSourceOptions } from './nats-jetstream-options.js'
 
@@ -88,7 +88,7 @@ export class NatsJetStreamSource extends Readable {
       const nc = this.#nc
       if (nc === null || nc.isClosed()) return
       // flush: the acks published so far reach the server before the connection goes.
-      await Promise.race([nc.flush().catch(() => {}), sleep(this.#s.reconnectTimeoutMs, clock)])
+      await within(nc.flush().catch(() => {}), this.#s.reconnectTimeoutMs, clock)
       if (this.#s.connection === undefined) await nc.close().catch(() => {})
     })()
     return await this.#closed

@@ -61,6 +61,16 @@ export function logSourceSettings (options: LogSourceOptions): LogSourceSettings
   }
 }
 
+/** Waits for `promise`, at most `ms` on `clock`; the timer is cleared either way, so it never holds the process open. */
+export async function within (promise: Promise<unknown>, ms: number, clock: Clock): Promise<void> {
+  let timer: unknown
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => { timer = clock.setTimeout(resolve, ms) })])
+  } finally {
+    clock.clearTimeout(timer)
+  }
+}
+
 /** Waits `ms` on `clock`. */
 export async function sleep (ms: number, clock: Clock): Promise<void> {
   await new Promise<void>((resolve) => { clock.setTimeout(resolve, ms) })

@@ -7,6 +7,7 @@ import { natsJetStreamSource, type NatsJetStreamSource, type NatsJetStreamSource
 import { InvalidPayload } from '../../lib/sources/payload.js'
 import { minuteWindow } from '../../lib/stages/minute-window.js'
 import { startNats, type LocalNats } from '../helpers/nats-server.js'
+import { trackingClock } from '../helpers/tracking-clock.js'
 import { closed, drainBatches, run, source as arraySource } from '../helpers/streams.js'
 
 /** Reads up to `n` records (fewer if the stream ends), keeping the stream open. */
@@ -197,6 +198,19 @@ describe('natsJetStreamSource', function () {
     ;[...first, ...rest].forEach((r) => r[onDurable]!())
     await waitFor(settled)
     await closed(s)
+  })
+
+  it('leaves no timer behind once closed, so a worker exits as soon as it is done', async () => {
+    await nats.publish(stream, Array.from({ length: 10 }, (_, i) => ({ i })))
+    const stop = new AbortController()
+    const clock = trackingClock()
+    const s = make({ signal: stop.signal, clock })
+    const got = await takeKeep(s, 10)
+    stop.abort()
+    got.forEach((r) => r[onDurable]!())
+    await takeKeep(s, 1)
+    await s.close()
+    expect(clock.live).to.equal(0)
   })
 
   it('destroyed mid-stream: closes, and what it did not acknowledge stays unacknowledged', async () => {

@@ -8,6 +8,7 @@ import { redisStreamSource, type RedisStreamSource, type RedisStreamSourceOption
 import { InvalidPayload } from '../../lib/sources/payload.js'
 import { minuteWindow } from '../../lib/stages/minute-window.js'
 import { addRecords, pendingCount, startRedis, type LocalRedis } from '../helpers/redis-server.js'
+import { trackingClock } from '../helpers/tracking-clock.js'
 import { closed, drainBatches, run, source as arraySource } from '../helpers/streams.js'
 
 /** Reads `n` records (or until the end), without acknowledging them. */
@@ -224,6 +225,21 @@ describe('redisStreamSource', function () {
     ;[...first, ...rest].forEach((r) => r[onDurable]!())
     await waitFor(async () => await pendingCount(redis.client, stream, 'g') === 0)
     await closed(s)
+  })
+
+  it('leaves no timer behind once closed, so a worker exits as soon as it is done', async () => {
+    await addRecords(redis.client, stream, Array.from({ length: 10 }, (_, i) => ({ i })))
+    const stop = new AbortController()
+    const clock = trackingClock()
+    const s = make({ signal: stop.signal, clock, claimIdleMs: 300 })
+    const got = await takeKeep(s, 10)
+    // A keep-alive of the records held has run.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    stop.abort()
+    got.forEach((r) => r[onDurable]!())
+    await takeKeep(s, 1)
+    await s.close()
+    expect(clock.live).to.equal(0)
   })
 
   it('destroyed mid-stream: closes, and what it did not acknowledge stays pending', async () => {
