@@ -32,6 +32,19 @@ async function settled (stream: Writable): Promise<Error | null> {
 
 const tick = async (): Promise<void> => await new Promise((resolve) => setTimeout(resolve, 20))
 
+/**
+ * The files under `dir` once `ready(names)` holds: file operations finish on
+ * the thread pool, so a fixed sleep is too short on a loaded machine.
+ */
+async function filesWhen (dir: string, ready: (names: string[]) => boolean, timeoutMs = 5000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const names = await files(dir)
+    if (ready(names) || Date.now() > deadline) return names
+    await tick()
+  }
+}
+
 describe('outDirWritable()', () => {
   let dir: string
   beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'out-dir-')) })
@@ -69,8 +82,7 @@ describe('outDirWritable()', () => {
     const b = batch('a/b.ndjson')
     sink.write(b)
     b.body.write('{"x":1}\n')
-    await tick()
-    const during = await files(dir)
+    const during = await filesWhen(dir, (names) => names.length > 0)
     expect(during).to.have.length(1)
     expect(during[0]).to.match(/^a\/\.b\.ndjson\.[0-9a-f]{12}\.partial$/)
     b.body.end('{"x":2}\n')
@@ -86,13 +98,13 @@ describe('outDirWritable()', () => {
     const second = batch('2.ndjson')
     sink.write(first)
     expect(sink.write(second)).to.equal(false)
+    await filesWhen(dir, (names) => names.length > 0)
     await tick()
     // Only the first file is under way; the second batch waits in the writable buffer.
     expect((await files(dir)).map((f) => f.slice(0, 10))).to.deep.equal(['.1.ndjson.'])
     expect(sink.writableLength).to.equal(2)
     first.body.end('one\n')
-    await tick()
-    const now = await files(dir)
+    const now = await filesWhen(dir, (names) => names.includes('1.ndjson') && names.length === 2)
     expect(now[0]).to.match(/^\.2\.ndjson\..*\.partial$/)
     expect(now[1]).to.equal('1.ndjson')
     second.body.end('two\n')

@@ -107,10 +107,15 @@ describe('reliability: retries and timeouts', function () {
 
     it('a stalled UploadPart times out after socketTimeout and is retried with its bytes: the object reads back byte-identical', async () => {
       // socketTimeout, not requestTimeout: sending 5 MiB on a loaded machine may itself take longer than 500 ms.
-      const { bucket, proxy, options } = await setUp({ choose: (r) => r.partNumber === 2 ? 'stall' : null, maxFaults: 1 }, { socketTimeout: 500 })
+      const { bucket, proxy, options } = await setUp({ choose: (r) => r.partNumber === 2 ? 'stall' : null, maxFaults: 1 }, { socketTimeout: 1000 })
       const { batch, data } = batchOf(11 * MiB, 'parts.bin')
       await pipeline(source([batch]), s3Writable(options))
-      expect(proxy.events.filter((e) => e.partNumber === 2).map((e) => [e.fault, e.attempt])).to.deep.equal([['stall', 1], [null, 2]])
+      // The stall is the only fault; on a loaded machine a slow healthy attempt may also hit the
+      // timeout and be retried, which is the behaviour under test too, so only the first attempt is fixed.
+      const part2 = proxy.events.filter((e) => e.partNumber === 2).map((e) => [e.fault, e.attempt])
+      expect(part2[0]).to.deep.equal(['stall', 1])
+      expect(part2.length).to.be.greaterThan(1)
+      expect(part2.slice(1).map(([fault]) => fault)).to.not.include('stall')
       expect(sha256((await s3.getObject(bucket, 'parts.bin')).body)).to.equal(sha256(data))
     })
 
