@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream'
-import pumpify from 'pumpify'
 import { systemClock, type Clock } from '../clock.js'
 import { CallbackError, S3UploadError, toError } from '../errors.js'
 import { apiFilter, type DropReason } from '../internal/api-filter.js'
@@ -13,11 +12,8 @@ import { runKey } from '../internal/run-key.js'
 import { templateRunKey } from '../internal/template-key.js'
 import { UploadJob } from '../internal/upload-job.js'
 import { JobPool } from '../internal/job-pool.js'
-import { filterApis } from '../stages/filter-apis.js'
-import { compress } from '../stages/compress.js'
-import { keyRotate } from '../stages/key-rotate.js'
-import { minuteWindow } from '../stages/minute-window.js'
-import { s3Writable } from './s3-writable.js'
+import { batchedSink } from '../internal/batched-sink.js'
+import { routedSink } from '../internal/routed-sink.js'
 import type { ObjectAbandoned } from './object-abandoned.js'
 
 export { runKey }
@@ -51,6 +47,11 @@ const ABORT_TIMEOUT = 1000
  * With `batched`, it is instead `filterApis → minuteWindow → gzip → keyRotate
  * → s3Writable` as one writable: one NDJSON gzip object per window.
  *
+ * With `routes`, each Run goes to the first route whose `when` takes it, and
+ * each route stores its Runs its own way (per Run or batched, its prefix,
+ * template and compression) through one `s3Writable()`: one upload pool, one
+ * backpressure.
+ *
  * Either way, `'finish'` (and `pipeline()`) waits for every upload, a failed
  * upload fails the stream once with `ERR_S3_UPLOAD`, and a bad config throws a
  * `ConfigError` listing every problem. Emits `'object'` per object S3
@@ -67,45 +68,22 @@ const ABORT_TIMEOUT = 1000
  * const sink = createS3Sink({ type: 's3', bucket: 'runs', region: 'us-west-2', accessKeyId, secretAccessKey, prefix: 'prod/', skipOnFail: true })
  * sink.on('object', ({ key }) => console.log('stored', key))
  * await pipeline(runs, sink)
+ *
+ * // Failed Runs one object each under errors/, the others batched under runs/:
+ * const failed = (run) => run.apiInfo?.result?.status === 'failed'
+ * await pipeline(runs, createS3Sink({ type: 's3', bucket: 'runs', region: 'us-west-2', routes: [
+ *   { name: 'errors', when: failed, prefix: 'errors/' },
+ *   { name: 'runs', prefix: 'runs/', batched: { compression: 'zstd' } }
+ * ] }))
  * ```
  */
 export function createS3Sink (config: S3SinkConfig): Writable {
   const settings = resolveSinkConfig(config)
-  const { sink, last } = settings.batched === null ? { sink: new RunSink(settings), last: null } : batchedSink(settings)
+  const { sink, last } = settings.routes !== undefined ? routedSink(settings, settings.routes)
+    : settings.batched === null ? { sink: new RunSink(settings), last: null } : batchedSink(settings)
   // Its sockets go with it; 'close' comes once every upload or abort has ended.
   if (settings.ownsClient) (last ?? sink).once('close', () => { settings.client.destroy() })
   return sink
-}
-
-/**
- * pumpify, not `stream.compose`: on Node 20, a composed stream whose last
- * stream fails in `final` (an upload failing after the input ended) still
- * emits `'finish'`, so `pipeline()` would resolve over a lost object.
- */
-function batchedSink (s: SinkSettings): { sink: Writable, last: Writable } {
-  const { windowMs, maxBytes, maxRecords, compression, level, threads, encodingHeader, timeOf, allowedLatenessMs, maxOpenPartitions, manifests } = s.batched ?? {}
-  const fields = s.template?.fields ?? []
-  const filter = filterApis({ apisToSend: s.apisToSend, skipOnFail: s.skipOnFail })
-  const upload = s3Writable({
-    client: s.client, bucket: s.bucket, prefix: s.prefix, concurrency: s.concurrency, encodingHeader, retryFor: s.retryFor, ifNoneMatch: s.ifNoneMatch, clock: s.clock, manifests
-  })
-  const window = minuteWindow({
-    windowMs, maxBytes, maxRecords, clock: s.clock, maxOpenPartitions,
-    // The template's record fields are the partitions: each object holds one value of them.
-    ...(fields.length === 0 ? {} : { partitionBy: fields }),
-    ...(timeOf === undefined ? {} : { timeOf, allowedLatenessMs })
-  })
-  const sink = new pumpify.obj(filter, window, compress({ compression, level, threads }),
-    keyRotate({ prefix: s.prefix, ...(s.template === undefined ? {} : { keyTemplate: s.template }) }), upload)
-  // pumpify never closes after a clean finish; core streams do (autoDestroy), so this one does too.
-  sink.once('finish', () => { sink.destroy() })
-  filter.on('drop', (drop) => sink.emit('drop', drop))
-  upload.on('object', (written) => sink.emit('object', written))
-  upload.on('retry', (retry) => sink.emit('retry', retry))
-  upload.on('abandoned', (abandoned) => sink.emit('abandoned', abandoned))
-  upload.on('manifest', (manifest) => sink.emit('manifest', manifest))
-  window.on('late', (late) => sink.emit('late', late))
-  return { sink, last: upload }
 }
 
 type Callback = (err?: Error | null) => void

@@ -241,6 +241,8 @@ class S3Writable extends Writable {
   readonly #s: Settings
   readonly #pool: JobPool<UploadJob, Batch>
   readonly #manifests: ManifestWriter | undefined
+  /** The latest upload per key still under way: two objects for one key (a redelivered Run) go in order. */
+  readonly #lastByKey = new Map<string, UploadJob>()
 
   constructor (settings: Settings) {
     super({ objectMode: true, highWaterMark: 1 })
@@ -307,8 +309,11 @@ class S3Writable extends Writable {
       queueSize: this.#s.queueSize,
       abortTimeout: this.#s.abortTimeout,
       retry: this.#s.retry,
+      after: this.#lastByKey.get(key)?.settled,
       onRetry: retryReporter(key, this, this.#pool)
     })
+    this.#lastByKey.set(key, job)
+    void job.settled.then(() => { if (this.#lastByKey.get(key) === job) this.#lastByKey.delete(key) })
     // Acknowledged once the upload is under way and a slot is free; final() waits for it to complete.
     const acks = batch.acks
     this.#pool.add(job, batch, cb, acks === undefined ? undefined : () => !acks.sealed)

@@ -1,16 +1,18 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { Clock } from '../clock.js'
-import { ConfigError, InvalidOptionError, type ConfigIssue } from '../errors.js'
+import { ConfigError } from '../errors.js'
+import { checkBatched } from '../internal/batch-config.js'
+import { Issues, problemOf } from '../internal/config-issues.js'
 import { normalizePrefix } from '../internal/object-key.js'
+import { checkRoutes, type RouteSettings } from '../internal/route-config.js'
 import { CONNECTION_FIELDS, createUploadClient, type S3ConnectionOptions } from '../internal/s3-client.js'
 import { validateRetryFor } from '../internal/retry-options.js'
 import {
   typeName, validateBoolean, validateInteger, validateKnownKeys, validateOneOf, validateString
 } from '../internal/validate.js'
-import { compress, type Compression } from '../stages/compress.js'
+import type { Compression } from '../stages/compress.js'
 import { resolveKeyTemplate } from '../internal/template-key.js'
 import type { KeyTemplate } from '../key-template.js'
-import { resolveManifests } from './s3-writable.js'
 import { minuteWindow } from '../stages/minute-window.js'
 
 /** Window and compression options of the batched sink (`batched: { ... }`). */
@@ -37,6 +39,35 @@ export interface BatchOptions {
   maxOpenPartitions?: number
   /** A manifest per window and partition (see `s3Writable()`): `true` or `{ keyTemplate }`. */
   manifests?: boolean | { keyTemplate?: string }
+  /**
+   * Name each object after where its batch starts in the source (the first
+   * Run's `sourcePosition`), so a replay writes the same keys (see
+   * `keyRotate({ stableKeys })`). Turns `closeOnTime` off unless it is given.
+   * Default `false`.
+   */
+  stableKeys?: boolean
+  /** `false`: cut batches only by `maxRecords`/`maxBytes` and the end of the input, never on the window's timer. Default `true` (`false` with `stableKeys`). */
+  closeOnTime?: boolean
+}
+
+/**
+ * One output of a routed sink (`routes`): which Runs, and how they are
+ * stored. Without `batched`, one `.json` object per Run, as the sink's
+ * per-Run mode writes it; with it, NDJSON windows.
+ */
+export interface SinkRoute {
+  /** Names the route in errors. */
+  name: string
+  /** Takes the Runs it returns `true` for; routes are asked in order, the first match wins. Absent (last route only): every Run. */
+  when?: (run: unknown) => boolean
+  /** Key prefix of the route's objects, after the sink's own `prefix`. */
+  prefix?: string
+  /** Key template of the route's objects, as the sink's `keyTemplate`. */
+  keyTemplate?: string | KeyTemplate
+  /** IANA time zone of `keyTemplate`'s date parts. Default `UTC`. */
+  timeZone?: string
+  /** `true` or window options (no `manifests` or `encodingHeader` per route): NDJSON batches. Default: one object per Run. */
+  batched?: boolean | BatchOptions
 }
 
 /**
@@ -77,6 +108,15 @@ export interface S3SinkConfig extends S3ConnectionOptions {
   keyTemplate?: string | KeyTemplate
   /** IANA time zone of `keyTemplate`'s date parts. Default `UTC`. */
   timeZone?: string
+  /**
+   * Routes in one sink: each Run goes to the first route whose `when` takes
+   * it, each route with its own prefix, key template and batching (per Run
+   * or windows, compression); all share one upload pool (`concurrency`) and
+   * one backpressure. Not with `batched`, `keyTemplate` or `timeZone`, which
+   * are set per route. A Run no route takes fails the sink (`ERR_CALLBACK`):
+   * end with a route without `when` to catch the rest.
+   */
+  routes?: readonly SinkRoute[]
 }
 
 /** A checked config, ready for the sink. */
@@ -96,57 +136,17 @@ export interface SinkSettings {
   template: KeyTemplate | undefined
   /** `null`: one object per Run. */
   batched: BatchOptions | null
+  /** `undefined`: not routed. */
+  routes: RouteSettings[] | undefined
 }
 
 const ROOT = 'config'
 /** Every field of {@link S3SinkConfig}; `satisfies` makes tsc refuse a new field that is not listed here. */
 export const SINK_CONFIG_FIELDS: readonly string[] = Object.keys({
   type: true, bucket: true, bucketName: true, prefix: true, skipOnFail: true, apisToSend: true, concurrency: true,
-  client: true, batched: true, clock: true, retryFor: true, ifNoneMatch: true, keyTemplate: true, timeZone: true, ...Object.fromEntries(CONNECTION_FIELDS.map((f) => [f, true])) as Record<typeof CONNECTION_FIELDS[number], true>
+  client: true, batched: true, clock: true, retryFor: true, ifNoneMatch: true, keyTemplate: true, timeZone: true, routes: true, ...Object.fromEntries(CONNECTION_FIELDS.map((f) => [f, true])) as Record<typeof CONNECTION_FIELDS[number], true>
 } satisfies Record<keyof S3SinkConfig, true>)
 const KNOWN = SINK_CONFIG_FIELDS
-const WINDOW_FIELDS = ['windowMs', 'maxBytes', 'maxRecords']
-const COMPRESSION_FIELDS = ['compression', 'level', 'threads']
-const LAYOUT_FIELDS = ['timeOf', 'allowedLatenessMs', 'maxOpenPartitions']
-const BATCH_FIELDS = [...WINDOW_FIELDS, ...COMPRESSION_FIELDS, ...LAYOUT_FIELDS, 'encodingHeader', 'manifests']
-const SECRETS = new Set(['secretAccessKey', 'sessionToken'])
-const NUMBERS = new Set(['concurrency', 'maxAttempts', 'requestTimeout', 'socketTimeout', 'connectionTimeout', 'retryFor', ...WINDOW_FIELDS, 'level', 'threads',
-  'allowedLatenessMs', 'maxOpenPartitions'])
-const BOOLEANS = new Set(['skipOnFail', 'forcePathStyle', 'encodingHeader', 'ifNoneMatch'])
-
-/** Collects issues instead of stopping at the first one. */
-class Issues {
-  readonly list: ConfigIssue[] = []
-
-  add (path: string, problem: ConfigIssue['problem'], message: string): void {
-    if (this.list.some((issue) => issue.path === path)) return
-    // A wrong secret is reported by name only: the helpers print numbers and booleans.
-    this.list.push({ path, problem, message: SECRETS.has(path) ? 'must be a non-empty string' : message })
-  }
-
-  /**
-   * Runs validate helpers (or a factory that uses them); an
-   * `InvalidOptionError` becomes an issue at the option it names, under
-   * `under` when a stage named it (`options.level` → `batched.level`).
-   */
-  check<T> (value: unknown, run: () => T, problem = problemOf, under = ''): T | undefined {
-    try {
-      return run()
-    } catch (err) {
-      if (!(err instanceof InvalidOptionError)) throw err
-      const path = under + err.option.replace(/^(config|options)\./, '')
-      this.add(path, problem(path, value), err.message.slice(err.option.length + 1))
-      return undefined
-    }
-  }
-}
-
-/** Right type but unusable value → `invalid`; anything else → `type`. */
-function problemOf (path: string, value: unknown): ConfigIssue['problem'] {
-  const field = path.replace(/^\w+\./, '').replace(/\[\d+\]$/, '')
-  const expected = NUMBERS.has(field) ? 'number' : BOOLEANS.has(field) ? 'boolean' : field === 'clock' ? 'object' : 'string'
-  return typeof value === expected && value !== null ? 'invalid' : 'type'
-}
 
 /**
  * Checks a sink config and reports every problem at once as a `ConfigError`
@@ -184,7 +184,13 @@ export function resolveSinkConfig (config: unknown): SinkSettings {
       (path) => path === 'clock' ? 'type' : clock[path.slice('clock.'.length)] === undefined ? 'missing' : 'type')
   }
   const template = issues.check(cfg.keyTemplate, () => resolveKeyTemplate(cfg.keyTemplate, 'config.keyTemplate', cfg.timeZone, 'config.timeZone'))
-  const batched = checkBatched(issues, cfg.batched)
+  const batched = checkBatched(issues, cfg.batched, 'batched')
+  const routes = checkRoutes(issues, cfg.routes)
+  if (cfg.routes !== undefined) {
+    for (const field of ['batched', 'keyTemplate', 'timeZone']) {
+      if (cfg[field] !== undefined) issues.add(field, 'invalid', `cannot be combined with routes: set it per route (routes[i].${field})`)
+    }
+  }
   const client = cfg.client === undefined ? connect(issues, cfg) : ownClient(issues, cfg)
   if (issues.list.length > 0 || client === undefined) {
     if (cfg.client === undefined) client?.destroy()
@@ -202,7 +208,8 @@ export function resolveSinkConfig (config: unknown): SinkSettings {
     retryFor: retryFor ?? validateRetryFor(undefined, 'config.retryFor'),
     ifNoneMatch: ifNoneMatch ?? false,
     template,
-    batched
+    batched,
+    routes
   }
 }
 
@@ -215,39 +222,6 @@ function checkApis (issues: Issues, value: unknown): string[] | undefined {
   if (value.length === 0) issues.add('apisToSend', 'invalid', 'is empty, which would drop every Run; omit it to deliver every API')
   value.forEach((item, i) => issues.check(item, () => validateString(item, `config.apisToSend[${i}]`)))
   return value.every((item) => typeof item === 'string' && item !== '') ? [...(value as string[])] : undefined
-}
-
-function checkBatched (issues: Issues, value: unknown): BatchOptions | null {
-  if (value === undefined || value === false) return null
-  if (value === true) return {}
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    issues.add('batched', 'type', `must be true, false or an object of window options, got ${typeName(value)}`)
-    return null
-  }
-  const fields = value as Record<string, unknown>
-  for (const key of Object.keys(fields)) {
-    issues.check(fields[key], () => { validateKnownKeys({ [key]: true }, 'config.batched', BATCH_FIELDS, 'field') }, () => 'unknown')
-  }
-  const options: Record<string, unknown> = {}
-  for (const field of WINDOW_FIELDS) {
-    if (fields[field] === undefined) continue
-    // The stages own these rules; a stage named in the error gives the field.
-    const ok = issues.check(fields[field], () => minuteWindow({ [field]: fields[field] }), problemOf, 'batched.')
-    if (ok !== undefined) options[field] = fields[field]
-  }
-  // Checked together: a level's range depends on the compression.
-  const chosen: Record<string, unknown> = {}
-  for (const field of COMPRESSION_FIELDS) if (fields[field] !== undefined) chosen[field] = fields[field]
-  const problem = (path: string): ConfigIssue['problem'] => problemOf(path, fields[path.slice('batched.'.length)])
-  if (issues.check(chosen, () => compress(chosen), problem, 'batched.') !== undefined) Object.assign(options, chosen)
-  // Checked together too: lateness needs timeOf.
-  const layout: Record<string, unknown> = {}
-  for (const field of LAYOUT_FIELDS) if (fields[field] !== undefined) layout[field] = fields[field]
-  if (issues.check(layout, () => minuteWindow(layout), (path) => problemOf(path, fields[path.slice('batched.'.length)]), 'batched.') !== undefined) Object.assign(options, layout)
-  if (fields.manifests !== undefined && issues.check(fields.manifests, () => resolveManifests(fields.manifests, 'config.batched.manifests')) !== undefined) options.manifests = fields.manifests
-  const encodingHeader = issues.check(fields.encodingHeader, () => validateBoolean(fields.encodingHeader, 'config.batched.encodingHeader'))
-  if (encodingHeader !== undefined) options.encodingHeader = encodingHeader
-  return options as BatchOptions
 }
 
 /**

@@ -1,7 +1,8 @@
-import { Transform, finished, pipeline, type Readable, type TransformCallback } from 'node:stream'
-import { onDurable, type DurableRecord } from '../durable.js'
-import { BatchAbortedError, CallbackError, InvalidOptionError, toError } from '../errors.js'
-import { whenWritable } from '../internal/drain.js'
+import type { Transform } from 'node:stream'
+import { InvalidOptionError } from '../errors.js'
+import { routedStream } from '../internal/routed-stream.js'
+import { resolveKeyTemplate } from '../internal/template-key.js'
+import type { KeyTemplate } from '../key-template.js'
 import { validateFunction, validateKnownKeys, validateObject, validateOneOf, validateString } from '../internal/validate.js'
 import { compress } from './compress.js'
 import { keyRotate } from './key-rotate.js'
@@ -21,6 +22,13 @@ export interface RouteOutput {
   level?: number
   /** Key prefix of this output's objects. */
   prefix?: string
+  /**
+   * This output's key template (see `keyTemplate()`); its record fields
+   * partition this output's windows. Default: the dated default key.
+   */
+  keyTemplate?: string | KeyTemplate
+  /** IANA time zone of `keyTemplate`'s date parts. Default `UTC`. */
+  timeZone?: string
 }
 
 /** Options of {@link route}. */
@@ -34,9 +42,7 @@ export interface RouteOptions {
   unmatched?: 'error' | 'drop'
 }
 
-const OUTPUT_FIELDS = ['name', 'when', 'window', 'compression', 'level', 'prefix']
-
-interface Chain { name: string, when: RouteOutput['when'], head: Transform, tail: Readable, option: string }
+const OUTPUT_FIELDS = ['name', 'when', 'window', 'compression', 'level', 'prefix', 'keyTemplate', 'timeZone']
 
 /**
  * Sends each record to the first output whose `when` takes it. Every output
@@ -75,14 +81,18 @@ export function route (options: RouteOptions): Transform {
     if (when === undefined) throw new InvalidOptionError(`${at}.when`, 'is required')
     const compression = validateOneOf(output.compression, `${at}.compression`, ['gzip', 'zstd', 'none'] as const) ?? 'gzip'
     if (output.level !== undefined && compression === 'none') throw new InvalidOptionError(`${at}.level`, 'needs compression "gzip" or "zstd"')
-    const stages = [
-      renamed(() => minuteWindow(output.window), `${at}.window`),
+    const template = resolveKeyTemplate(output.keyTemplate, `${at}.keyTemplate`, output.timeZone, `${at}.timeZone`)
+    const fields = template?.fields ?? []
+    if (fields.length > 0 && output.window?.partitionBy !== undefined) throw new InvalidOptionError(`${at}.window.partitionBy`, `cannot be combined with ${at}.keyTemplate, whose record fields partition the windows`)
+    const stages: Transform[] = [
+      // The template's record fields are the partitions: each object holds one value of them.
+      renamed(() => minuteWindow(fields.length === 0 ? output.window : { ...output.window, partitionBy: fields }), `${at}.window`),
       ...(compression === 'none' ? [] : [renamed(() => compress({ compression, ...(output.level === undefined ? {} : { level: output.level }) }), at)]),
-      renamed(() => keyRotate(output.prefix === undefined ? {} : { prefix: output.prefix }), at)
+      renamed(() => keyRotate({ ...(output.prefix === undefined ? {} : { prefix: output.prefix }), ...(template === undefined ? {} : { keyTemplate: template }) }), at)
     ]
     return { name, when, stages, option: `${at}.when` }
   })
-  return new Route(plans, unmatched)
+  return routedStream(plans, unmatched, 'options.outputs')
 }
 
 /** Reports a stage's option under the output it belongs to (`options.windowMs` → `options.outputs[0].window.windowMs`). */
@@ -92,77 +102,5 @@ function renamed<T> (build: () => T, at: string): T {
   } catch (err) {
     if (err instanceof InvalidOptionError) throw new InvalidOptionError(err.option.replace(/^options/, at), err.message.slice(err.option.length + 1))
     throw err
-  }
-}
-
-class Route extends Transform {
-  readonly #chains: Chain[]
-  readonly #unmatched: 'error' | 'drop'
-
-  constructor (plans: Array<{ name: string, when: RouteOutput['when'], stages: Transform[], option: string }>, unmatched: 'error' | 'drop') {
-    super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 1 })
-    this.#unmatched = unmatched
-    this.#chains = plans.map(({ name, when, stages, option }) => {
-      const tail = stages[stages.length - 1]!
-      pipeline(stages, (err) => { if (err !== undefined && err !== null && !this.destroyed) this.destroy(err) })
-      // Batches of every output leave through this stream; a full buffer pauses them all.
-      tail.on('data', (batch: unknown) => { if (!this.push(batch)) for (const chain of this.#chains) chain.tail.pause() })
-      return { name, when, head: stages[0]!, tail, option }
-    })
-  }
-
-  override _read (size: number): void {
-    for (const chain of this.#chains ?? []) chain.tail.resume()
-    // Transform's own _read releases a transform callback parked on a full buffer.
-    super._read(size)
-  }
-
-  override _transform (record: unknown, _encoding: BufferEncoding, cb: TransformCallback): void {
-    let chain: Chain | undefined
-    for (const candidate of this.#chains) {
-      let taken: unknown
-      try {
-        taken = candidate.when(record)
-      } catch (err) {
-        return cb(new CallbackError(candidate.option, 'threw', { cause: err }))
-      }
-      if (taken === true) {
-        chain = candidate
-        break
-      }
-      if (taken !== false) return cb(new CallbackError(candidate.option, 'must return a boolean'))
-    }
-    if (chain === undefined) return this.#noRoute(record, cb)
-    if (chain.head.write(record)) return cb()
-    whenWritable(chain.head, () => new BatchAbortedError(`route() output "${chain.name}" closed`), cb)
-  }
-
-  override _flush (cb: TransformCallback): void {
-    let left = this.#chains.length
-    for (const chain of this.#chains) {
-      finished(chain.tail, (err) => {
-        if (err !== undefined && err !== null) return
-        if (--left === 0) cb()
-      })
-      chain.head.end()
-    }
-  }
-
-  override _destroy (err: Error | null, cb: (error?: Error | null) => void): void {
-    const reason = err ?? new BatchAbortedError('route() was destroyed before its outputs ended')
-    for (const chain of this.#chains) if (!chain.head.destroyed) chain.head.destroy(reason)
-    cb(err)
-  }
-
-  #noRoute (record: unknown, cb: TransformCallback): void {
-    if (this.#unmatched === 'error') return cb(new CallbackError('options.outputs', 'took none of the records: no output\'s when() returned true (set unmatched: \'drop\' to drop such records)'))
-    this.emit('drop', { record, reason: 'route' })
-    const ack = (record as DurableRecord | null)?.[onDurable]
-    try {
-      if (typeof ack === 'function') ack()
-    } catch (err) {
-      return cb(new CallbackError('record[onDurable]', 'threw', { cause: toError(err) }))
-    }
-    cb()
   }
 }

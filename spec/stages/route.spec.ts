@@ -45,6 +45,17 @@ describe('route()', () => {
     })
   })
 
+  it('an output with a key template: its record fields partition its windows and name its objects', async () => {
+    const stage = route({ outputs: [
+      { name: 'errors', when: failed, compression: 'none', keyTemplate: 'errors/api={apiInfo.name}/{id}{ext}' },
+      { name: 'runs', when: () => true, prefix: 'runs/' }
+    ] })
+    const batches = await drainBatches(source(Array.from({ length: 30 }, (_, i) => run(i, `api${i % 3}`, i % 5 === 0))).pipe(stage) as AsyncIterable<Batch>)
+    const keys = batches.map(({ batch }) => batch.key!.replace(/[0-9a-f]{64}/, 'ID')).sort()
+    expect(keys.filter((k) => k.startsWith('errors/'))).to.deep.equal(['errors/api=api0/ID', 'errors/api=api1/ID', 'errors/api=api2/ID'])
+    expect(keys.filter((k) => k.startsWith('runs/'))).to.have.length(1)
+  })
+
   it('unmatched records fail the stream by default, naming the cause', async () => {
     const stage = route({ outputs: [{ name: 'a', when: () => false }] })
     const err = await pipeline(source([{ x: 1 }]), stage, async function * (batches) { for await (const b of batches) yield b }).catch((e: unknown) => e)
@@ -80,6 +91,9 @@ describe('route()', () => {
       rejects({ outputs: [{ name: 'a', when: () => true, prefix: '/x' }] }, 'options.outputs[0].prefix')
       rejects({ outputs: [{ name: 'a', when: () => true, size: 1 }] }, 'options.outputs[0].size')
       rejects({ outputs: [{ name: 'a', when: () => true }], unmatched: 'keep' }, 'options.unmatched')
+      rejects({ outputs: [{ name: 'a', when: () => true, keyTemplate: '{YYYY}/x' }] }, 'options.outputs[0].keyTemplate')
+      rejects({ outputs: [{ name: 'a', when: () => true, timeZone: 'UTC' }] }, 'options.outputs[0].timeZone')
+      rejects({ outputs: [{ name: 'a', when: () => true, keyTemplate: '{a}/{id}', window: { partitionBy: ['b'] } }] }, 'options.outputs[0].window.partitionBy')
     })
 
     it('does not mutate its options', () => {

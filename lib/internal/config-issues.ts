@@ -1,0 +1,40 @@
+import { InvalidOptionError, type ConfigIssue } from '../errors.js'
+
+const SECRETS = new Set(['secretAccessKey', 'sessionToken'])
+const NUMBERS = new Set(['concurrency', 'maxAttempts', 'requestTimeout', 'socketTimeout', 'connectionTimeout', 'retryFor', 'windowMs', 'maxBytes', 'maxRecords',
+  'level', 'threads', 'allowedLatenessMs', 'maxOpenPartitions'])
+const BOOLEANS = new Set(['skipOnFail', 'forcePathStyle', 'encodingHeader', 'ifNoneMatch', 'stableKeys', 'closeOnTime'])
+
+/** The problems of a sink config, collected instead of stopping at the first one (see `resolveSinkConfig()`). */
+export class Issues {
+  readonly list: ConfigIssue[] = []
+
+  add (path: string, problem: ConfigIssue['problem'], message: string): void {
+    if (this.list.some((issue) => issue.path === path)) return
+    // A wrong secret is reported by name only: the helpers print numbers and booleans.
+    this.list.push({ path, problem, message: SECRETS.has(path) ? 'must be a non-empty string' : message })
+  }
+
+  /**
+   * Runs validate helpers (or a factory that uses them); an
+   * `InvalidOptionError` becomes an issue at the option it names, under
+   * `under` when a stage named it (`options.level` → `batched.level`).
+   */
+  check<T> (value: unknown, run: () => T, problem = problemOf, under = ''): T | undefined {
+    try {
+      return run()
+    } catch (err) {
+      if (!(err instanceof InvalidOptionError)) throw err
+      const path = under + err.option.replace(/^(config|options)\./, '')
+      this.add(path, problem(path, value), err.message.slice(err.option.length + 1))
+      return undefined
+    }
+  }
+}
+
+/** Right type but unusable value → `invalid`; anything else → `type`. */
+export function problemOf (path: string, value: unknown): ConfigIssue['problem'] {
+  const field = path.replace(/^.*\./, '').replace(/\[\d+\]$/, '')
+  const expected = NUMBERS.has(field) ? 'number' : BOOLEANS.has(field) ? 'boolean' : field === 'clock' ? 'object' : 'string'
+  return typeof value === expected && value !== null ? 'invalid' : 'type'
+}

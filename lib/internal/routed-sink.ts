@@ -1,0 +1,35 @@
+import type { Transform, Writable } from 'node:stream'
+import pumpify from 'pumpify'
+import { systemClock } from '../clock.js'
+import type { SinkSettings } from '../sinks/sink-config.js'
+import { s3Writable } from '../sinks/s3-writable.js'
+import { filterApis } from '../stages/filter-apis.js'
+import { forward } from './batched-sink.js'
+import type { RouteSettings } from './route-config.js'
+import { routedStream, type RoutePlan } from './routed-stream.js'
+import { runObjects } from './run-objects.js'
+import { windowStages } from './window-stages.js'
+
+/** Objects of one Run each are uploaded this many at once by default, as by the per-Run sink. */
+const PER_RUN_CONCURRENCY = 8
+
+/** `filterApis → routes (each its windows or its per-Run objects) → s3Writable`: one pool, one backpressure. */
+export function routedSink (s: SinkSettings, routes: RouteSettings[]): { sink: Writable, last: Writable } {
+  const filter = filterApis({ apisToSend: s.apisToSend, skipOnFail: s.skipOnFail })
+  const windows: Transform[] = []
+  const plans = routes.map((r, i): RoutePlan => {
+    const prefix = s.prefix + r.prefix
+    if (r.batched === null) return { name: r.name, when: r.when, stages: [runObjects({ prefix, template: r.template, clock: s.clock ?? systemClock })], option: `config.routes[${i}].when` }
+    const { window, stages } = windowStages(r.batched, r.template, prefix, s.clock)
+    windows.push(window)
+    return { name: r.name, when: r.when, stages, option: `config.routes[${i}].when` }
+  })
+  // Per-Run objects are small single requests: the per-Run default, as soon as one route writes them.
+  const concurrency = s.concurrency ?? (routes.some((r) => r.batched === null) ? PER_RUN_CONCURRENCY : undefined)
+  const upload = s3Writable({ client: s.client, bucket: s.bucket, prefix: s.prefix, concurrency, retryFor: s.retryFor, ifNoneMatch: s.ifNoneMatch, clock: s.clock })
+  const sink = new pumpify.obj(filter, routedStream(plans, 'error', 'config.routes'), upload)
+  sink.once('finish', () => { sink.destroy() })
+  forward(sink, filter, upload)
+  for (const window of windows) window.on('late', (late) => sink.emit('late', late))
+  return { sink, last: upload }
+}

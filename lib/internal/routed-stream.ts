@@ -1,0 +1,105 @@
+import { Transform, finished, pipeline, type Readable, type TransformCallback } from 'node:stream'
+import { onDurable, type DurableRecord } from '../durable.js'
+import { BatchAbortedError, CallbackError, toError } from '../errors.js'
+import { whenWritable } from './drain.js'
+
+/** One output of a routed stream: its predicate and the stages its records go through (records in, batches out). */
+export interface RoutePlan {
+  name: string
+  /** `undefined` takes every record. */
+  when: ((record: unknown) => boolean) | undefined
+  stages: Transform[]
+  /** Named in the `CallbackError` of a `when` that throws. */
+  option: string
+}
+
+/**
+ * Records in, batches out: each record goes to the first plan whose `when`
+ * takes it, and every plan's batches leave through this one stream, so one
+ * uploader serves them all with one backpressure. `route()`, the routed
+ * `createS3Sink()` and the CLI's `--route` are built on it.
+ */
+export function routedStream (plans: RoutePlan[], unmatched: 'error' | 'drop', unmatchedOption: string): Transform {
+  return new RoutedStream(plans, unmatched, unmatchedOption)
+}
+
+interface Chain { name: string, when: RoutePlan['when'], head: Transform, tail: Readable, option: string }
+
+class RoutedStream extends Transform {
+  readonly #chains: Chain[]
+  readonly #unmatched: 'error' | 'drop'
+  readonly #unmatchedOption: string
+
+  constructor (plans: RoutePlan[], unmatched: 'error' | 'drop', unmatchedOption: string) {
+    super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 1 })
+    this.#unmatched = unmatched
+    this.#unmatchedOption = unmatchedOption
+    this.#chains = plans.map(({ name, when, stages, option }) => {
+      const tail = stages[stages.length - 1]!
+      if (stages.length > 1) pipeline(stages, (err) => { if (err !== undefined && err !== null && !this.destroyed) this.destroy(err) })
+      else tail.on('error', (err) => { if (!this.destroyed) this.destroy(err) })
+      // Batches of every output leave through this stream; a full buffer pauses them all.
+      tail.on('data', (batch: unknown) => { if (!this.push(batch)) for (const chain of this.#chains) chain.tail.pause() })
+      return { name, when, head: stages[0]!, tail, option }
+    })
+  }
+
+  override _read (size: number): void {
+    for (const chain of this.#chains ?? []) chain.tail.resume()
+    // Transform's own _read releases a transform callback parked on a full buffer.
+    super._read(size)
+  }
+
+  override _transform (record: unknown, _encoding: BufferEncoding, cb: TransformCallback): void {
+    let chain: Chain | undefined
+    for (const candidate of this.#chains) {
+      if (candidate.when === undefined) {
+        chain = candidate
+        break
+      }
+      let taken: unknown
+      try {
+        taken = candidate.when(record)
+      } catch (err) {
+        return cb(new CallbackError(candidate.option, 'threw', { cause: err }))
+      }
+      if (taken === true) {
+        chain = candidate
+        break
+      }
+      if (taken !== false) return cb(new CallbackError(candidate.option, 'must return a boolean'))
+    }
+    if (chain === undefined) return this.#noRoute(record, cb)
+    if (chain.head.write(record)) return cb()
+    whenWritable(chain.head, () => new BatchAbortedError(`route "${chain.name}" closed`), cb)
+  }
+
+  override _flush (cb: TransformCallback): void {
+    let left = this.#chains.length
+    for (const chain of this.#chains) {
+      finished(chain.tail, (err) => {
+        if (err !== undefined && err !== null) return
+        if (--left === 0) cb()
+      })
+      chain.head.end()
+    }
+  }
+
+  override _destroy (err: Error | null, cb: (error?: Error | null) => void): void {
+    const reason = err ?? new BatchAbortedError('the routes were destroyed before their outputs ended')
+    for (const chain of this.#chains) if (!chain.head.destroyed) chain.head.destroy(reason)
+    cb(err)
+  }
+
+  #noRoute (record: unknown, cb: TransformCallback): void {
+    if (this.#unmatched === 'error') return cb(new CallbackError(this.#unmatchedOption, 'took none of the records: no when() returned true (add a last output without when, or drop such records)'))
+    this.emit('drop', { record, reason: 'route' })
+    const ack = (record as DurableRecord | null)?.[onDurable]
+    try {
+      if (typeof ack === 'function') ack()
+    } catch (err) {
+      return cb(new CallbackError('record[onDurable]', 'threw', { cause: toError(err) }))
+    }
+    cb()
+  }
+}
