@@ -8,6 +8,8 @@ import { STORE_NAMES, STORE_PROFILES } from '../store-profiles.js'
 import type { UploadParams } from '../sinks/s3-writable.js'
 import { OBJECT_PARAM_FLAGS, objectParamsOf } from './object-params.js'
 import { LOG_SOURCE_FLAGS, parseLogSource, type LogSourceCli } from './log-source-args.js'
+import { byteSize } from './byte-size.js'
+import { parseRoutes, type CliRoute } from './route-args.js'
 
 /** What the command line asks for, typed; ranges are checked by the stages themselves. */
 export interface CliOptions {
@@ -67,6 +69,8 @@ export interface CliOptions {
   connection: () => S3ConnectionOptions
   /** Read from a log's consumer group (`--source`) instead of files. */
   logSource?: LogSourceCli
+  /** `--route`, repeated: each record to the first route that takes it. */
+  routes?: CliRoute[]
 }
 
 const STRING = { type: 'string' } as const
@@ -118,6 +122,7 @@ const FLAGS = {
   'shutdown-timeout': STRING,
   store: STRING,
   'on-invalid': STRING,
+  route: { type: 'string', multiple: true },
   ...OBJECT_PARAM_FLAGS,
   ...LOG_SOURCE_FLAGS
 } as const
@@ -202,6 +207,7 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv): CliOption
     ifNoneMatch: v['if-none-match'] === true,
     params: objectParamsOf(v),
     onInvalid: onInvalidOf(v),
+    routes: parseRoutes(v.route, v),
     shutdownTimeout: validateInteger(integer(v['shutdown-timeout'], '--shutdown-timeout'), '--shutdown-timeout', 1, MAX_TIMER_MS),
     connection: connectionOf(v, env, help || version || v['out-dir'] !== undefined)
   }
@@ -283,15 +289,9 @@ function integer (value: string | undefined, flag: string): number | undefined {
   return Number(value)
 }
 
-const UNITS: Record<string, number> = { '': 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 }
-
 /** Byte sizes: `1048576`, `64KiB`, `8MiB`, `1GiB` (or `k`, `m`, `g`; all powers of 1024). */
 function size (value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined
-  const match = /^(\d+)\s*([a-z]*)$/i.exec(value)
-  const unit = UNITS[match?.[2]?.toLowerCase() ?? 'none']
-  if (match === null || unit === undefined) throw new InvalidOptionError(flag, 'must be a byte count such as 1048576, 64KiB, 8MiB or 1GiB')
-  return Number(match[1]) * unit
+  return value === undefined ? undefined : byteSize(value, flag)
 }
 
 /** parseArgs' own errors, reworded around the flag alone: never around a value. */

@@ -17,6 +17,7 @@ import { asFlags } from './flag-errors.js'
 import type { InputRecord } from './ndjson-lines.js'
 import { outDirWritable } from './out-dir.js'
 import { perRecordDelivery } from './per-record.js'
+import { routedDelivery } from './routed-delivery.js'
 import type { Progress } from './progress.js'
 import type { ObjectAbandoned } from '../sinks/object-abandoned.js'
 
@@ -63,9 +64,11 @@ export function buildDelivery (options: CliOptions, progress: Progress, clock: C
   progress.invalidAction = options.onInvalid === 'dead-letter' ? 'dead-lettered' : 'skipped'
   const client = options.outDir === undefined ? asFlags(() => createUploadClient(options.connection(), 'options')) : undefined
   try {
-    const { stages, sink } = options.perRecord
-      ? perRecordDelivery(options, client, clock, () => { progress.invalid++ })
-      : { stages: batchStages(options, clock, progress), sink: batchSink(options, client, clock) }
+    const { stages, sink } = options.routes !== undefined
+      ? routedDelivery(options, options.routes, client, clock, progress)
+      : options.perRecord
+        ? perRecordDelivery(options, client, clock, () => { progress.invalid++ })
+        : { stages: batchStages(options, clock, progress), sink: batchSink(options, client, clock) }
     const streams = [filter, ...stages, sink]
     sink.on('object', (written: Written) => {
       progress.objects++
@@ -88,7 +91,8 @@ async function closed (sink: Writable): Promise<void> {
   await close
 }
 
-function batchStages (options: CliOptions, clock: Clock, progress: Progress): Transform[] {
+/** `minuteWindow → compress → keyRotate` (after file positions with --stable-keys) for the batch flags. */
+export function batchStages (options: CliOptions, clock: Clock, progress: Progress): Transform[] {
   const template = cliTemplate(options)
   const fields = template?.fields ?? []
   const readTime = options.timeField === undefined ? undefined : asFlags(() => timeField(options.timeField as string, '--time-field'))
@@ -112,6 +116,7 @@ function batchStages (options: CliOptions, clock: Clock, progress: Progress): Tr
     ...(options.allowedLatenessMs === undefined ? {} : { allowedLatenessMs: options.allowedLatenessMs })
   }), { 'options.timeOf': '--time-field' })
   window.on('invalid', () => { progress.invalid++ })
+  window.on('late', () => { progress.late++ })
   const { compression, level, threads } = options
   const encoder = asFlags(() => compress({ compression, level, threads }), {
     'options.compression': '--compression',
@@ -133,7 +138,8 @@ function filePositions (): Transform {
   })
 }
 
-function batchSink (options: CliOptions, client: S3Client | undefined, clock: Clock): Writable {
+/** `s3Writable()`, or the files under --out-dir. */
+export function batchSink (options: CliOptions, client: S3Client | undefined, clock: Clock): Writable {
   if (options.outDir !== undefined) {
     const dir = options.outDir
     return asFlags(() => outDirWritable({ dir, concurrency: options.concurrency }))

@@ -50,7 +50,7 @@ export function perRecordDelivery (options: CliOptions, client: S3Client | undef
 }
 
 /** Drops the lines that are not JSON objects: only `--on-invalid skip` lets them this far (dead-letter needs batches). */
-function skipInvalid (onSkipped: () => void): Transform {
+export function skipInvalid (onSkipped: () => void): Transform {
   return new Transform({
     objectMode: true,
     transform (record: InputRecord, _encoding: BufferEncoding, cb: TransformCallback) {

@@ -38,6 +38,8 @@ export interface Progress {
   invalid: number
   /** What became of them: `'skipped'` or `'dead-lettered'`. */
   invalidAction?: string
+  /** Records later than `--allowed-lateness-ms` (with `--time-field`): stored under `late/`. */
+  late: number
   /**
    * Set by a graceful stop: its cause (`'SIGTERM'`) and where reading
    * stopped: the first line not read, `null` when the input had been read to
@@ -90,6 +92,7 @@ export function createProgress (options: ProgressOptions): Progress {
     retries: 0,
     invalid: 0,
     inFlight: new InFlight(),
+    late: 0,
     start () {
       if (live && timer === null) schedule()
     },
@@ -102,7 +105,7 @@ export function createProgress (options: ProgressOptions): Progress {
     summary () {
       const seconds = (clock.now() - startedAt) / 1000
       return `s3-sink: ${progress.recordsRead} records read, ${progress.recordsDelivered} delivered, ${ackNote(progress.recordsAcknowledged)}` +
-        `${plural(progress.objects, 'object')}, ${progress.bytes} bytes stored, ${seconds.toFixed(1)} s${invalidNote(progress)}${retryNote(progress.retries)}${stopNote(progress.stopped)}` +
+        `${plural(progress.objects, 'object')}, ${progress.bytes} bytes stored, ${seconds.toFixed(1)} s${invalidNote(progress)}${lateNote(progress.late)}${retryNote(progress.retries)}${stopNote(progress.stopped)}` +
         inFlightNote(progress)
     }
   }
@@ -146,6 +149,11 @@ function plural (count: number, noun: string): string {
 /** `12 acknowledged, `: only for a log source, whose acknowledgements are what lets the log forget. */
 function ackNote (acknowledged: number | undefined): string {
   return acknowledged === undefined ? '' : `${acknowledged} acknowledged, `
+}
+
+/** `, 3 late records under late/`: shown once there is one (only with --time-field). */
+function lateNote (late: number): string {
+  return late === 0 ? '' : `, ${plural(late, 'late record')} under late/`
 }
 
 /** `, 12 retries`: shown once there is one, so a healthy run's line stays short. */

@@ -85,6 +85,18 @@ Layout (batches unless noted):
   --max-open-partitions N   partitions open at once (default 16)
   --manifests               a manifest per window and partition once its objects are stored (S3 only)
 
+Routing (each record to the first route that takes it; one upload pool for all):
+  --route NAME[:SETTING,...]  repeatable; settings, comma-separated (values without commas):
+                            when=PATH=VALUE or when=PATH!=VALUE (repeatable, all must hold;
+                            compared as text; only the last route may have none),
+                            prefix=P (after --prefix), key-template=T, per-record (one
+                            .json object per Run), compression=ALG, compression-level=N,
+                            window-ms=MS, max-records=N, max-bytes=SIZE (the batch flags
+                            are the defaults). Not with --per-record, --manifests or
+                            --on-invalid dead-letter. E.g.
+                            --route 'errors:when=apiInfo.result.status=failed,per-record,prefix=errors/'
+                            --route 'runs:prefix=runs/,compression=zstd'
+
 Uploads:
   --concurrency N           objects written at once (default 2; 8 with --per-record);
                             fewer for a while when the store throttles

@@ -95,6 +95,8 @@ export interface S3DestinationStats {
   readonly failed: number
   /** Payloads accepted and neither delivered nor failed yet. */
   readonly pending: number
+  /** Payloads later than `allowedLatenessMs` (with `timeOf`): stored under `late/`, and counted in `delivered` too once stored. */
+  readonly late: number
 }
 
 /** The options of a destination once checked and defaulted. */

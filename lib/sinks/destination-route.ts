@@ -38,6 +38,8 @@ export interface RouteHooks {
   object: (route: Route, written: ObjectWritten) => void
   drain: (route: Route) => void
   retry: (retry: UploadRetry) => void
+  /** A payload later than `allowedLatenessMs` (stored under `late/`), with its event time and the watermark it missed. */
+  late: (route: Route, late: { payload: unknown, time: number, watermark: number }) => void
 }
 
 // send() serializes (and validates) every payload itself, so the window gets
@@ -113,6 +115,9 @@ export class Route {
     sink.on('object', (written: ObjectWritten) => {
       this.delivered += written.records
       hooks.object(this, written)
+    })
+    this.#window.on('late', ({ record, time, watermark }: { record: unknown, time: number, watermark: number }) => {
+      hooks.late(this, { payload: (record as Wrapped).payload, time, watermark })
     })
     this.#window.on('drain', () => {
       this.blocked = false

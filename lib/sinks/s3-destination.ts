@@ -42,9 +42,12 @@ const EVENT_FIELDS = ['bucket', 'prefix', 'payload', 'onDurable'] as const
  *   attach a listener, as for any EventEmitter) and rejects every later
  *   `flush()`, `close()` and `ready()`; `send()` then throws it. Other
  *   routes still store what they hold.
- * - Emits `'object'` ({@link ObjectWritten}) for every object stored, and
+ * - Emits `'object'` ({@link ObjectWritten}) for every object stored,
  *   `'retry'` (`{ key, attempt, delayMs, error }`) before every retry of a
- *   request; retriable failures are retried until `retryFor` passes.
+ *   request (retriable failures are retried until `retryFor` passes), and,
+ *   with `timeOf`, `'late'` (`{ bucket, prefix, payload, time, watermark }`)
+ *   per payload later than `allowedLatenessMs`, stored under `late/` and
+ *   counted in `stats.late`.
  * - `send({ ..., onDurable })` calls `onDurable` once the payload's object is
  *   stored: acknowledge it to its source then, not when `send()` returns.
  *
@@ -62,12 +65,12 @@ export function createS3Destination (options: S3DestinationOptions = {}): S3Dest
 
 /**
  * What {@link createS3Destination} returns. Events: `'object'`
- * ({@link ObjectWritten}), `'retry'`, `'drain'`, `'error'` (once).
+ * ({@link ObjectWritten}), `'retry'`, `'late'`, `'drain'`, `'error'` (once).
  *
  * @example
  * ```ts
  * destination.send({ bucket: 'b', prefix: 'p/', payload: { id: 1 } })
- * console.log(destination.stats) // { queued: 1, delivered: 0, objects: 0, failed: 0, pending: 1 }
+ * console.log(destination.stats) // { queued: 1, delivered: 0, objects: 0, failed: 0, pending: 1, late: 0 }
  * ```
  */
 export class S3Destination extends EventEmitter {
@@ -79,7 +82,7 @@ export class S3Destination extends EventEmitter {
   readonly #live = new Set<Route>()
   readonly #blocked = new Set<Route>()
   readonly #waiters: Array<(err?: Error) => void> = []
-  readonly #counts = { queued: 0, delivered: 0, objects: 0, failed: 0 }
+  readonly #counts = { queued: 0, delivered: 0, objects: 0, failed: 0, late: 0 }
   #failure: Error | null = null
   #closed: Promise<void> | null = null
   #destroyed = false
@@ -168,8 +171,8 @@ export class S3Destination extends EventEmitter {
 
   /** A snapshot of the counters. */
   get stats (): S3DestinationStats {
-    const { queued, delivered, objects, failed } = this.#counts
-    return Object.freeze({ queued, delivered, objects, failed, pending: queued - delivered - failed })
+    const { queued, delivered, objects, failed, late } = this.#counts
+    return Object.freeze({ queued, delivered, objects, failed, pending: queued - delivered - failed, late })
   }
 
   /** What `util.inspect` shows: bucket, prefix, routes, state and stats, never the client or its credentials. */
@@ -186,7 +189,11 @@ export class S3Destination extends EventEmitter {
     const route = new Route(id, bucket, prefix, this.#s, {
       object: (r, written) => { this.#onObject(r, written) },
       drain: (r) => { this.#unblock(r) },
-      retry: (retry) => { this.emit('retry', retry) }
+      retry: (retry) => { this.emit('retry', retry) },
+      late: (r, { payload, time, watermark }) => {
+        this.#counts.late++
+        this.emit('late', { bucket: r.bucket, prefix: r.prefix, payload, time, watermark })
+      }
     })
     this.#routes.set(id, route)
     this.#live.add(route)

@@ -49,6 +49,15 @@ describe('s3-sink --key-template, --time-field', () => {
     expect(stored.sort()).to.deep.equal(lines.split('\n').filter(Boolean).sort())
   })
 
+  it('counts late records in the summary and stores them under late/', async () => {
+    const ats = [T0 + 120_000, T0, T0 + 121_000, T0 + 1000]
+    const input = ats.map((at, i) => JSON.stringify({ ...run(i), at })).join('\n') + '\n'
+    const res = await cli(['--out-dir', dir, '--time-field', 'at'], input)
+    expect(res.code, res.stderr).to.equal(0)
+    expect(res.stderr).to.include(', 2 late records under late/')
+    expect((await files(dir)).filter((n) => n.startsWith('late/'))).to.have.length(1)
+  })
+
   it('--per-record keys by template too', async () => {
     const res = await cli(['--out-dir', dir, '--per-record', '--key-template', 'api={apiInfo.name}/{YYYY}/{id}.json'], lines)
     expect(res.code, res.stderr).to.equal(0)

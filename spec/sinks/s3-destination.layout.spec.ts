@@ -33,7 +33,23 @@ describe('createS3Destination({ keyTemplate, timeOf, manifests })', () => {
     expect(keys.filter((k) => k.startsWith('events/_manifests/'))).to.have.length(4)
     const records = (await s3.readRecords('dest-layout', 'events/kind=')) as Array<{ i: number }>
     expect(records.map((r) => r.i).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 40 }, (_, i) => i))
-    expect(destination.stats).to.deep.include({ queued: 40, delivered: 40, failed: 0 })
+    expect(destination.stats).to.deep.include({ queued: 40, delivered: 40, failed: 0, late: 0 })
+  })
+
+  it('counts late payloads in stats.late and announces each, storing them under late/', async () => {
+    const destination = createS3Destination({ ...s3.config, bucket: 'dest-layout', clock: manualClock(T0), timeOf: (p) => (p as { at: number }).at, allowedLatenessMs: 1000 })
+    destination.on('error', () => {})
+    const late: Array<{ prefix: string, payload: { i: number }, time: number, watermark: number }> = []
+    destination.on('late', (l) => late.push(l))
+    const ats = [T0 + 120_000, T0, T0 + 119_500, T0 + 5_000, T0 + 121_000]
+    ats.forEach((at, i) => destination.send({ prefix: 'lateness', payload: { i, at } }))
+    await destination.close()
+    expect(destination.stats).to.deep.include({ queued: 5, delivered: 5, late: 2 })
+    expect(late.map((l) => [l.prefix, l.payload.i, l.time, l.watermark])).to.deep.equal([
+      ['lateness/', 1, T0, T0 + 119_000], ['lateness/', 3, T0 + 5_000, T0 + 119_000]
+    ])
+    const lateRecords = (await s3.readRecords('dest-layout', 'lateness/late/')) as Array<{ i: number }>
+    expect(lateRecords.map((r) => r.i).sort()).to.deep.equal([1, 3])
   })
 
   it('validates the layout options when built', () => {
