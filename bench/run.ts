@@ -3,7 +3,8 @@
 //   --level N         headline gzip level (default 6); --levels 6,1 to measure several
 //   --records N       records per row; --objects N objects per per-Run row
 //   --rounds N        repeats (rows interleaved per round)
-//   --only a,b        run only the rows whose id starts with one of these
+//   --only a,b        run only the rows whose id starts with one of these ('scale': the scale-out table;
+//                     'scale-kill': the kill test over 1M records, otherwise only with --full)
 //   --no-memory       skip the memory children
 //   --full-stalls     also the fault row whose stalls last until the 30 s socket timeout (on with --full)
 //   --memory dist,cli only these memory children (dist, cli, ours, naive, per-run)
@@ -22,6 +23,9 @@ import { meanRecordBytes, recordPool } from './feed.js'
 import { load, renderReport, type MemoryRun } from './report.js'
 import { buildRows } from './rows.js'
 import { startBenchS3rver } from './s3rver.js'
+import { measureScale, type ScaleResult } from './scale.js'
+import { renderScale } from './scale-report.js'
+import { benchKill, renderKill, type KillBenchResult } from './scale-kill.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -46,6 +50,9 @@ const MiB = 1024 * 1024
 const settings = {
   count: Number(args.records ?? (full ? 600_000 : 150_000)),
   objects: Number(args.objects ?? (full ? 2000 : 800)),
+  // Written once into each log; every configuration reads all of them.
+  scaleRecords: full ? 300_000 : 60_000,
+  killRecords: 1_000_000,
   rounds: Number(args.rounds ?? (full ? 3 : 2)),
   levels: (args.levels ?? args.level ?? (full ? '6,1' : '6')).split(',').map(Number),
   zstdLevels: (args['zstd-levels'] ?? (full ? '1,3,6' : '3')).split(',').map(Number),
@@ -77,6 +84,10 @@ const { rows, close } = await buildRows({
 const only = args.only?.split(',')
 const selected = only === undefined ? rows : rows.filter((row) => only.some((prefix) => row.id.startsWith(prefix)))
 const samples = new Map<string, Sample[]>()
+const scaleWanted = only === undefined || only.some((prefix) => 'scale'.startsWith(prefix))
+const killWanted = full || (only?.includes('scale-kill') ?? false)
+let scale: ScaleResult[] = []
+let kill: KillBenchResult | undefined
 
 try {
   // Warm-up: every row once on a fifth of its feed, so JIT, SDK first-call
@@ -96,6 +107,9 @@ try {
       log(`round ${round}/${settings.rounds} ${row.id}: ${Math.round(sample.records / sample.seconds).toLocaleString('en-US')} /s (${sample.seconds.toFixed(2)} s)`)
     }
   }
+  // Worker processes on one log: measured once each (every run reads the whole stream).
+  if (scaleWanted) scale = await measureScale({ records: settings.scaleRecords, workers: [1, 2, 4], s3rver: server, log })
+  if (killWanted) kill = await benchKill(settings.killRecords, log)
 } finally {
   close()
   await server.close()
@@ -130,6 +144,9 @@ const report = renderReport({
   loadAfter: load(),
   seconds: Number(process.hrtime.bigint() - started) / 1e9
 })
-process.stdout.write(report + '\n')
-if (args.out !== undefined) await writeFile(args.out, report + '\n')
+const scaleReport = scale.length === 0 ? '' : `\n\n## Scale-out: worker processes on one log (${settings.scaleRecords.toLocaleString('en-US')} records)\n\n${renderScale(scale)}`
+const killReport = kill === undefined ? '' : `\n\n## Kill test, ${settings.killRecords.toLocaleString('en-US')} records\n\n${renderKill(kill)}`
+const fullReport = report + scaleReport + killReport
+process.stdout.write(fullReport + '\n')
+if (args.out !== undefined) await writeFile(args.out, fullReport + '\n')
 if (args.json !== undefined) await writeFile(args.json, JSON.stringify(toJson(selected, samples, memory)) + '\n')

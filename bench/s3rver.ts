@@ -6,6 +6,8 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3'
 /** A loopback s3rver in a child process. */
 export interface BenchS3rver {
   endpoint: string
+  /** The child's process id (the scale bench reads its CPU time). */
+  pid: number | undefined
   /** s3rver does not check signatures; these satisfy the SDK. */
   accessKeyId: string
   secretAccessKey: string
@@ -44,6 +46,7 @@ export async function startBenchS3rver (): Promise<BenchS3rver> {
   })
   return {
     endpoint,
+    pid: child.pid,
     accessKeyId: config.accessKeyId,
     secretAccessKey: config.secretAccessKey,
     config,

@@ -1,4 +1,3 @@
-import { expect } from 'chai'
 import { killAll, startCliWorker, waitUntil, type CliWorker } from './cli-worker.js'
 import type { LocalS3 } from './s3rver.js'
 
@@ -21,8 +20,24 @@ export interface KillTestLog {
   unacknowledgedBy (victim: CliWorker): Promise<Set<number>>
 }
 
-/** What one kill test measured. */
-export interface KillTestResult { stored: number, duplicates: number, bound: number, victimStored: number }
+/** What one kill test saw. */
+export interface KillTestResult {
+  records: number
+  /** Records read back from S3, copies included. */
+  stored: number
+  duplicates: number
+  /** Records the killed worker had stored and not acknowledged when it died: the most duplicates allowed. */
+  bound: number
+  victimStored: number
+  /** Ids never stored. */
+  missing: number[]
+  /** Ids stored more than once that are not in the bound (or more than twice). */
+  unexplained: number[]
+  /** Each live worker's exit status and stderr after SIGTERM. */
+  exits: Array<{ name: string, code: number | string, stderr: string }>
+  /** From the first worker's start until the group had nothing pending. */
+  seconds: number
+}
 
 const BUCKET = 'kill'
 
@@ -30,12 +45,11 @@ const BUCKET = 'kill'
  * The kill test of issue 9: `n` records fed in four steps; three CLI workers
  * in one group; once the first has stored objects it is SIGKILLed while the
  * feed goes on, and a fourth takes its place; once the log has nothing
- * pending, the live ones get SIGTERM and must exit 0. Then every record must
- * be in S3, and a record stored twice must be one the killed worker had
- * stored without acknowledging it: that set is the bound. Each worker writes
- * under its own prefix so that what the killed one stored is known.
+ * pending, the live ones get SIGTERM. Then every object is read back. Each
+ * worker writes under its own prefix, so what the killed one stored is
+ * known; what it had not acknowledged is asked of the log at the kill.
  */
-export async function runKillTest (s3: LocalS3, log: KillTestLog, n: number, scenarioArgs: string[]): Promise<KillTestResult> {
+export async function runKillTest (s3: LocalS3, log: KillTestLog, n: number, scenarioArgs: string[], settleMs = 60_000): Promise<KillTestResult> {
   await s3.createBucket(BUCKET)
   const workers: CliWorker[] = []
   const start = (name: string): CliWorker => {
@@ -44,37 +58,42 @@ export async function runKillTest (s3: LocalS3, log: KillTestLog, n: number, sce
     workers.push(worker)
     return worker
   }
-  const feed = async (from: number, to: number): Promise<void> => { await log.feed(Array.from({ length: to - from }, (_, i) => killRecord(from + i))) }
+  const feed = async (from: number, to: number): Promise<void> => {
+    for (let i = from; i < to; i += 50_000) await log.feed(Array.from({ length: Math.min(to, i + 50_000) - i }, (_, k) => killRecord(i + k)))
+  }
   try {
     await feed(0, n / 4)
+    const t0 = Date.now()
     const [victim] = [start('w1'), start('w2'), start('w3')]
     await waitUntil(async () => (await s3.listKeys(BUCKET, 'w1/')).length >= 2, 30_000, 'the first objects of the worker to kill')
     await feed(n / 4, n / 2)
     victim!.child.kill('SIGKILL')
-    expect(await victim!.exited).to.equal('SIGKILL')
+    await victim!.exited
     const unacknowledged = await log.unacknowledgedBy(victim!)
     const replacement = start('w4')
     await feed(n / 2, n)
     await waitUntil(async () => await log.joined(replacement), 30_000, 'the replacement to join')
-    await waitUntil(async () => await log.settled(), 60_000, 'nothing pending in the group')
+    await waitUntil(async () => await log.settled(), settleMs, 'nothing pending in the group')
+    const seconds = (Date.now() - t0) / 1000
     const live = workers.slice(1)
     for (const worker of live) worker.child.kill('SIGTERM')
-    for (const worker of live) expect(await worker.exited, `${worker.name}: ${worker.stderr()}`).to.equal(0)
-    for (const worker of live) expect(worker.stderr()).to.match(/\d+ records read, \d+ delivered, \d+ acknowledged/)
+    const exits = await Promise.all(live.map(async (w) => ({ name: w.name, code: await w.exited, stderr: w.stderr() })))
 
     const victimStored = new Set((await s3.readRecords(BUCKET, 'w1/') as KillRecord[]).map((r) => r.id))
-    const all = await s3.readRecords(BUCKET) as KillRecord[]
-    const counts = new Map<number, number>()
-    for (const record of all) counts.set(record.id, (counts.get(record.id) ?? 0) + 1)
-    const missing = Array.from({ length: n }, (_, i) => i).filter((id) => !counts.has(id))
+    const counts = new Uint8Array(n)
+    let stored = 0
+    for (const record of await s3.readRecords(BUCKET) as KillRecord[]) {
+      counts[record.id] = Math.min(255, (counts[record.id] ?? 0) + 1)
+      stored++
+    }
     const bound = new Set([...unacknowledged].filter((id) => victimStored.has(id)))
-    const duplicates = all.length - counts.size
-    console.log(`      ${n} records, ${all.length} stored; the killed worker stored ${victimStored.size} of which ${bound.size} unacknowledged (the bound): ${duplicates} duplicates`)
-    expect(missing, 'records missing from S3').to.deep.equal([])
-    const unexplained = [...counts].filter(([id, count]) => count > 1 && (count > 2 || !bound.has(id)))
-    expect(unexplained, 'records stored twice that the killed worker had not stored unacknowledged').to.deep.equal([])
-    expect(duplicates).to.be.at.most(bound.size)
-    return { stored: all.length, duplicates, bound: bound.size, victimStored: victimStored.size }
+    const missing: number[] = []
+    const unexplained: number[] = []
+    counts.forEach((count, id) => {
+      if (count === 0) missing.push(id)
+      else if (count > 2 || (count === 2 && !bound.has(id))) unexplained.push(id)
+    })
+    return { records: n, stored, duplicates: stored - (n - missing.length), bound: bound.size, victimStored: victimStored.size, missing, unexplained, exits, seconds }
   } finally {
     await killAll(workers)
   }

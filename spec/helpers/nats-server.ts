@@ -19,6 +19,8 @@ export interface LocalNats {
   publish (name: string, records: readonly unknown[]): Promise<void>
   /** Messages of `durable` delivered and not yet acknowledged, plus those not yet delivered. */
   outstanding (stream: string, durable: string): Promise<{ ackPending: number, pending: number, redelivered: number }>
+  /** The server process's id (the benchmark reads its CPU time). */
+  readonly pid: number | undefined
   /** Kills the server (SIGKILL), keeping its port and store. */
   crash (): Promise<void>
   restart (): Promise<void>
@@ -51,6 +53,7 @@ export async function startNats (extraArgs: string[] = []): Promise<LocalNats> {
       const info = await jsm.consumers.info(stream, durable)
       return { ackPending: info.num_ack_pending, pending: info.num_pending, redelivered: info.num_redelivered }
     },
+    get pid () { return child.pid },
     async crash () { await stopProcess(child, 'SIGKILL') },
     async restart () { child = await startProcess(bin, args, /Server is ready/) },
     async close () {

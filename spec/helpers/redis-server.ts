@@ -11,6 +11,8 @@ export interface LocalRedis {
   url: string
   /** A client for the spec's own commands (XADD, XPENDING...). */
   client: Redis
+  /** The server process's id (the benchmark reads its CPU time). */
+  readonly pid: number | undefined
   /** Kills the server (SIGKILL: a crash) without forgetting its port. */
   crash (): Promise<void>
   /** Starts it again on the same port, empty. */
@@ -32,6 +34,7 @@ export async function startRedis (extraArgs: string[] = []): Promise<LocalRedis>
     port,
     url,
     client,
+    get pid () { return child.pid },
     async crash () { await stopProcess(child, 'SIGKILL') },
     async restart () { child = await startProcess(bin, args, /Ready to accept connections/) },
     async close () {
