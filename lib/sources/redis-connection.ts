@@ -72,3 +72,12 @@ export function watchRedis (client: Redis, onFatal: (err: Error) => void, timeou
     }
   }
 }
+
+/** Creates the consumer group (and the stream, MKSTREAM) from `startId`; an existing group is kept as it is. */
+export async function createGroup (client: Redis, stream: string, group: string, startId: string): Promise<void> {
+  try {
+    await client.call('XGROUP', 'CREATE', stream, group, startId, 'MKSTREAM')
+  } catch (err) {
+    if (!/^BUSYGROUP\b/.test((err as Error).message)) throw err
+  }
+}

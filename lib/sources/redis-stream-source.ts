@@ -1,16 +1,14 @@
 import { Readable } from 'node:stream'
 import type { Redis } from 'ioredis'
-import { onDurable, type DurableRecord } from '../durable.js'
-import { sourcePosition } from '../source-position.js'
-import { SourcePayloadError, toError } from '../errors.js'
+import { SourcePayloadError } from '../errors.js'
 import { AckBatcher } from './ack-batcher.js'
-import { backoffDelay } from './backoff.js'
-import { InvalidPayload, decodePayload } from './payload.js'
-import { connectionOptions, loadIoredis, watchRedis, type RedisWatch } from './redis-connection.js'
+import { LogSourceCore } from './log-source.js'
+import { decodePayload } from './payload.js'
+import { connectionOptions, createGroup, loadIoredis, watchRedis, type RedisWatch } from './redis-connection.js'
 import { autoClaimEntries, entryPayload, readGroupEntries, type RedisEntry } from './redis-entries.js'
 import { permanentRedisError } from './redis-errors.js'
 import { redisStreamSettings, type RedisStreamSettings, type RedisStreamSourceOptions } from './redis-stream-options.js'
-import { sleep, type LogSourceStats } from './source-options.js'
+import type { LogSourceStats } from './source-options.js'
 
 export type { RedisStreamSourceOptions } from './redis-stream-options.js'
 export type { LogSourceStats } from './source-options.js'
@@ -28,19 +26,15 @@ export class RedisStreamSource extends Readable {
   readonly stream: string
   readonly group: string
   readonly consumer: string
-  readonly stats: LogSourceStats = { read: 0, redelivered: 0, acknowledged: 0, invalid: 0 }
   readonly #s: RedisStreamSettings
+  readonly #core: LogSourceCore
   #client: Redis | null = null
   #reader: Redis | null = null
   #watches: RedisWatch[] = []
   readonly #inflight = new Set<string>()
   readonly #acks: AckBatcher
-  #fetching = false
-  #stopping = false
-  #started: Promise<void> | null = null
   #nextClaimAt = 0
   #claimCursor = '0-0'
-  #closed: Promise<void> | null = null
   #keepAlive: unknown = null
 
   /** @internal Use {@link redisStreamSource}. */
@@ -53,12 +47,25 @@ export class RedisStreamSource extends Readable {
     this.#acks = new AckBatcher(async (ids) => { await this.#client?.call('XACK', this.stream, this.group, ...ids) }, (ids, err) => {
       if (err === undefined) this.stats.acknowledged += ids.length
       for (const id of ids) this.#inflight.delete(id)
-      this.#closeWhenSettled()
+      this.#core.closeWhenSettled()
     })
-    const { signal } = settings
-    if (signal?.aborted === true) this.#stopping = true
-    else signal?.addEventListener('abort', () => { this.#stopping = true }, { once: true })
+    this.#core = new LogSourceCore(this, {
+      start: async () => { await this.#start() },
+      pull: async (room) => {
+        let more = true
+        for (const entry of await this.#next(room)) more = this.#pushEntry(entry) && more
+        return more
+      },
+      permanent: (err) => permanentRedisError(err, `redis stream ${this.stream}`),
+      // A blocking read in flight is cut off: what it would bring stays pending in the group.
+      interrupt: () => { this.#reader?.disconnect() },
+      shutdown: async () => { await this.#shutdown() },
+      settled: () => this.#inflight.size === 0 && this.#acks.pending === 0
+    }, settings)
   }
+
+  /** What the source has done so far. */
+  get stats (): LogSourceStats { return this.#core.stats }
 
   /** Records read and not yet acknowledged. */
   get unacknowledged (): number { return this.#inflight.size }
@@ -76,7 +83,7 @@ export class RedisStreamSource extends Readable {
     for (const c of s.client === undefined ? [this.#client, this.#reader] : [this.#reader]) c.on('error', () => {})
     const onFatal = (err: Error): void => { this.destroy(err) }
     for (const c of [this.#client, this.#reader]) this.#watches.push(watchRedis(c, onFatal, s.reconnectTimeoutMs, s.clock, where))
-    await this.#createGroup()
+    await createGroup(this.#client, s.stream, s.group, s.startId)
     this.#scheduleKeepAlive()
   }
 
@@ -91,29 +98,25 @@ export class RedisStreamSource extends Readable {
     const { clock, claimIdleMs } = this.#s
     this.#keepAlive = clock.setTimeout(() => {
       this.#keepAlive = null
-      if (this.#closed !== null) return
+      if (this.#core.closing) return
       const ids = [...this.#inflight]
       void (async () => {
-        for (let i = 0; i < ids.length && this.#closed === null; i += 1000) {
+        for (let i = 0; i < ids.length && !this.#core.closing; i += 1000) {
           await this.#client!.call('XCLAIM', this.stream, this.group, this.consumer, 0, ...ids.slice(i, i + 1000), 'JUSTID').catch(() => {})
         }
-      })().finally(() => { if (this.#closed === null) this.#scheduleKeepAlive() })
+      })().finally(() => { if (!this.#core.closing) this.#scheduleKeepAlive() })
     }, Math.max(50, Math.floor(claimIdleMs / 3)))
     ;(this.#keepAlive as { unref?: () => void }).unref?.()
   }
 
   /** @internal Starts a read when none is under way; reads follow the consumer. */
   override _read (): void {
-    if (!this.#fetching) void this.#fetch()
+    this.#core.read()
   }
 
   /** @internal Stops reading; the connections close once what was read is acknowledged, or at once on an error. */
   override _destroy (err: Error | null, callback: (err?: Error | null) => void): void {
-    this.#stopping = true
-    // A blocking read in flight is cut off: what it would bring stays pending in the group.
-    this.#reader?.disconnect()
-    if (err !== null) void this.close()
-    else this.#closeWhenSettled()
+    this.#core.destroyed(err)
     callback(err)
   }
 
@@ -124,77 +127,23 @@ export class RedisStreamSource extends Readable {
    * once the stream has ended and every record read was acknowledged.
    */
   async close (): Promise<void> {
-    this.#closed ??= (async () => {
-      // After a turn: destroy() below calls close() again, which must find this promise.
-      await Promise.resolve()
-      this.#stopping = true
-      if (!this.destroyed) this.destroy()
-      if (this.#keepAlive !== null) this.#s.clock.clearTimeout(this.#keepAlive)
-      this.#keepAlive = null
-      await this.#acks.flush()
-      for (const watch of this.#watches) watch.dispose()
-      this.#reader?.disconnect()
-      // The caller's client stays theirs.
-      if (this.#s.client === undefined) this.#client?.disconnect()
-    })()
-    return await this.#closed
+    await this.#core.close()
   }
 
-  #closeWhenSettled (): void {
-    if (this.destroyed && this.#inflight.size === 0 && this.#acks.pending === 0) void this.close()
-  }
-
-  async #createGroup (): Promise<void> {
-    try {
-      await this.#client!.call('XGROUP', 'CREATE', this.stream, this.group, this.#s.startId, 'MKSTREAM')
-    } catch (err) {
-      if (!/^BUSYGROUP\b/.test((err as Error).message)) throw err
-    }
-  }
-
-  async #fetch (): Promise<void> {
-    this.#fetching = true
-    let attempt = 0
-    try {
-      for (;;) {
-        if (this.destroyed || this.#closed !== null) return
-        if (this.#started === null) {
-          try {
-            await (this.#started = this.#start())
-          } catch (err) {
-            if (!this.destroyed) this.destroy(permanentRedisError(err, `redis stream ${this.stream}`) ?? toError(err))
-            return
-          }
-        }
-        if (this.destroyed || this.#closed !== null) return
-        if (this.#stopping) {
-          this.push(null)
-          return
-        }
-        let entries: RedisEntry[]
-        try {
-          entries = await this.#next()
-          attempt = 0
-        } catch (err) {
-          if (this.destroyed) return
-          const fatal = permanentRedisError(err, `redis stream ${this.stream}`)
-          if (fatal !== null) return void this.destroy(fatal)
-          await sleep(backoffDelay(++attempt), this.#s.clock)
-          continue
-        }
-        let more = true
-        for (const entry of entries) more = this.#pushEntry(entry) && more
-        if (!more) return
-      }
-    } finally {
-      this.#fetching = false
-    }
+  async #shutdown (): Promise<void> {
+    if (this.#keepAlive !== null) this.#s.clock.clearTimeout(this.#keepAlive)
+    this.#keepAlive = null
+    await this.#acks.flush()
+    for (const watch of this.#watches) watch.dispose()
+    this.#reader?.disconnect()
+    // The caller's client stays theirs.
+    if (this.#s.client === undefined) this.#client?.disconnect()
   }
 
   /** Entries taken over from idle consumers when a claim scan is due, else new ones. */
-  async #next (): Promise<RedisEntry[]> {
+  async #next (room: number): Promise<RedisEntry[]> {
     const s = this.#s
-    const count = Math.max(1, Math.min(s.count, this.readableHighWaterMark - this.readableLength))
+    const count = Math.min(s.count, room)
     const now = s.clock.now()
     if (now >= this.#nextClaimAt) {
       const reply = await this.#client!.call('XAUTOCLAIM', s.stream, s.group, s.consumer, s.claimIdleMs, this.#claimCursor, 'COUNT', count)
@@ -220,34 +169,7 @@ export class RedisStreamSource extends Readable {
     const record = text === undefined
       ? new SourcePayloadError(id, `it has no field ${JSON.stringify(this.#s.field)}`)
       : decodePayload(this.#s.decode, text, id)
-    if (!(record instanceof SourcePayloadError)) {
-      (record as DurableRecord)[onDurable] = this.#acker(id)
-      ;(record as { [sourcePosition]?: string })[sourcePosition] = id
-      return this.push(record)
-    }
-    const { onInvalid } = this.#s
-    if (onInvalid === 'error') {
-      this.destroy(record)
-      return false
-    }
-    this.stats.invalid++
-    this.emit('invalid', { id, error: record })
-    if (onInvalid === 'skip') {
-      this.#acker(id)()
-      return true
-    }
-    const stand = new InvalidPayload(record, text ?? JSON.stringify(entry.fields))
-    ;(stand as unknown as DurableRecord)[onDurable] = this.#acker(id)
-    return this.push(stand)
-  }
-
-  #acker (id: string): () => void {
-    let called = false
-    return () => {
-      if (called || this.#closed !== null) return
-      called = true
-      this.#acks.add(id)
-    }
+    return this.#core.pushPayload(id, id, record, text ?? JSON.stringify(entry.fields), this.#core.acker(() => { this.#acks.add(id) }))
   }
 }
 
