@@ -28,6 +28,7 @@ export function renderScale (results: readonly ScaleResult[]): string {
       base === undefined || r.log === 'memory' ? '' : `${fixed(rate / (base.records / base.wall), 2)}`,
       fixed(r.wall, 2),
       fixed(r.workerCpu, 1),
+      int((r.workerCpu + r.serverCpu) / r.records * 1e6),
       fixed(r.serverCpu, 1),
       r.target === 's3rver' ? fixed(r.s3Cpu, 1) : '',
       fixed((r.workerCpu + r.serverCpu + r.s3Cpu) / r.wall, 2),
@@ -35,8 +36,8 @@ export function renderScale (results: readonly ScaleResult[]): string {
     ]
   })
   return markdownTable(
-    ['Feed', 'Into', 'Workers', 'records/s', 'vs 1 worker', 'vs 1 process', 'Wall s', 'Workers CPU s', 'Log server CPU s', 's3rver CPU s', 'CPU/wall (cores busy)', 'Objects'],
+    ['Feed', 'Into', 'Workers', 'records/s', 'vs 1 worker', 'vs 1 process', 'Wall s', 'Workers CPU s', 'Workers + log server CPU µs/record', 'Log server CPU s', 's3rver CPU s', 'CPU/wall (cores busy)', 'Objects'],
     rows,
-    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']
+    ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']
   )
 }
