@@ -1,6 +1,6 @@
 import type { ConfigIssue } from '../errors.js'
 import { resolveManifests } from '../sinks/s3-writable.js'
-import type { BatchOptions } from '../sinks/sink-config.js'
+import type { BatchOptions } from '../sinks/batch-options.js'
 import { compress } from '../stages/compress.js'
 import { minuteWindow } from '../stages/minute-window.js'
 import { problemOf, type Issues } from './config-issues.js'

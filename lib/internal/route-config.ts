@@ -1,5 +1,5 @@
 import type { KeyTemplate } from '../key-template.js'
-import type { BatchOptions } from '../sinks/sink-config.js'
+import type { BatchOptions } from '../sinks/batch-options.js'
 import { checkBatched } from './batch-config.js'
 import type { Issues } from './config-issues.js'
 import { normalizePrefix } from './object-key.js'

@@ -1,7 +1,7 @@
 import type { Transform } from 'node:stream'
 import type { Clock } from '../clock.js'
 import type { KeyTemplate } from '../key-template.js'
-import type { BatchOptions } from '../sinks/sink-config.js'
+import type { BatchOptions } from '../sinks/batch-options.js'
 import { compress } from '../stages/compress.js'
 import { keyRotate } from '../stages/key-rotate.js'
 import { minuteWindow } from '../stages/minute-window.js'

@@ -2,73 +2,23 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import type { Clock } from '../clock.js'
 import { ConfigError } from '../errors.js'
 import { checkBatched } from '../internal/batch-config.js'
-import { Issues, problemOf } from '../internal/config-issues.js'
+import { Issues } from '../internal/config-issues.js'
 import { normalizePrefix } from '../internal/object-key.js'
 import { checkRoutes, type RouteSettings } from '../internal/route-config.js'
-import { CONNECTION_FIELDS, createUploadClient, type S3ConnectionOptions } from '../internal/s3-client.js'
+import { CONNECTION_FIELDS, type S3ConnectionOptions } from '../internal/s3-client.js'
+import { sinkClient } from '../internal/sink-client.js'
 import { validateRetryFor } from '../internal/retry-options.js'
 import {
   typeName, validateBoolean, validateInteger, validateKnownKeys, validateOneOf, validateString
 } from '../internal/validate.js'
-import type { Compression } from '../stages/compress.js'
+import type { BatchOptions } from './batch-options.js'
+import type { SinkRoute } from './sink-route.js'
 import { resolveKeyTemplate } from '../internal/template-key.js'
 import type { KeyTemplate } from '../key-template.js'
 import { minuteWindow } from '../stages/minute-window.js'
 
-/** Window and compression options of the batched sink (`batched: { ... }`). */
-export interface BatchOptions {
-  /** Window length in ms. Default 60000 (one object per minute). */
-  windowMs?: number
-  /** Close an object before its uncompressed NDJSON exceeds this many bytes. Default 1 GiB. */
-  maxBytes?: number
-  /** Close an object once it holds this many records. Default: no limit. */
-  maxRecords?: number
-  /** `'gzip'` (default), `'zstd'` (Node >= 22.15) or `'none'`: as `compress()`. */
-  compression?: Compression
-  /** gzip 0 to 9 (default 6), zstd 1 to 19 (default 3). */
-  level?: number
-  /** gzip only: blocks compressed at once (parallel gzip). Default 1. */
-  threads?: number
-  /** `false`: `.gz`/`.zst` objects as `application/gzip`/`application/zstd` without Content-Encoding (see `s3Writable`). Default `true`. */
-  encodingHeader?: boolean
-  /** Windows by event time: the Run's time in ms (see `minuteWindow()`). Default: arrival time. */
-  timeOf?: (record: unknown) => number
-  /** With `timeOf`: how late a Run may be and still join its window. Default 0. */
-  allowedLatenessMs?: number
-  /** Most partitions (of the key template's record fields) open at once. Default 16. */
-  maxOpenPartitions?: number
-  /** A manifest per window and partition (see `s3Writable()`): `true` or `{ keyTemplate }`. */
-  manifests?: boolean | { keyTemplate?: string }
-  /**
-   * Name each object after where its batch starts in the source (the first
-   * Run's `sourcePosition`), so a replay writes the same keys (see
-   * `keyRotate({ stableKeys })`). Turns `closeOnTime` off unless it is given.
-   * Default `false`.
-   */
-  stableKeys?: boolean
-  /** `false`: cut batches only by `maxRecords`/`maxBytes` and the end of the input, never on the window's timer. Default `true` (`false` with `stableKeys`). */
-  closeOnTime?: boolean
-}
-
-/**
- * One output of a routed sink (`routes`): which Runs, and how they are
- * stored. Without `batched`, one `.json` object per Run, as the sink's
- * per-Run mode writes it; with it, NDJSON windows.
- */
-export interface SinkRoute {
-  /** Names the route in errors. */
-  name: string
-  /** Takes the Runs it returns `true` for; routes are asked in order, the first match wins. Absent (last route only): every Run. */
-  when?: (run: unknown) => boolean
-  /** Key prefix of the route's objects, after the sink's own `prefix`. */
-  prefix?: string
-  /** Key template of the route's objects, as the sink's `keyTemplate`. */
-  keyTemplate?: string | KeyTemplate
-  /** IANA time zone of `keyTemplate`'s date parts. Default `UTC`. */
-  timeZone?: string
-  /** `true` or window options (no `manifests` or `encodingHeader` per route): NDJSON batches. Default: one object per Run. */
-  batched?: boolean | BatchOptions
-}
+export type { BatchOptions } from './batch-options.js'
+export type { SinkRoute } from './sink-route.js'
 
 /**
  * The S3 sink config as the Intuned Run and Job APIs document it, plus the
@@ -191,7 +141,7 @@ export function resolveSinkConfig (config: unknown): SinkSettings {
       if (cfg[field] !== undefined) issues.add(field, 'invalid', `cannot be combined with routes: set it per route (routes[i].${field})`)
     }
   }
-  const client = cfg.client === undefined ? connect(issues, cfg) : ownClient(issues, cfg)
+  const client = sinkClient(issues, cfg)
   if (issues.list.length > 0 || client === undefined) {
     if (cfg.client === undefined) client?.destroy()
     throw new ConfigError(issues.list)
@@ -222,38 +172,4 @@ function checkApis (issues: Issues, value: unknown): string[] | undefined {
   if (value.length === 0) issues.add('apisToSend', 'invalid', 'is empty, which would drop every Run; omit it to deliver every API')
   value.forEach((item, i) => issues.check(item, () => validateString(item, `config.apisToSend[${i}]`)))
   return value.every((item) => typeof item === 'string' && item !== '') ? [...(value as string[])] : undefined
-}
-
-/**
- * createS3Client() stops at the first bad field; asking again without the
- * field it named reports them all without restating its rules here. No
- * connection field is required: without keys and region the SDK's default
- * chains apply (environment, profile, SSO, web identity, ECS/EC2 roles).
- */
-function connect (issues: Issues, cfg: Record<string, unknown>): S3Client | undefined {
-  // Half a key pair is a mistake whatever the given half holds.
-  if ((cfg.accessKeyId === undefined) !== (cfg.secretAccessKey === undefined)) {
-    issues.add(cfg.accessKeyId === undefined ? 'accessKeyId' : 'secretAccessKey', 'missing', 'is required when the other half of the key pair is given')
-  }
-  const trial: Record<string, unknown> = {}
-  for (const field of CONNECTION_FIELDS) if (cfg[field] !== undefined) trial[field] = cfg[field]
-  for (;;) {
-    const before = Object.keys(trial).length
-    let named = ''
-    const client = issues.check(undefined, () => createUploadClient(trial, ROOT), (path) => { named = path; return cfg[path] === undefined ? 'missing' : problemOf(path, cfg[path]) })
-    if (client !== undefined) return client
-    // The key-pair rule names a field that is absent: drop the pair instead.
-    if (named in trial) delete trial[named]
-    else { delete trial.accessKeyId; delete trial.secretAccessKey; delete trial.sessionToken }
-    if (Object.keys(trial).length === before) return undefined
-  }
-}
-
-function ownClient (issues: Issues, cfg: Record<string, unknown>): S3Client | undefined {
-  const client = cfg.client as { send?: unknown } | null
-  if (typeof client?.send !== 'function') issues.add('client', 'type', `must be an S3Client, got ${typeName(client)}`)
-  for (const field of CONNECTION_FIELDS) {
-    if (cfg[field] !== undefined) issues.add(field, 'invalid', 'cannot be combined with client; configure your client instead')
-  }
-  return cfg.client as S3Client
 }
