@@ -1,5 +1,8 @@
 // One worker of the scale-out bench, forked by bench/scale.ts. Loads
-// everything, says `ready`, starts on `go`: a log source (or, for the
+// everything, warms the pipeline up (its stages, gzip and the SDK, on
+// records from memory into the discarding client: a worker runs for hours,
+// so its JIT warm-up is not what a short run should bill it for), says
+// `ready`, starts on `go`: a log source (or, for the
 // single-process baseline, the records from memory) → filterApis →
 // minuteWindow → gzip → s3Writable, into the discarding client or s3rver.
 // On `stop` (the parent saw the group settled) it stops reading and closes;
@@ -25,6 +28,7 @@ export interface ScaleWorkerJob {
 /** What a worker reports once stopped. */
 export interface ScaleWorkerReport { records: number, objects: number, cpu: number, seconds: number }
 
+const WARM_UP = 20_000
 const job = JSON.parse(process.argv[2] ?? '{}') as ScaleWorkerJob
 const stop = new AbortController()
 const client = job.target === 'discard'
@@ -65,4 +69,5 @@ process.on('message', (message: string) => {
   else if (message === 'stop') stop.abort()
 })
 process.on('disconnect', () => { process.exit(0) })
+await pipeline(feedStream(recordPool(WARM_UP), WARM_UP), filterApis(), minuteWindow({ windowMs: job.windowMs, maxRecords: job.maxRecords }), gzip(), s3Writable({ bucket: 'warm-up', client: discardClient().client }))
 process.send?.('ready')
