@@ -109,10 +109,12 @@ function targets (r: Results, get: (id: string) => readonly Sample[] | undefined
   ratioRow(`Ours → discarding client ≥ 2 × ndjson → gzip (level ${level})`, `ours-discard@${level}`, `ndjson@${level}`, 2, 'x')
   ratioRow('Ours → s3rver ahead of s3-streamlogger → s3rver', 'ours-s3rver', 'streamlogger', 1, 'x')
   ratioRow(`Parallel gzip (threads ${PARALLEL}) → discarding client ≥ 1.6 × limit (level ${level})`, `ours-parallel@${level}`, `limit@${level}`, 1.6, '')
-  ratioRow(`(info) parallel gzip ÷ one zlib stream, same pipeline (level ${level})`, `ours-parallel@${level}`, `ours-discard@${level}`, 1, 'x')
-  sizeRow(rows, get, `Parallel gzip stored size ≤ 1.01 × one stream (level ${level})`, `ours-parallel@${level}`, `ours-discard@${level}`, 1.01)
-  ratioRow(`zstd level 3 ≥ 2 × gzip level ${level} records/s`, 'zstd@3', `ours-discard@${level}`, 2, 'x')
-  sizeRow(rows, get, `zstd level 3 stored size ≤ 1.1 × gzip level ${level}`, 'zstd@3', `ours-discard@${level}`, 1.1)
+  ratioRow(`(info) parallel gzip ÷ one zlib stream, same pipeline (level ${level})`, `ours-parallel@${level}`, `ours-single@${level}`, 1, 'x')
+  sizeRow(rows, get, `Parallel gzip stored size ≤ 1.01 × one stream (level ${level})`, `ours-parallel@${level}`, `ours-single@${level}`, 1.01)
+  // Issue 12 set the zstd goal against single-stream gzip, the default when it was written.
+  ratioRow(`zstd level 3 ≥ 2 × gzip level ${level} (one stream) records/s`, 'zstd@3', `ours-single@${level}`, 2, 'x')
+  ratioRow(`(info) zstd level 3 ÷ default gzip level ${level} (parallel on 2 cores) records/s`, 'zstd@3', `ours-discard@${level}`, 1, 'x')
+  sizeRow(rows, get, `zstd level 3 stored size ≤ 1.1 × gzip level ${level}`, 'zstd@3', `ours-single@${level}`, 1.1)
   ratioRow('Per-Run sink ≥ 1.0 × PutObject loop, same in flight → s3rver', 'per-run-sink', 'loop-8', 1, 'x')
   ratioRow('Per-Run sink ≥ 1.0 × PutObject loop, same in flight → discarding client', 'per-run-sink-discard', 'loop-8-discard', 1, 'x')
   // The targets are for 2 GB vs 200 MB feeds; quick mode only approximates them.

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import type { Transform } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import { InvalidOptionError } from '../errors.js'
@@ -22,7 +23,7 @@ export interface CompressionOptions {
   /**
    * gzip only: blocks compressed at once. 1 is one zlib stream on one pool
    * thread; more cuts the body into `blockSize` blocks compressed in parallel
-   * into one standard gzip member. Default 1 (see `gzip()`).
+   * into one standard gzip member. Default 2 on two cores or more, else 1 (see `gzip()`).
    */
   threads?: number
   /** gzip with threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a fresh deflate state and a 32 KiB dictionary per block cost less the larger the block). */
@@ -43,17 +44,20 @@ export interface CompressionSettings {
 const KiB = 1024
 
 /**
- * gzip's threads by default. One zlib stream until the benchmark shows the
- * parallel member ahead on the machines this runs on (bench/RESULTS.md):
- * blocks pay a 32 KiB dictionary each and only win with a free core.
+ * gzip's threads by default: 2 where the process may use two cores or more
+ * (and `zlib.crc32` exists), else 1. On two free cores the parallel member
+ * is well ahead of one zlib stream (bench/RESULTS.md); it costs about 10%
+ * more CPU per record, which is all a busy or single core sees of it.
+ * Not more than 2: the main thread (records, JSON, the SDK) needs a core of
+ * its own at the rate two deflate threads allow.
  *
  * @example
  * ```ts
- * defaultThreads() // 1
+ * defaultThreads() // 2 on a 2-core machine, 1 on one core
  * ```
  */
 export function defaultThreads (): number {
-  return 1
+  return canGzipInParallel() ? Math.min(2, availableParallelism()) : 1
 }
 
 /**

@@ -5,6 +5,8 @@ import { expect } from 'chai'
 import type { Batch } from '../../lib/batch.js'
 import { BatchAbortedError, InvalidOptionError } from '../../lib/errors.js'
 import { compressionExtension } from '../../lib/internal/compression-extension.js'
+import { resolveCompression } from '../../lib/internal/compression.js'
+import { availableParallelism } from 'node:os'
 import { hasZstd } from '../../lib/internal/zstd.js'
 import { compress, type CompressOptions } from '../../lib/stages/compress.js'
 import { unzstd } from '../helpers/zstd.js'
@@ -118,6 +120,12 @@ describe('compress()', () => {
       for (const level of [-1, 10, '6']) rejects({ level }, 'options.level')
       for (const threads of [0, 65, 1.5]) rejects({ threads }, 'options.threads')
       for (const blockSize of [1024, 64 * 1024 - 1, 17 * 1024 * 1024]) rejects({ blockSize }, 'options.blockSize')
+    })
+
+    it('defaults gzip to two threads on two cores or more, one on a single core, and zstd to one stream', () => {
+      expect(resolveCompression({}, 'options').threads).to.equal(Math.min(2, availableParallelism()))
+      expect(resolveCompression({ threads: 1 }, 'options').threads).to.equal(1)
+      if (hasZstd()) expect(resolveCompression({ compression: 'zstd' }, 'options').threads).to.equal(1)
     })
 
     it('does not mutate the options object', () => {
