@@ -42,7 +42,10 @@ export class OpenBatch {
   #timer: unknown
   #onTimeUp: (() => void) | undefined
   #pending = ''
+  /** Bytes of `#pending` already counted in `stats.bytes`. */
   #pendingBytes = 0
+  /** UTF-16 length of the lines of `#pending` whose bytes are not counted yet (see {@link OpenBatch.addText}). */
+  #uncountedChars = 0
 
   constructor (init: OpenBatchInit) {
     this.#chunkSize = init.chunkSize
@@ -91,6 +94,37 @@ export class OpenBatch {
     return this.#pendingBytes >= this.#chunkSize ? this.#flush() : null
   }
 
+  /**
+   * Adds one serialized record whose UTF-8 size is counted only when it
+   * matters: when the chunk is written, or when `maxBytes` is near (see
+   * {@link OpenBatch.reaches}). Counting every line costs a pass over it;
+   * with the default 1 GiB `maxBytes` one pass per 64 KiB chunk does.
+   */
+  addText (line: string): PassThrough | null {
+    this.#pending += line
+    this.#uncountedChars += line.length
+    this.stats.records++
+    return this.#pendingBytes + this.#uncountedChars >= this.#chunkSize ? this.#flush() : null
+  }
+
+  /** Whether the batch holds `bytes` bytes or more, lines not yet counted included. */
+  reaches (bytes: number): boolean {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: below the bound, no count is needed.
+    if (this.stats.bytes + this.#uncountedChars * 3 < bytes) return false
+    return this.bytes >= bytes
+  }
+
+  /** Exact bytes so far, counting the lines added by `addText` now. */
+  get bytes (): number {
+    if (this.#uncountedChars > 0) {
+      const counted = Buffer.byteLength(this.#pending) - this.#pendingBytes
+      this.stats.bytes += counted
+      this.#pendingBytes += counted
+      this.#uncountedChars = 0
+    }
+    return this.stats.bytes
+  }
+
   /** Writes whole NDJSON lines holding `records` records. */
   writeLines (lines: Buffer, records: number): PassThrough {
     this.#flush()
@@ -123,11 +157,20 @@ export class OpenBatch {
   }
 
   #flush (): PassThrough | null {
-    if (this.#pendingBytes === 0) return null
+    if (this.#pending.length === 0) return null
     const text = this.#pending
     this.#pending = ''
+    if (this.#uncountedChars === 0) {
+      this.#pendingBytes = 0
+      this.body.write(text)
+      return this.body
+    }
+    // The body would turn the text into bytes anyway: done here, the count comes with it.
+    const chunk = Buffer.from(text)
+    this.stats.bytes += chunk.length - this.#pendingBytes
     this.#pendingBytes = 0
-    this.body.write(text)
+    this.#uncountedChars = 0
+    this.body.write(chunk)
     return this.body
   }
 }

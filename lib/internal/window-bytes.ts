@@ -65,7 +65,7 @@ export function writeBytes (w: ByteWindow, input: Uint8Array): PassThrough | nul
     }
     // The longest run of whole lines from `start` that fits the open batch.
     const open = w.batches.current(MAIN, marks.peekPosition(lineEnd))
-    const roomBytes = maxBytes - open.stats.bytes
+    const roomBytes = maxBytes - open.bytes
     const roomRecords = maxRecords - open.stats.records
     let end = start
     let lines = 0

@@ -155,19 +155,21 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     } catch (err) {
       return this.#afterWrite(this.#dispose(this.#invalids.take(err as SerializationError, { record }, position), callback, position), cb)
     }
-    const bytes = Buffer.byteLength(line)
-    if (bytes > this.#s.maxBytes) {
-      const disposal = this.#invalids.take(new WindowOverflowError(index, bytes, this.#s.maxBytes), { record, head: line.slice(0, HEAD_CHARS) }, position)
+    const { maxBytes } = this.#s
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: the exact size is counted only near maxBytes (see OpenBatch.addText).
+    const bytes = line.length * 3 > maxBytes || this.#slots.active ? Buffer.byteLength(line) : -1
+    if (bytes > maxBytes) {
+      const disposal = this.#invalids.take(new WindowOverflowError(index, bytes, maxBytes), { record, head: line.slice(0, HEAD_CHARS) }, position)
       return this.#afterWrite(this.#dispose(disposal, callback, position), cb)
     }
     if (this.#slots.active) return this.#writePlaced({ record, index, line, bytes, callback, position }, cb)
     let open = this.#batches.current(MAIN, position)
-    if (open.stats.bytes + bytes > this.#s.maxBytes) {
+    if (open.reaches(maxBytes - (bytes >= 0 ? bytes : line.length * 3) + 1) && open.bytes + (bytes >= 0 ? bytes : Buffer.byteLength(line)) > maxBytes) {
       this.#batches.close()
       open = this.#batches.current(MAIN, position)
     }
     open.acks.add(callback, position)
-    const written = open.addLine(line, bytes)
+    const written = open.addText(line)
     this.#afterWrite(this.#batches.isFull(open) ? this.#batches.close() : written, cb)
   }
 

@@ -33,7 +33,8 @@ async function run (items: Array<unknown>, delays: number[], options: Parameters
   return Promise.all(delivered)
 }
 
-const record = fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 4 })
+// Any Unicode text too: a line's UTF-8 size is counted lazily near maxBytes (up to 3 bytes per UTF-16 unit, 4 per surrogate pair).
+const record = fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40, unit: 'binary' }), fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 4 })
 // Mostly back-to-back records, sometimes a pause, sometimes a gap across windows.
 const delay = fc.oneof({ arbitrary: fc.constant(0), weight: 6 }, { arbitrary: fc.nat({ max: 5_000 }), weight: 3 }, { arbitrary: fc.nat({ max: 90_000 }), weight: 1 })
 const feed = fc.array(fc.tuple(record, delay), { minLength: 10, maxLength: 80, size: 'medium' })
