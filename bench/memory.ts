@@ -70,8 +70,11 @@ export async function measureMemory (bytes: number, level: number, impl: MemoryI
   if (impl === 'ours' || impl === 'naive') script = [node, '--import', 'tsx', ...sampler, JSON.stringify(join(HERE, 'memory-child.ts')), bytes, level, impl].join(' ')
   else if (impl === 'dist' || impl === 'per-run') script = [node, ...sampler, JSON.stringify(join(BUILT, 'memory-child.js')), bytes, level, impl].join(' ')
   else {
-    // The CLI as users run it: its own flags, its own client, defaults everywhere but the level.
-    const cli = [node, ...sampler, JSON.stringify(join(ROOT, 'bin', 's3-sink.js')), '--bucket', 'bench', '--endpoint', where.endpoint ?? '', '--force-path-style', '--gzip-level', level]
+    // The CLI as users run it: its own flags, its own client, defaults everywhere but the level. The
+    // sampler comes through NODE_OPTIONS, not node's arguments: the CLI restarts itself with its heap
+    // flag only when node was started without flags of its own (lib/cli/young-generation.ts).
+    const preload = JSON.stringify(`--import=${join(BUILT, 'rss-sampler.js')}`)
+    const cli = [`NODE_OPTIONS=${preload}`, node, JSON.stringify(join(ROOT, 'bin', 's3-sink.js')), '--bucket', 'bench', '--endpoint', where.endpoint ?? '', '--force-path-style', '--gzip-level', level]
     script = `${node} ${JSON.stringify(join(BUILT, 'feed-child.js'))} ${bytes} | ${cli.join(' ')}`
   }
   try {
