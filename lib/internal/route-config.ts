@@ -56,7 +56,6 @@ function checkRoute (issues: Issues, value: unknown, at: string, last: boolean, 
   const batched = checkBatched(issues, route.batched, `${at}.batched`)
   // One uploader serves every route, and a manifest is per window of that uploader: it would mix the routes' objects.
   if (batched?.manifests !== undefined && batched.manifests !== false) issues.add(`${at}.batched.manifests`, 'invalid', 'is not available on a route: the routes share one uploader, whose manifests would mix their objects')
-  if (batched?.encodingHeader !== undefined) issues.add(`${at}.batched.encodingHeader`, 'invalid', 'is not available on a route: the routes share one uploader')
   if (issues.list.length > before) return undefined
   return { name: name as string, when, prefix: prefix ?? '', template, batched }
 }

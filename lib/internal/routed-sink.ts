@@ -5,6 +5,7 @@ import type { SinkSettings } from '../sinks/sink-config.js'
 import { s3Writable } from '../sinks/s3-writable.js'
 import { filterApis } from '../stages/filter-apis.js'
 import { forward } from './batched-sink.js'
+import { compressedType } from './compressed-type.js'
 import type { RouteSettings } from './route-config.js'
 import { routedStream, type RoutePlan } from './routed-stream.js'
 import { runObjects } from './run-objects.js'
@@ -22,6 +23,8 @@ export function routedSink (s: SinkSettings, routes: RouteSettings[]): { sink: W
     if (r.batched === null) return { name: r.name, when: r.when, stages: [runObjects({ prefix, template: r.template, clock: s.clock ?? systemClock })], option: `config.routes[${i}].when` }
     const { window, stages } = windowStages(r.batched, r.template, prefix, s.clock)
     windows.push(window)
+    // The uploader is shared, so a route's encodingHeader is applied to its batches.
+    if (r.batched.encodingHeader === false) stages.push(compressedType())
     return { name: r.name, when: r.when, stages, option: `config.routes[${i}].when` }
   })
   // Per-Run objects are small single requests: the per-Run default, as soon as one route writes them.

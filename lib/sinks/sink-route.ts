@@ -17,6 +17,6 @@ export interface SinkRoute {
   keyTemplate?: string | KeyTemplate
   /** IANA time zone of `keyTemplate`'s date parts. Default `UTC`. */
   timeZone?: string
-  /** `true` or window options (no `manifests` or `encodingHeader` per route): NDJSON batches. Default: one object per Run. */
+  /** `true` or window options (no `manifests` per route): NDJSON batches. Default: one object per Run. */
   batched?: boolean | BatchOptions
 }

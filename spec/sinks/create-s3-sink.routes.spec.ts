@@ -86,6 +86,18 @@ describe('createS3Sink({ routes })', function () {
     expect((await s3.getObject('routes', 'again/api/run-7.json')).body.toString()).to.equal(JSON.stringify(later))
   })
 
+  it('encodingHeader per route: false stores that route\'s objects as application/gzip without Content-Encoding', async () => {
+    await pipeline(source([run(1), run(2, 'api', true)]), createS3Sink({ ...base(), prefix: 'types', routes: [
+      { name: 'plain', when: failed, prefix: 'plain/', batched: { encodingHeader: false } },
+      { name: 'encoded', prefix: 'encoded/', batched: true }
+    ] } as never))
+    const [plain] = await s3.listKeys('routes', 'types/plain/')
+    const [encoded] = await s3.listKeys('routes', 'types/encoded/')
+    expect(plain).to.match(/\.gz$/)
+    expect(await s3.getObject('routes', plain!)).to.deep.include({ contentType: 'application/gzip', contentEncoding: undefined })
+    expect(await s3.getObject('routes', encoded!)).to.deep.include({ contentType: 'application/x-ndjson', contentEncoding: 'gzip' })
+  })
+
   it('a Run no route takes fails the sink with ERR_CALLBACK naming the routes; a throwing when() is named', async () => {
     const none = createS3Sink({ ...base(), routes: [{ name: 'errors', when: failed }] } as never)
     const err = await pipeline(source([run(1)]), none).catch((e: unknown) => e)
@@ -106,12 +118,12 @@ describe('createS3Sink({ routes })', function () {
         { when: failed },
         { name: 'b', prefix: '/x', batched: { level: 12, manifests: true } },
         { name: 'b', when: failed, keyTemplate: '{YYYY}/x', sizes: 1 },
-        { name: 'c', when: 'failed', batched: { encodingHeader: false } }
+        { name: 'c', when: 'failed', batched: { encodingHeader: 'no' } }
       ]
     })).to.deep.equal([
       'batched:invalid', 'keyTemplate:invalid', 'routes[0].name:missing', 'routes[1].batched.level:invalid', 'routes[1].batched.manifests:invalid',
       'routes[1].prefix:invalid', 'routes[1].when:missing', 'routes[2].keyTemplate:invalid', 'routes[2].name:invalid', 'routes[2].sizes:unknown',
-      'routes[3].batched.encodingHeader:invalid', 'routes[3].when:type'
+      'routes[3].batched.encodingHeader:type', 'routes[3].when:type'
     ])
   })
 
