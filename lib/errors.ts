@@ -25,24 +25,36 @@ export class S3SinkError extends Error {
   }
 }
 
+/** One problem of an option: which, as the caller wrote it, and what is wrong (never a secret's value). */
+export interface OptionIssue {
+  option: string
+  message: string
+}
+
 /**
  * A factory was given an option it cannot use. `option` names it, as the
- * caller wrote it (`options.windowMs`, `config.bucket`).
+ * caller wrote it (`options.windowMs`, `config.bucket`). Factories that check
+ * all their options at once (`s3Writable()`, `createS3Destination()`) report
+ * every problem in one error: `issues` lists them, `option` is the first, and
+ * the message joins them with `; `.
  *
  * @example
  * ```ts
- * try { minuteWindow({ windowMs: 0 }) }
- * catch (err) { err.code === 'ERR_INVALID_OPTION' && err.option === 'options.windowMs' }
+ * try { s3Writable({ bucket: 'logs', partSize: 1, queueSize: 0 }) }
+ * catch (err) { err.code === 'ERR_INVALID_OPTION' && err.issues.map((i) => i.option) } // ['options.partSize', 'options.queueSize']
  * ```
  */
 export class InvalidOptionError extends S3SinkError {
   override name = 'InvalidOptionError'
   override readonly code = 'ERR_INVALID_OPTION'
   readonly option: string
+  /** Every problem found, `option`'s first. */
+  readonly issues: readonly OptionIssue[]
 
-  constructor (option: string, message: string) {
-    super(`${option} ${message}`)
+  constructor (option: string, message: string, more: readonly OptionIssue[] = []) {
+    super([`${option} ${message}`, ...more.map((issue) => `${issue.option} ${issue.message}`)].join('; '))
     this.option = option
+    this.issues = [{ option, message }, ...more]
   }
 }
 

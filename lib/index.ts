@@ -54,5 +54,6 @@ export {
   SourceAuthError,
   SourceServerError,
   SourcePayloadError,
-  type ConfigIssue
+  type ConfigIssue,
+  type OptionIssue
 } from './errors.js'

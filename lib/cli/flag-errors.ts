@@ -16,8 +16,8 @@ export function asFlags<T> (build: () => T, flags: Record<string, string> = {}):
     return build()
   } catch (err) {
     if (err instanceof InvalidOptionError) {
-      const flag = flags[err.option] ?? flagOf(err.option)
-      throw new InvalidOptionError(flag, err.message.slice(err.option.length + 1))
+      const [first, ...more] = err.issues.map((issue) => ({ option: flags[issue.option] ?? flagOf(issue.option), message: issue.message }))
+      throw new InvalidOptionError(first?.option ?? flagOf(err.option), first?.message ?? err.message, more)
     }
     if (err instanceof ConfigError) {
       const [first] = err.issues

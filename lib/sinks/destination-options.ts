@@ -1,14 +1,15 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { MAX_TIMER_MS, systemClock, type Clock } from '../clock.js'
 import type { DurableCallback } from '../durable.js'
-import { InvalidOptionError } from '../errors.js'
-import { resolveCompression, type Compression } from '../internal/compression.js'
+import { resolveCompression, type Compression, type CompressionSettings } from '../internal/compression.js'
 import { normalizePrefix } from '../internal/object-key.js'
-import { CONNECTION_FIELDS, createUploadClient, type S3ConnectionOptions } from '../internal/s3-client.js'
+import { CONNECTION_FIELDS, type S3ConnectionOptions } from '../internal/s3-client.js'
+import { OptionProblems } from '../internal/option-problems.js'
 import { validateRetryFor } from '../internal/retry-options.js'
-import { validateBoolean, validateClock, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+import { validateBoolean, validateClock, validateInteger, validateObject, validateString } from '../internal/validate.js'
 import type { RouteSettings } from './destination-route.js'
-import { resolveManifests, validateUploadParams, type UploadParams } from './s3-writable.js'
+import type { UploadParams } from './s3-writable.js'
+import { ownClient, resolveManifests, validateUploadParams } from './writable-options.js'
 import { resolveKeyTemplate } from '../internal/template-key.js'
 import type { KeyTemplate } from '../key-template.js'
 import { minuteWindow } from '../stages/minute-window.js'
@@ -125,8 +126,10 @@ const OWN_FIELDS = [
 
 /**
  * Checks every option synchronously, so a bad one fails where the
- * destination is built rather than at the first lazily created route. The
- * ranges are those of the stages the routes are built from.
+ * destination is built rather than at the first lazily created route, and
+ * reports every problem at once in one `InvalidOptionError` (`issues`;
+ * unknown options with their nearest known name). The ranges are those of
+ * the stages the routes are built from.
  *
  * @example
  * ```ts
@@ -136,47 +139,55 @@ const OWN_FIELDS = [
 export function resolveOptions (options: S3DestinationOptions): ResolvedOptions {
   validateObject(options, 'options')
   const given = options ?? {}
-  validateKnownKeys(given, 'options', [...OWN_FIELDS, ...CONNECTION_FIELDS])
-  const bucket = validateString(given.bucket, 'options.bucket')
-  const prefix = normalizePrefix(given.prefix, 'options.prefix')
-  const clock = validateClock(given.clock, 'options.clock') ?? systemClock
-  const params = { ...validateUploadParams(given.params, 'options.params') }
-  const windowMs = validateInteger(given.windowMs, 'options.windowMs', 1, MAX_TIMER_MS) ?? DEFAULTS.windowMs
-  const maxBytes = validateInteger(given.maxBytes, 'options.maxBytes', 1) ?? DEFAULTS.maxBytes
-  const maxRecords = validateInteger(given.maxRecords, 'options.maxRecords', 1)
-  const compression = resolveCompression({ compression: given.compression, level: given.level, threads: given.threads }, 'options')
-  const encodingHeader = validateBoolean(given.encodingHeader, 'options.encodingHeader') ?? true
-  const partSize = validateInteger(given.partSize, 'options.partSize', DEFAULTS.partSize, 5 * 1024 ** 3) ?? DEFAULTS.partSize
-  const queueSize = validateInteger(given.queueSize, 'options.queueSize', 1, 64) ?? DEFAULTS.queueSize
-  const concurrency = validateInteger(given.concurrency, 'options.concurrency', 1, 256) ?? DEFAULTS.concurrency
-  const abortTimeout = validateInteger(given.abortTimeout, 'options.abortTimeout', 0) ?? DEFAULTS.abortTimeout
-  const retryFor = validateRetryFor(given.retryFor, 'options.retryFor')
-  const ifNoneMatch = validateBoolean(given.ifNoneMatch, 'options.ifNoneMatch') ?? false
-  const template = resolveKeyTemplate(given.keyTemplate, 'options.keyTemplate', given.timeZone, 'options.timeZone')
+  const problems = new OptionProblems()
+  const check = problems.check.bind(problems)
+  problems.unknownKeys(given, 'options', [...OWN_FIELDS, ...CONNECTION_FIELDS])
+  const bucket = check(() => validateString(given.bucket, 'options.bucket'))
+  const prefix = check(() => normalizePrefix(given.prefix, 'options.prefix'))
+  const clock = check(() => validateClock(given.clock, 'options.clock'))
+  const params = check(() => validateUploadParams(given.params, 'options.params'))
+  const windowMs = check(() => validateInteger(given.windowMs, 'options.windowMs', 1, MAX_TIMER_MS))
+  const maxBytes = check(() => validateInteger(given.maxBytes, 'options.maxBytes', 1))
+  const maxRecords = check(() => validateInteger(given.maxRecords, 'options.maxRecords', 1))
+  const compression = check(() => resolveCompression({ compression: given.compression, level: given.level, threads: given.threads }, 'options'))
+  const encodingHeader = check(() => validateBoolean(given.encodingHeader, 'options.encodingHeader'))
+  const partSize = check(() => validateInteger(given.partSize, 'options.partSize', DEFAULTS.partSize, 5 * 1024 ** 3))
+  const queueSize = check(() => validateInteger(given.queueSize, 'options.queueSize', 1, 64))
+  const concurrency = check(() => validateInteger(given.concurrency, 'options.concurrency', 1, 256))
+  const abortTimeout = check(() => validateInteger(given.abortTimeout, 'options.abortTimeout', 0))
+  const retryFor = check(() => validateRetryFor(given.retryFor, 'options.retryFor'))
+  const ifNoneMatch = check(() => validateBoolean(given.ifNoneMatch, 'options.ifNoneMatch'))
+  const template = check(() => resolveKeyTemplate(given.keyTemplate, 'options.keyTemplate', given.timeZone, 'options.timeZone'))
   // The window stage owns these rules (lateness needs timeOf): ask it.
   const layout = { timeOf: given.timeOf, allowedLatenessMs: given.allowedLatenessMs, maxOpenPartitions: given.maxOpenPartitions }
-  minuteWindow(layout).destroy()
-  resolveManifests(given.manifests, 'options.manifests')
-  const ownClient = given.client === undefined
-  const client = ownClient ? createUploadClient(given, 'options') : checkClient(given)
+  check(() => { minuteWindow(layout).destroy() })
+  check(() => resolveManifests(given.manifests, 'options.manifests'))
+  const ownsClient = given.client === undefined
+  // Last: a client holds sockets, and is built only when nothing else is wrong.
+  const client = ownsClient ? problems.connect(given, 'options', CONNECTION_FIELDS) : ownClient(problems, given)
+  problems.throwIfAny()
   return {
     settings: {
-      client, clock, params, windowMs, maxBytes, maxRecords, compression, encodingHeader, partSize, queueSize, concurrency, abortTimeout, retryFor, ifNoneMatch,
-      template, ...layout, manifests: given.manifests
+      client: client as S3Client,
+      clock: clock ?? systemClock,
+      params: { ...params },
+      windowMs: windowMs ?? DEFAULTS.windowMs,
+      maxBytes: maxBytes ?? DEFAULTS.maxBytes,
+      maxRecords,
+      compression: compression as CompressionSettings,
+      encodingHeader: encodingHeader ?? true,
+      partSize: partSize ?? DEFAULTS.partSize,
+      queueSize: queueSize ?? DEFAULTS.queueSize,
+      concurrency: concurrency ?? DEFAULTS.concurrency,
+      abortTimeout: abortTimeout ?? DEFAULTS.abortTimeout,
+      retryFor: retryFor as number,
+      ifNoneMatch: ifNoneMatch ?? false,
+      template,
+      ...layout,
+      manifests: given.manifests
     },
-    ownClient,
+    ownClient: ownsClient,
     bucket,
-    prefix
+    prefix: prefix ?? ''
   }
-}
-
-function checkClient (options: S3DestinationOptions): S3Client {
-  if (typeof (options.client as { send?: unknown }).send !== 'function') {
-    throw new InvalidOptionError('options.client', 'must be an S3Client')
-  }
-  const clash = CONNECTION_FIELDS.find((field) => options[field] !== undefined)
-  if (clash !== undefined) {
-    throw new InvalidOptionError(`options.${clash}`, 'cannot be combined with options.client; configure your client instead')
-  }
-  return options.client as S3Client
 }

@@ -1,23 +1,22 @@
 import { Writable } from 'node:stream'
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3'
 import { isBatch, type Batch } from '../batch.js'
-import { systemClock, type Clock } from '../clock.js'
-import { InvalidBatchError, InvalidOptionError, S3UploadError } from '../errors.js'
+import type { Clock } from '../clock.js'
+import { InvalidBatchError, S3UploadError } from '../errors.js'
 import { compressedContentType } from '../internal/compression-extension.js'
-import { defaultKey, normalizePrefix } from '../internal/object-key.js'
+import { defaultKey } from '../internal/object-key.js'
 import { retryReporter } from '../internal/retry-events.js'
-import { CONNECTION_FIELDS, createUploadClient, type S3ConnectionOptions } from '../internal/s3-client.js'
-import { retryPolicyFor, validateRetryFor } from '../internal/retry-options.js'
-import type { RetryPolicy } from '../internal/retry-policy.js'
-import { DEFAULT_MANIFEST_TEMPLATE, ManifestWriter } from '../internal/manifest-writer.js'
+import type { S3ConnectionOptions } from '../internal/s3-client.js'
+import { ManifestWriter } from '../internal/manifest-writer.js'
 import type { Manifest } from '../internal/manifest-tracker.js'
-import { resolveKeyTemplate, templateKey } from '../internal/template-key.js'
+import { templateKey } from '../internal/template-key.js'
 import type { KeyTemplate } from '../key-template.js'
 import { UploadJob } from '../internal/upload-job.js'
 import { JobPool } from '../internal/job-pool.js'
 import type { ObjectAbandoned } from './object-abandoned.js'
-import { validateBoolean, validateClock, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+import { resolveWritableOptions, type WritableSettings } from './writable-options.js'
 
+export { resolveManifests, validateUploadParams } from './writable-options.js'
 export type { UploadRetry } from '../internal/retry-events.js'
 import type { S3SinkConfig } from './sink-config.js'
 
@@ -112,29 +111,6 @@ export interface ObjectWritten {
   seq: number
 }
 
-const MIN_PART_SIZE = 5 * 1024 * 1024
-const DEFAULTS = Object.freeze({ partSize: MIN_PART_SIZE, queueSize: 4, concurrency: 2, abortTimeout: 10_000 })
-const OWN_FIELDS = [
-  'type', 'bucket', 'bucketName', 'prefix', 'client', 'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'params', 'encodingHeader',
-  'retryFor', 'ifNoneMatch', 'clock', 'keyTemplate', 'timeZone', 'manifests'
-] as const
-const SINK_ONLY_FIELDS = ['skipOnFail', 'apisToSend', 'batched'] as const
-
-interface Settings {
-  client: S3Client
-  bucket: string
-  prefix: string
-  partSize: number
-  queueSize: number
-  concurrency: number
-  abortTimeout: number
-  params: UploadParams
-  encodingHeader: boolean
-  retry: RetryPolicy
-  template: KeyTemplate | undefined
-  manifestTemplate: KeyTemplate | undefined
-}
-
 /** What the `'manifest'` event carries once a manifest is stored. */
 export interface ManifestWritten {
   bucket: string
@@ -173,78 +149,21 @@ export interface ManifestWritten {
  * ```
  */
 export function s3Writable (options: S3WritableOptions): Writable {
-  validateObject(options, 'options')
-  if (options === undefined) throw new InvalidOptionError('options', 'is required (at least a bucket)')
-  // The sink config may be passed as is (`filterApis(cfg)` ... `s3Writable(cfg)`):
-  // its filter and window fields belong to the stages before this one.
-  validateKnownKeys(options, 'options', [...OWN_FIELDS, ...SINK_ONLY_FIELDS, ...CONNECTION_FIELDS])
-  if (options.type !== undefined && options.type !== 's3') throw new InvalidOptionError('options.type', 'must be "s3" when given')
-  const bucket = validateString(options.bucket, 'options.bucket') ?? validateString(options.bucketName, 'options.bucketName')
-  if (bucket === undefined) throw new InvalidOptionError('options.bucket', 'is required (or options.bucketName)')
-  if (options.bucket !== undefined && options.bucketName !== undefined && options.bucket !== options.bucketName) {
-    throw new InvalidOptionError('options.bucketName', 'differs from options.bucket; give one of them')
-  }
-  validateUploadParams(options.params, 'options.params')
-  const ifNoneMatch = validateBoolean(options.ifNoneMatch, 'options.ifNoneMatch') ?? false
-  const retryFor = validateRetryFor(options.retryFor, 'options.retryFor')
-  const clock = validateClock(options.clock, 'options.clock') ?? systemClock
-  const settings = {
-    bucket,
-    prefix: normalizePrefix(options.prefix, 'options.prefix'),
-    partSize: validateInteger(options.partSize, 'options.partSize', MIN_PART_SIZE, 5 * 1024 ** 3) ?? DEFAULTS.partSize,
-    queueSize: validateInteger(options.queueSize, 'options.queueSize', 1, 64) ?? DEFAULTS.queueSize,
-    concurrency: validateInteger(options.concurrency, 'options.concurrency', 1, 256) ?? DEFAULTS.concurrency,
-    abortTimeout: validateInteger(options.abortTimeout, 'options.abortTimeout', 0) ?? DEFAULTS.abortTimeout,
-    params: ifNoneMatch ? { ...options.params, IfNoneMatch: '*' } : { ...options.params },
-    encodingHeader: validateBoolean(options.encodingHeader, 'options.encodingHeader') ?? true,
-    template: resolveKeyTemplate(options.keyTemplate, 'options.keyTemplate', options.timeZone, 'options.timeZone'),
-    manifestTemplate: resolveManifests(options.manifests, 'options.manifests')
-  }
-  // Last, once every other option is known good: nothing to clean up if one is not.
-  const client = resolveClient(options)
-  const sink = new S3Writable({ ...settings, client, retry: retryPolicyFor(client, retryFor, clock) })
+  const settings = resolveWritableOptions(options)
+  const sink = new S3Writable(settings)
   // A client built here is ours to close once every upload or abort is over; a caller's never is.
-  if (options.client === undefined) sink.once('close', () => { client.destroy() })
+  if (settings.ownsClient) sink.once('close', () => { settings.client.destroy() })
   return sink
 }
 
-/** `params` for every object: an object, without the fields the sink sets itself. */
-export function validateUploadParams (params: unknown, name: string): UploadParams | undefined {
-  validateObject(params, name)
-  for (const field of ['Bucket', 'Key', 'Body', 'ContentLength', 'IfNoneMatch', 'IfMatch']) {
-    if (params?.[field] !== undefined) throw new InvalidOptionError(`${name}.${field}`, 'is set by the sink')
-  }
-  return params
-}
-
-/** `manifests`: `true`, or `{ keyTemplate }`; the template of manifest keys. */
-export function resolveManifests (value: unknown, name: string): KeyTemplate | undefined {
-  if (value === undefined || value === false) return undefined
-  if (value === true) return resolveKeyTemplate(DEFAULT_MANIFEST_TEMPLATE, `${name}.keyTemplate`, undefined, `${name}.timeZone`, false)
-  validateObject(value, name)
-  validateKnownKeys(value as Record<string, unknown>, name, ['keyTemplate', 'timeZone'])
-  const { keyTemplate, timeZone } = value as { keyTemplate?: unknown, timeZone?: unknown }
-  return resolveKeyTemplate(keyTemplate ?? DEFAULT_MANIFEST_TEMPLATE, `${name}.keyTemplate`, timeZone, `${name}.timeZone`, false)
-}
-
-function resolveClient (options: S3WritableOptions): S3Client {
-  if (options.client === undefined) return createUploadClient(options, 'options')
-  if (typeof (options.client as { send?: unknown }).send !== 'function') {
-    throw new InvalidOptionError('options.client', 'must be an S3Client')
-  }
-  const clash = CONNECTION_FIELDS.find((field) => options[field] !== undefined)
-  if (clash !== undefined) throw new InvalidOptionError(`options.${clash}`, 'cannot be combined with options.client; configure your client instead')
-  return options.client
-}
-
 class S3Writable extends Writable {
-  readonly #s: Settings
+  readonly #s: WritableSettings
   readonly #pool: JobPool<UploadJob, Batch>
   readonly #manifests: ManifestWriter | undefined
   /** The latest upload per key still under way: two objects for one key (a redelivered Run) go in order. */
   readonly #lastByKey = new Map<string, UploadJob>()
 
-  constructor (settings: Settings) {
+  constructor (settings: WritableSettings) {
     super({ objectMode: true, highWaterMark: 1 })
     this.#s = settings
     if (settings.manifestTemplate !== undefined) {

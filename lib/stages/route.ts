@@ -100,7 +100,10 @@ function renamed<T> (build: () => T, at: string): T {
   try {
     return build()
   } catch (err) {
-    if (err instanceof InvalidOptionError) throw new InvalidOptionError(err.option.replace(/^options/, at), err.message.slice(err.option.length + 1))
+    if (err instanceof InvalidOptionError) {
+      const [first, ...more] = err.issues.map((issue) => ({ option: issue.option.replace(/^options/, at), message: issue.message }))
+      throw new InvalidOptionError(first?.option ?? err.option, first?.message ?? err.message, more)
+    }
     throw err
   }
 }
