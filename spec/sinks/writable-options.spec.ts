@@ -69,10 +69,10 @@ describe('all-at-once option checks: s3Writable() and createS3Destination()', ()
     }
   })
 
-  it('does not mutate the options', () => {
+  it('does not mutate the options', async () => {
     const options = Object.freeze({ bucket: 'b', region: 'us-east-1', params: Object.freeze({ StorageClass: 'STANDARD_IA' as const }), ifNoneMatch: true })
     s3Writable(options).destroy()
-    createS3Destination(options).destroy()
+    await createS3Destination(options).destroy()
     expect(options.params).to.deep.equal({ StorageClass: 'STANDARD_IA' })
   })
 })
