@@ -134,7 +134,7 @@ const S3_ONLY = ['bucket', 'bucket-name', 'region', 'store', 'access-key-id', 's
   'force-path-style', 'no-content-encoding', 'part-size', 'queue-size', 'abort-timeout', 'max-attempts', 'request-timeout', 'socket-timeout',
   'connection-timeout', 'retry-for', 'if-none-match', 'manifests', ...Object.keys(OBJECT_PARAM_FLAGS)] as const
 /** Flags that only make sense for batches, rejected with `--per-record` (a Run is one small PutObject). */
-const BATCH_ONLY = [...Object.keys(OBJECT_PARAM_FLAGS), 'no-gzip', 'gzip-level', 'compression', 'compression-level', 'gzip-threads', 'no-content-encoding', 'window-ms', 'max-bytes', 'max-records', 'no-close-on-time', 'stable-keys', 'part-size', 'queue-size', 'abort-timeout',
+const BATCH_ONLY = ['no-gzip', 'gzip-level', 'compression', 'compression-level', 'gzip-threads', 'no-content-encoding', 'window-ms', 'max-bytes', 'max-records', 'no-close-on-time', 'stable-keys', 'part-size', 'queue-size', 'abort-timeout',
   'time-field', 'allowed-lateness-ms', 'max-open-partitions', 'manifests'] as const
 
 function parse (argv: string[]): ReturnType<typeof parseArgs<{ options: typeof FLAGS, allowPositionals: true, strict: true }>> {

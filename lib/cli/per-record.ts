@@ -44,7 +44,7 @@ export function perRecordDelivery (options: CliOptions, client: S3Client | undef
   }
   const sink = asFlags(() => createS3Sink({
     type: 's3', bucket: options.bucket, prefix: options.prefix, concurrency: options.concurrency, client, clock,
-    retryFor: options.retryFor, ifNoneMatch: options.ifNoneMatch, ...(template === undefined ? {} : { keyTemplate: template })
+    retryFor: options.retryFor, ifNoneMatch: options.ifNoneMatch, ...(options.params === undefined ? {} : { params: options.params }), ...(template === undefined ? {} : { keyTemplate: template })
   }))
   return { stages: [skipInvalid(onSkipped), values()], sink }
 }

@@ -104,13 +104,13 @@ Uploads:
                             timeouts, resets) for this long (default 900000, 15 min)
   --if-none-match           conditional writes: never replace an object; one already
                             at the key counts as delivered
-Batch uploads (not with --per-record):
   --storage-class CLASS     e.g. STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR
   --sse ALG                 server-side encryption: AES256, aws:kms or aws:kms:dsse
   --sse-kms-key-id ID       the KMS key of --sse aws:kms
   --tag KEY=VALUE           object tag (repeatable)
   --metadata KEY=VALUE      x-amz-meta-KEY (repeatable)
-  --content-type TYPE       instead of application/x-ndjson
+  --content-type TYPE       instead of application/x-ndjson (application/json with --per-record)
+Batch uploads (not with --per-record):
   --part-size SIZE          multipart part size, at least 5MiB (default 5MiB)
   --queue-size N            parts of one object uploaded at once (default 4)
   --abort-timeout MS        after a failure, wait this long for parts in flight (default 10000)

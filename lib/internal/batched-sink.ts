@@ -16,7 +16,7 @@ export function batchedSink (s: SinkSettings): { sink: Writable, last: Writable 
   const { encodingHeader, manifests } = batched
   const filter = filterApis({ apisToSend: s.apisToSend, skipOnFail: s.skipOnFail })
   const upload = s3Writable({
-    client: s.client, bucket: s.bucket, prefix: s.prefix, concurrency: s.concurrency, encodingHeader, retryFor: s.retryFor, ifNoneMatch: s.ifNoneMatch, clock: s.clock, manifests
+    client: s.client, bucket: s.bucket, prefix: s.prefix, concurrency: s.concurrency, encodingHeader, retryFor: s.retryFor, ifNoneMatch: s.ifNoneMatch, clock: s.clock, manifests, params: s.params
   })
   const { window, stages } = windowStages(batched, s.template, s.prefix, s.clock)
   const sink = new pumpify.obj(filter, ...stages, upload)

@@ -29,7 +29,7 @@ export function routedSink (s: SinkSettings, routes: RouteSettings[]): { sink: W
   })
   // Per-Run objects are small single requests: the per-Run default, as soon as one route writes them.
   const concurrency = s.concurrency ?? (routes.some((r) => r.batched === null) ? PER_RUN_CONCURRENCY : undefined)
-  const upload = s3Writable({ client: s.client, bucket: s.bucket, prefix: s.prefix, concurrency, retryFor: s.retryFor, ifNoneMatch: s.ifNoneMatch, clock: s.clock })
+  const upload = s3Writable({ client: s.client, bucket: s.bucket, prefix: s.prefix, concurrency, retryFor: s.retryFor, ifNoneMatch: s.ifNoneMatch, clock: s.clock, params: s.params })
   const sink = new pumpify.obj(filter, routedStream(plans, 'error', 'config.routes'), upload)
   sink.once('finish', () => { sink.destroy() })
   forward(sink, filter, upload)

@@ -150,7 +150,7 @@ class RunSink extends Writable {
     }
     const job = new UploadJob({
       client: this.#s.client,
-      params: { Bucket: this.#s.bucket, Key: key, ContentType: 'application/json', ...(this.#s.ifNoneMatch ? { IfNoneMatch: '*' } : {}) },
+      params: { ContentType: 'application/json', ...this.#s.params, Bucket: this.#s.bucket, Key: key, ...(this.#s.ifNoneMatch ? { IfNoneMatch: '*' } : {}) },
       // A Run is already whole in memory: one PutObject, retryable, cancelled on destroy.
       body,
       partSize: Math.max(MIN_PART_SIZE, body.length),

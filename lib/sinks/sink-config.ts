@@ -15,6 +15,7 @@ import type { BatchOptions } from './batch-options.js'
 import type { SinkRoute } from './sink-route.js'
 import { resolveKeyTemplate } from '../internal/template-key.js'
 import type { KeyTemplate } from '../key-template.js'
+import { validateUploadParams, type UploadParams } from './s3-writable.js'
 import { minuteWindow } from '../stages/minute-window.js'
 
 export type { BatchOptions } from './batch-options.js'
@@ -51,6 +52,12 @@ export interface S3SinkConfig extends S3ConnectionOptions {
   /** Conditional writes (`If-None-Match: *`): an object already at the key counts as stored. Default `false`. */
   ifNoneMatch?: boolean
   /**
+   * Extra parameters for every object (`StorageClass`, `ServerSideEncryption`,
+   * `SSEKMSKeyId`, `Tagging`, `Metadata`, `ContentType`...), as `s3Writable()`'s
+   * `params`. Default: none (`ContentType` is `application/json` per Run).
+   */
+  params?: UploadParams
+  /**
    * Key template (see `keyTemplate()`). Batched: its record fields partition
    * the windows. Per Run: fields come from the Run, `{id}` is the runId
    * (sanitized) or random, `{ext}` is empty. Default: the documented keys.
@@ -83,6 +90,8 @@ export interface SinkSettings {
   clock: Clock | undefined
   retryFor: number
   ifNoneMatch: boolean
+  /** Extra parameters of every object (a copy). */
+  params: UploadParams
   template: KeyTemplate | undefined
   /** `null`: one object per Run. */
   batched: BatchOptions | null
@@ -94,7 +103,7 @@ const ROOT = 'config'
 /** Every field of {@link S3SinkConfig}; `satisfies` makes tsc refuse a new field that is not listed here. */
 export const SINK_CONFIG_FIELDS: readonly string[] = Object.keys({
   type: true, bucket: true, bucketName: true, prefix: true, skipOnFail: true, apisToSend: true, concurrency: true,
-  client: true, batched: true, clock: true, retryFor: true, ifNoneMatch: true, keyTemplate: true, timeZone: true, routes: true, ...Object.fromEntries(CONNECTION_FIELDS.map((f) => [f, true])) as Record<typeof CONNECTION_FIELDS[number], true>
+  client: true, batched: true, clock: true, retryFor: true, ifNoneMatch: true, params: true, keyTemplate: true, timeZone: true, routes: true, ...Object.fromEntries(CONNECTION_FIELDS.map((f) => [f, true])) as Record<typeof CONNECTION_FIELDS[number], true>
 } satisfies Record<keyof S3SinkConfig, true>)
 const KNOWN = SINK_CONFIG_FIELDS
 
@@ -127,6 +136,7 @@ export function resolveSinkConfig (config: unknown): SinkSettings {
   const concurrency = issues.check(cfg.concurrency, () => validateInteger(cfg.concurrency, 'config.concurrency', 1, 256))
   const retryFor = issues.check(cfg.retryFor, () => validateRetryFor(cfg.retryFor, 'config.retryFor'))
   const ifNoneMatch = issues.check(cfg.ifNoneMatch, () => validateBoolean(cfg.ifNoneMatch, 'config.ifNoneMatch'))
+  const params = issues.check(cfg.params, () => validateUploadParams(cfg.params, 'config.params'), (path) => path === 'params' ? 'type' : 'invalid')
   if (cfg.clock !== undefined) {
     // The window stage owns the clock's rules; asking it avoids restating them.
     const clock = cfg.clock as Record<string, unknown>
@@ -157,6 +167,7 @@ export function resolveSinkConfig (config: unknown): SinkSettings {
     clock: cfg.clock as Clock | undefined,
     retryFor: retryFor ?? validateRetryFor(undefined, 'config.retryFor'),
     ifNoneMatch: ifNoneMatch ?? false,
+    params: { ...params },
     template,
     batched,
     routes

@@ -85,9 +85,12 @@ describe('s3-sink parity with the library', () => {
     })
     for (const [argv, flag] of [
       [['--storage-class', 'COLD'], '--storage-class'], [['--sse', 'rot13'], '--sse'], [['--sse-kms-key-id', 'k'], '--sse-kms-key-id'],
-      [['--tag', 'novalue'], '--tag'], [['--metadata', 'a=1', '--metadata', 'a=2'], '--metadata'], [['--per-record', '--tag', 'a=1'], '--tag']
+      [['--tag', 'novalue'], '--tag'], [['--metadata', 'a=1', '--metadata', 'a=2'], '--metadata']
     ] as const) {
       expect(() => parseCliArgs(['--bucket', 'b', '--region', 'r', ...argv], {}), argv.join(' ')).to.throw().with.property('option', flag)
     }
+    expect(() => parseCliArgs(['--out-dir', 'd', '--tag', 'a=1'], {})).to.throw().with.property('option', '--tag')
+    // One object per Run takes them too (spec/cli/object-params.spec.ts reads them back from S3).
+    expect(parseCliArgs(['--bucket', 'b', '--region', 'r', '--per-record', '--tag', 'a=1'], {}).params).to.deep.equal({ Tagging: 'a=1' })
   })
 })

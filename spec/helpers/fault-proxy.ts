@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, Agent, type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http'
+import { createServer, request as httpRequest, Agent, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { pipeline } from 'node:stream'
 import { prng } from './prng.js'
@@ -80,6 +80,8 @@ export interface RequestInfo {
 /** One request the proxy saw, and what it did to it. */
 export interface ProxyEvent extends RequestInfo {
   fault: FaultKind | null
+  /** The request's headers as they arrived (names in lower case): what the client asked the store for. */
+  headers: IncomingHttpHeaders
 }
 
 export interface FaultProxy {
@@ -223,7 +225,7 @@ export async function startFaultProxy (options: FaultProxyOptions): Promise<Faul
       attempt
     }
     const fault = draw(info, invocation)
-    events.push({ ...info, fault })
+    events.push({ ...info, fault, headers: { ...req.headers } })
     if (fault !== null) {
       total++
       faults[fault]++

@@ -71,6 +71,8 @@ const CASES: Case[] = [
   { name: 'batched.level 10', config: { ...BASE, batched: { level: 10 } }, path: 'batched.level', problem: 'invalid' },
   { name: 'batched.maxRecords a string', config: { ...BASE, batched: { maxRecords: '5' } }, path: 'batched.maxRecords', problem: 'type' },
   { name: 'batched.gzip (unknown)', config: { ...BASE, batched: { gzip: true } }, path: 'batched.gzip', problem: 'unknown' },
+  { name: 'params not an object', config: { ...BASE, params: 'STANDARD_IA' }, path: 'params', problem: 'type' },
+  { name: 'params setting the key', config: { ...BASE, params: { Key: 'k' } }, path: 'params.Key', problem: 'invalid' },
   { name: 'clock not an object', config: { ...BASE, clock: 5 }, path: 'clock', problem: 'type' },
   { name: 'clock without now', config: { ...BASE, clock: { setTimeout () {}, clearTimeout () {} } }, path: 'clock.now', problem: 'missing' }
 ]
