@@ -7,6 +7,7 @@ import { nearestName, validateInteger, validateOneOf } from '../internal/validat
 import { STORE_NAMES, STORE_PROFILES } from '../store-profiles.js'
 import type { UploadParams } from '../sinks/s3-writable.js'
 import { OBJECT_PARAM_FLAGS, objectParamsOf } from './object-params.js'
+import { parseDuration } from './duration.js'
 import { LOG_SOURCE_FLAGS, parseLogSource, type LogSourceCli } from './log-source-args.js'
 import { byteSize } from './byte-size.js'
 import { parseRoutes, type CliRoute } from './route-args.js'
@@ -99,6 +100,7 @@ const FLAGS = {
   'gzip-threads': STRING,
   'no-content-encoding': BOOLEAN,
   'window-ms': STRING,
+  window: STRING,
   'max-bytes': STRING,
   'max-records': STRING,
   'no-close-on-time': BOOLEAN,
@@ -134,7 +136,7 @@ const S3_ONLY = ['bucket', 'bucket-name', 'region', 'store', 'access-key-id', 's
   'force-path-style', 'no-content-encoding', 'part-size', 'queue-size', 'abort-timeout', 'max-attempts', 'request-timeout', 'socket-timeout',
   'connection-timeout', 'retry-for', 'if-none-match', 'manifests', ...Object.keys(OBJECT_PARAM_FLAGS)] as const
 /** Flags that only make sense for batches, rejected with `--per-record` (a Run is one small PutObject). */
-const BATCH_ONLY = ['no-gzip', 'gzip-level', 'compression', 'compression-level', 'gzip-threads', 'no-content-encoding', 'window-ms', 'max-bytes', 'max-records', 'no-close-on-time', 'stable-keys', 'part-size', 'queue-size', 'abort-timeout',
+const BATCH_ONLY = ['no-gzip', 'gzip-level', 'compression', 'compression-level', 'gzip-threads', 'no-content-encoding', 'window-ms', 'window', 'max-bytes', 'max-records', 'no-close-on-time', 'stable-keys', 'part-size', 'queue-size', 'abort-timeout',
   'time-field', 'allowed-lateness-ms', 'max-open-partitions', 'manifests'] as const
 
 function parse (argv: string[]): ReturnType<typeof parseArgs<{ options: typeof FLAGS, allowPositionals: true, strict: true }>> {
@@ -188,7 +190,7 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv): CliOption
     level: integer(v['compression-level'], '--compression-level') ?? validateInteger(integer(v['gzip-level'], '--gzip-level'), '--gzip-level', 0, 9),
     threads: integer(v['gzip-threads'], '--gzip-threads'),
     encodingHeader: v['no-content-encoding'] !== true,
-    windowMs: integer(v['window-ms'], '--window-ms'),
+    windowMs: windowOf(v),
     maxBytes: size(v['max-bytes'], '--max-bytes'),
     maxRecords: integer(v['max-records'], '--max-records'),
     closeOnTime: v['no-close-on-time'] !== true && v['stable-keys'] !== true,
@@ -253,6 +255,13 @@ function compressionOf (v: Values): Compression {
     if (v[flag] !== undefined && compression !== 'gzip') throw new InvalidOptionError(`--${flag}`, v['no-gzip'] === true ? 'cannot be combined with --no-gzip' : `applies to gzip only, not --compression ${compression}`)
   }
   return compression
+}
+
+/** `--window 5m`, or `--window-ms 300000`: one of the two. */
+function windowOf (v: Values): number | undefined {
+  if (v.window === undefined) return integer(v['window-ms'], '--window-ms')
+  if (v['window-ms'] !== undefined) throw new InvalidOptionError('--window', 'cannot be combined with --window-ms (give one of them)')
+  return parseDuration(v.window, '--window')
 }
 
 function onInvalidOf (v: Values): CliOptions['onInvalid'] {

@@ -57,7 +57,8 @@ What to send:
                             with its error in PREFIX/dead-letter/...; not --per-record)
 
 Batches (not with --per-record):
-  --window-ms MS            window length (default 60000)
+  --window DURATION         window length: 500ms, 90s, 5m, 1h, 1d, or a number of ms (default 1m)
+  --window-ms MS            the same in milliseconds (default 60000)
   --max-bytes SIZE          close a batch before this much NDJSON (default 1GiB)
   --max-records N           close a batch at this many records
   --no-close-on-time        cut batches only by --max-records/--max-bytes and the end
