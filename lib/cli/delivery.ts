@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import type { Clock } from '../clock.js'
 import { sourcePosition } from '../source-position.js'
 import { runApiName, runIsFailed } from '../internal/api-filter.js'
+import { InvalidPayload } from '../sources/payload.js'
 import { createUploadClient } from '../internal/s3-client.js'
 import { filterApis } from '../stages/filter-apis.js'
 import { compress } from '../stages/compress.js'
@@ -58,8 +59,8 @@ export function buildDelivery (options: CliOptions, progress: Progress, clock: C
     // The filter sees input records; the Run is their parsed value. An
     // invalid line is not the filter's to drop: it goes on to the stage that
     // applies --on-invalid (it reads as the first API asked for, never failed).
-    apiName: (r) => (r as InputRecord).invalid === undefined ? runApiName((r as InputRecord).value) : options.apisToSend?.[0],
-    isFailed: (r) => (r as InputRecord).invalid === undefined && runIsFailed((r as InputRecord).value)
+    apiName: (r) => isInvalid(r) ? options.apisToSend?.[0] : runApiName((r as InputRecord).value),
+    isFailed: (r) => !isInvalid(r) && runIsFailed((r as InputRecord).value)
   }))
   progress.invalidAction = options.onInvalid === 'dead-letter' ? 'dead-lettered' : 'skipped'
   const client = options.outDir === undefined ? asFlags(() => createUploadClient(options.connection(), 'options')) : undefined
@@ -89,6 +90,11 @@ async function closed (sink: Writable): Promise<void> {
   const close = new Promise((resolve) => sink.once('close', resolve))
   if (!sink.destroyed) sink.destroy()
   await close
+}
+
+/** A line that is not a record, or a log entry that is not one (`--source` with `--on-invalid dead-letter`). */
+function isInvalid (record: unknown): boolean {
+  return (record as InputRecord).invalid !== undefined || record instanceof InvalidPayload
 }
 
 /** `minuteWindow → compress → keyRotate` (after file positions with --stable-keys) for the batch flags. */

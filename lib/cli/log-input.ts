@@ -1,6 +1,6 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import type { LogSourceStats } from '../sources/source-options.js'
-import { decodeJsonObject } from '../sources/payload.js'
+import { decodeJsonObject, type SourceOnInvalid } from '../sources/payload.js'
 import type { LogSourceCli } from './log-source-args.js'
 import type { InputRecord } from './ndjson-lines.js'
 import type { Progress } from './progress.js'
@@ -15,6 +15,10 @@ export interface LogInput {
 
 /**
  * Opens the log source `--source` names, stopping when `stop` is aborted.
+ * An entry that is not a JSON object follows `onInvalid` (`--on-invalid`):
+ * `'error'` fails the run and leaves it unacknowledged, `'skip'` acknowledges
+ * it at once and counts it, `'dead-letter'` hands the window a stand-in that
+ * it stores as a dead letter, acknowledged once that object is stored.
  * Each entry's payload becomes an {@link InputRecord} whose `text` is the
  * payload as stored (delivered byte for byte, like a file's line), `file`
  * names the stream and `line` counts the records read; the source puts
@@ -27,18 +31,20 @@ export interface LogInput {
  * try { await pipeline([...log.streams, ...delivery.streams]) } finally { await log.close() }
  * ```
  */
-export async function openLogInput (cli: LogSourceCli, stop: AbortSignal, progress: Progress): Promise<LogInput> {
+export async function openLogInput (cli: LogSourceCli, stop: AbortSignal, progress: Progress, onInvalid: SourceOnInvalid = 'error'): Promise<LogInput> {
   let line = 0
   const file = `${cli.kind}:${cli.stream}`
   const decode = (text: string): object => ({ value: decodeJsonObject(text), text, file, line: ++line } satisfies InputRecord)
   let source: Readable & { stats: LogSourceStats, close: () => Promise<void> }
   if (cli.kind === 'redis') {
     const { redisStreamSource } = await import('../sources/redis-stream-source.js')
-    source = redisStreamSource({ url: cli.url(), stream: cli.stream, group: cli.group, consumer: cli.consumer, claimIdleMs: cli.claimIdleMs, decode, signal: stop })
+    source = redisStreamSource({ url: cli.url(), stream: cli.stream, group: cli.group, consumer: cli.consumer, claimIdleMs: cli.claimIdleMs, decode, onInvalid, signal: stop })
   } else {
     const { natsJetStreamSource } = await import('../sources/nats-jetstream-source.js')
-    source = natsJetStreamSource({ url: cli.url(), stream: cli.stream, durable: cli.durable, ackWaitMs: cli.ackWaitMs, decode, signal: stop })
+    source = natsJetStreamSource({ url: cli.url(), stream: cli.stream, durable: cli.durable, ackWaitMs: cli.ackWaitMs, decode, onInvalid, signal: stop })
   }
+  // A skipped entry never leaves the source; a dead-lettered one is counted by the window that stores it.
+  if (onInvalid === 'skip') source.on('invalid', () => { progress.invalid++ })
   // Live: acknowledgements go on after reading has stopped, while the last objects complete.
   Object.defineProperty(progress, 'recordsAcknowledged', { get: () => source.stats.acknowledged, enumerable: true, configurable: true })
   const counter = new Transform({

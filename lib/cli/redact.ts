@@ -6,7 +6,9 @@ const MIN_SECRET_LENGTH = 4
 /**
  * A function that masks, in any text, the values given to the secret flags
  * (`--secret-access-key`, `--session-token`, as `--flag value` or
- * `--flag=value`) and the secret `AWS_*` variables. The CLI passes every
+ * `--flag=value`), the secret `AWS_*` variables and the credentials of a
+ * `--source` URL (`redis://:PASSWORD@...`, `nats://USER:PASSWORD@...`, a
+ * NATS token `nats://TOKEN@...`), as written and percent-decoded. The CLI passes every
  * message through it: a second line of defence behind messages that are
  * written never to include values in the first place.
  *
@@ -25,6 +27,29 @@ export function redactor (argv: readonly string[], env: NodeJS.ProcessEnv): (tex
     }
   })
   for (const name of SECRET_VARIABLES) if (env[name] !== undefined) secrets.add(env[name])
+  argv.forEach((arg, i) => {
+    if (arg === '--source' && argv[i + 1] !== undefined) for (const secret of urlSecrets(argv[i + 1] as string)) secrets.add(secret)
+    if (arg.startsWith('--source=')) for (const secret of urlSecrets(arg.slice('--source='.length))) secrets.add(secret)
+  })
   const masked = [...secrets].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length)
   return (text) => masked.reduce((out, secret) => out.split(secret).join('***'), text)
+}
+
+/** The password of a URL (or its user name when it has no password: a token), as written and decoded. */
+function urlSecrets (text: string): string[] {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    // Not a URL: it is refused with a message that never echoes it.
+    return []
+  }
+  const raw = url.password !== '' ? url.password : url.username
+  if (raw === '') return []
+  let decoded = raw
+  try { decoded = decodeURIComponent(raw) } catch {}
+  // Written as typed too: URL re-encodes some characters.
+  const typed = /^[a-z][a-z0-9+.-]*:\/\/([^@/]*)@/i.exec(text)?.[1]
+  const typedSecret = typed === undefined ? undefined : typed.includes(':') ? typed.slice(typed.indexOf(':') + 1) : typed
+  return [raw, decoded, ...(typedSecret === undefined ? [] : [typedSecret])]
 }

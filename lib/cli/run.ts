@@ -96,7 +96,8 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
     }
   }
   const clock = io.clock ?? systemClock
-  const progress = createProgress({ stream: io.stderr, clock })
+  // Counts and names only, but a stream or file name could hold a secret: every line goes through the mask.
+  const progress = createProgress({ stream: { write: (text: string) => io.stderr.write(redact(text)), isTTY: io.stderr.isTTY }, clock })
   let delivery: Delivery
   try {
     // Loaded only now: the AWS SDK takes a while to load, and --help or a typo should answer at once.
@@ -125,7 +126,7 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
     if (options.logSource !== undefined) {
       // Loaded only for --source: file runs never load a log client.
       const { openLogInput } = await import('./log-input.js')
-      log = await openLogInput(options.logSource, control.reading, progress)
+      log = await openLogInput(options.logSource, control.reading, progress, options.onInvalid)
     }
     const records = log === undefined ? readInputs(options.files, { stdin: io.stdin, maxLineBytes: maxLineBytes(options), stop: control.reading, invalid: options.onInvalid === 'error' ? 'error' : 'pass' }) : undefined
     const head = log?.streams ?? [Readable.from(counted(records!, progress, (at) => { stoppedAt = at }))]
@@ -146,7 +147,7 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
     if (control.stoppedBy !== undefined) progress.stopped = { by: control.stoppedBy, at: stoppedAt }
     progress.stop()
     delivery.close()
-    io.stderr.write(`${progress.summary()}\n`)
+    io.stderr.write(`${redact(progress.summary())}\n`)
   }
   return code
 }

@@ -161,6 +161,15 @@ describe('redactor()', () => {
     // Values too short to be secrets are left alone, so messages stay readable.
     expect(redactor(['--secret-access-key', 'a'], {})('a bad day')).to.equal('a bad day')
   })
+
+  it('masks the credentials of a --source URL: a password as written and decoded, a NATS token', () => {
+    const redis = redactor(['--source', 'redis://:p%40ss-w0rd@10.0.0.5:6380/runs', '--group', 'g'], {})
+    expect(redis('auth failed for p@ss-w0rd (p%40ss-w0rd)')).to.equal('auth failed for *** (***)')
+    const nats = redactor(['--source=nats://worker:n4ts-secret@h:4222/RUNS'], {})
+    expect(nats('worker n4ts-secret')).to.equal('worker ***')
+    expect(redactor(['--source', 'nats://t0ken-abc@h:4222/RUNS'], {})('token t0ken-abc')).to.equal('token ***')
+    expect(redactor(['--source', 'not a url'], {})('not a url')).to.equal('not a url')
+  })
 })
 
 describe('parseCliArgs() --store', () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai'
 import { Readable } from 'node:stream'
+import { inspect } from 'node:util'
 import { parseCliArgs } from '../../lib/cli/args.js'
 import { runCli } from '../../lib/cli/run.js'
 import { InvalidOptionError } from '../../lib/errors.js'
@@ -89,6 +90,36 @@ describe('s3-sink --source', function () {
         expect(await pendingCount(redis.client, 'runs', 'g')).to.equal(0)
       })
 
+      it('--on-invalid skip: acknowledges an entry that is not a JSON object at once, counts it, delivers the rest', async () => {
+        const records = Array.from({ length: 20 }, (_, i) => run(i))
+        await addRecords(redis.client, 'skip', [...records.slice(0, 10), '{oops', '42', ...records.slice(10)])
+        const res = await runUntil(['--source', `${redis.url}/skip`, '--group', 'g', '--prefix', 'skip/', '--on-invalid', 'skip', ...s3Flags()],
+          async () => (await s3.listKeys('logs', 'skip/')).length > 0 && await pendingCount(redis.client, 'skip', 'g') === 0)
+        expect(res.code, res.stderr).to.equal(0)
+        expect(SUMMARY.exec(res.stderr)?.slice(1, 4)).to.deep.equal(['20', '20', '22'])
+        expect(res.stderr).to.include(', 2 invalid lines skipped')
+        expect(await s3.readRecords('logs', 'skip/')).to.have.deep.members(records)
+      })
+
+      it('--on-invalid dead-letter: stores it under dead-letter/ and acknowledges it only then', async () => {
+        const records = Array.from({ length: 20 }, (_, i) => run(i))
+        await addRecords(redis.client, 'dead', [...records.slice(0, 10), '{oops', ...records.slice(10)])
+        const res = await runUntil(['--source', `${redis.url}/dead`, '--group', 'g', '--prefix', 'dead/', '--on-invalid', 'dead-letter', ...s3Flags()],
+          async () => (await s3.listKeys('logs', 'dead/dead-letter/')).length > 0 && await pendingCount(redis.client, 'dead', 'g') === 0)
+        expect(res.code, res.stderr).to.equal(0)
+        // Delivered counts the dead letter too: it is a line of a stored object.
+        expect(SUMMARY.exec(res.stderr)?.slice(1, 4)).to.deep.equal(['21', '21', '21'])
+        expect(res.stderr).to.include(', 1 invalid line dead-lettered')
+        const letters = await s3.readRecords('logs', 'dead/dead-letter/')
+        expect(letters).to.have.length(1)
+        // The entry's id, why it is not a record, and the payload's head.
+        expect(JSON.stringify(letters[0])).to.match(/entry \d+-\d+ is not a record/).and.include('InvalidPayload(').and.include('{oops')
+        const keys = await s3.listKeys('logs', 'dead/')
+        const stored: unknown[] = []
+        for (const key of keys.filter((k) => !k.startsWith('dead/dead-letter/'))) stored.push(...await s3.readRecords('logs', key))
+        expect(stored).to.have.deep.members(records)
+      })
+
       it('fails with ERR_SOURCE_PAYLOAD on an entry that is not JSON, leaving it pending', async () => {
         await addRecords(redis.client, 'bad', ['{oops'])
         const res = await runUntil(['--source', `${redis.url}/bad`, '--group', 'g', '--prefix', 'bad/', ...s3Flags()], async () => false)
@@ -114,6 +145,55 @@ describe('s3-sink --source', function () {
         expect(res.code, res.stderr).to.equal(0)
         expect(SUMMARY.exec(res.stderr)?.slice(1, 4)).to.deep.equal(['300', '300', '300'])
         expect(await s3.readRecords('logs', 'nats/')).to.have.deep.members(records)
+      })
+
+      for (const policy of ['skip', 'dead-letter'] as const) {
+        it(`--on-invalid ${policy}: every message acknowledged, the invalid one ${policy === 'skip' ? 'at once' : 'once its dead letter is stored'}`, async () => {
+          const stream = policy === 'skip' ? 'SKIP' : 'DEAD'
+          await nats.createStream(stream)
+          const records = Array.from({ length: 20 }, (_, i) => run(i))
+          await nats.publish(stream, [...records.slice(0, 10), 'not json', ...records.slice(10)])
+          const prefix = `nats-${stream.toLowerCase()}/`
+          const settled = async (): Promise<boolean> => await nats.outstanding(stream, 'd').then((o) => o.pending === 0 && o.ackPending === 0, () => false) &&
+            (await s3.listKeys('logs', prefix)).length >= (policy === 'skip' ? 1 : 2)
+          const res = await runUntil(['--source', `${nats.url}/${stream}`, '--durable', 'd', '--prefix', prefix, '--on-invalid', policy, ...s3Flags()], settled)
+          expect(res.code, res.stderr).to.equal(0)
+          expect(SUMMARY.exec(res.stderr)?.slice(1, 4)).to.deep.equal(policy === 'skip' ? ['20', '20', '21'] : ['21', '21', '21'])
+          expect(res.stderr).to.include(policy === 'skip' ? ', 1 invalid line skipped' : ', 1 invalid line dead-lettered')
+          const letters = await s3.readRecords('logs', `${prefix}dead-letter/`)
+          expect(letters).to.have.length(policy === 'skip' ? 0 : 1)
+          expect(await nats.outstanding(stream, 'd')).to.include({ pending: 0, ackPending: 0 })
+        })
+      }
+    })
+
+    describe('a password in the --source URL', () => {
+      const PASSWORD = 'r3dis-pa55word'
+      let redis: LocalRedis
+      before(async () => { redis = await startRedis(['--requirepass', PASSWORD]) })
+      after(async () => { await redis.close() })
+
+      it('never appears in an error, the progress or the summary', async () => {
+        await addRecords(redis.client, 'auth', [run(1)])
+        const wrong = await runUntil(['--source', `redis://:wrong-${PASSWORD}@127.0.0.1:${redis.port}/auth`, '--group', 'g', '--prefix', 'auth/', ...s3Flags()], async () => false)
+        expect(wrong.code).to.equal(1)
+        expect(wrong.stderr).to.match(/ERR_SOURCE_AUTH|ERR_SOURCE_CONNECTION/)
+        expect(wrong.stderr).not.to.include(PASSWORD)
+        let stderr = ''
+        const stop = new AbortController()
+        const running = runCli(['--source', `redis://:${PASSWORD}@127.0.0.1:${redis.port}/auth`, '--group', 'g', '--prefix', 'auth/', ...s3Flags()], {
+          stdin: Readable.from([]), stdout: { write: () => true }, env: ENV, stop: stop.signal,
+          // A terminal: the live progress line is drawn too.
+          stderr: { write: (t: string) => { stderr += t }, isTTY: true }
+        })
+        while (await pendingCount(redis.client, 'auth', 'g').catch(() => 1) !== 0 || (await s3.listKeys('logs', 'auth/')).length === 0) {
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        stop.abort('SIGTERM')
+        expect(await running, stderr).to.equal(0)
+        expect(stderr).not.to.include(PASSWORD)
+        const options = parseCliArgs(['--bucket', 'b', '--region', 'r', '--source', `redis://:${PASSWORD}@h:1/s`, '--group', 'g'], {})
+        expect(inspect(options, { depth: Infinity, showHidden: true })).not.to.include(PASSWORD)
       })
     })
   })
