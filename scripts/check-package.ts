@@ -45,7 +45,8 @@ try {
   mkdirSync(join(app, 'readme'), { recursive: true })
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, version: '1.0.0' }))
   run('npm install <tarball> in a scratch project', npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error',
-    tarball, `typescript@${versionOf('typescript')}`, `@types/node@${versionOf('@types/node')}`], app)
+    // kafkajs for the types of the README's Kafka recipe only.
+    tarball, `typescript@${versionOf('typescript')}`, `@types/node@${versionOf('@types/node')}`, `kafkajs@${versionOf('kafkajs')}`], app)
 
   writeFileSync(join(app, 'esm.mjs'), `
 import { minuteWindow, createS3Sink, InvalidOptionError, onDurable } from 's3-stream-sink'
