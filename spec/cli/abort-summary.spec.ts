@@ -87,18 +87,29 @@ describe('s3-sink aborted: the summary counts what S3 confirmed', function () {
     })
     after(async () => { await proxy.close() })
 
-    async function aborted (argv: string[], input: string, ready: () => boolean | Promise<boolean>): Promise<string> {
+    /**
+     * Runs the CLI until `ready` holds and the CLI itself has counted
+     * `confirmed` objects (its live progress line, drawn on a terminal and
+     * redrawn as the manual clock moves, says so), then aborts it.
+     */
+    async function aborted (argv: string[], input: string, confirmed: number, ready: () => boolean | Promise<boolean>): Promise<string> {
       const stdin = new PassThrough()
       const abort = new AbortController()
+      const clock = manualClock()
       let stderr = ''
       const done = runCli(['--bucket', BUCKET, '--endpoint', proxy.endpoint, '--force-path-style', ...argv], {
-        stdin, stdout: { write: () => {} }, stderr: { write: (t: string) => { stderr += t } }, env: ENV, signal: abort.signal, clock: manualClock()
+        stdin, stdout: { write: () => {} }, stderr: { write: (t: string) => { stderr += t }, isTTY: true }, env: ENV, signal: abort.signal, clock
       })
       stdin.write(input)
-      await until('the uploads', ready)
+      const counted = `, ${confirmed} object${confirmed === 1 ? '' : 's'}, `
+      await until('the uploads', async () => {
+        clock.advance(1000)
+        return await ready() && stderr.slice(stderr.lastIndexOf('\r')).includes(counted)
+      })
       abort.abort('SIGINT')
       expect(await done, stderr).to.equal(130)
-      return stderr
+      // The live line's redraws, one per line, then the summary on lines of its own.
+      return stderr.replaceAll('\r\u001b[K', '\n')
     }
 
     it('batched: confirmed, stored without an answer, never answered, never sent', async () => {
@@ -106,7 +117,7 @@ describe('s3-sink aborted: the summary counts what S3 confirmed', function () {
       const seen = proxy.count('PutObject')
       puts = [null, 'answerWithheld', 'stall']
       const lines = Array.from({ length: 18 }, (_, i) => `${JSON.stringify(run(i))}\n`).join('')
-      const stderr = await aborted(['--prefix', 'fates/', '--abort-timeout', '100', '--max-records', '5', '--concurrency', '4', '--no-gzip', ...NO_MINUTE], lines,
+      const stderr = await aborted(['--prefix', 'fates/', '--abort-timeout', '100', '--max-records', '5', '--concurrency', '4', '--no-gzip', ...NO_MINUTE], lines, 1,
         async () => proxy.count('PutObject') - seen >= 3 && (await s3.listKeys(BUCKET, 'fates/')).length >= 2)
       // Three full batches went out; the fourth (3 records) was still open, so never sent.
       expect(stderr).to.match(/^s3-sink: 18 records read, 5 delivered, 1 object, \d+ bytes stored, [\d.]+ s$/m)
@@ -119,7 +130,7 @@ describe('s3-sink aborted: the summary counts what S3 confirmed', function () {
       puts = [null, 'answerWithheld', 'stall']
       // Runs 0, 1 and 2, then run 2 again: its upload waits for the first one to its key, and is never sent.
       const lines = [0, 1, 2, 2].map((i) => `${JSON.stringify(run(i, 'api0'))}\n`).join('')
-      const stderr = await aborted(['--prefix', 'runs/', '--per-record', '--concurrency', '4'], lines,
+      const stderr = await aborted(['--prefix', 'runs/', '--per-record', '--concurrency', '4'], lines, 1,
         async () => proxy.count('PutObject') - seen >= 3 && (await s3.listKeys(BUCKET, 'runs/')).length >= 2)
       expect(stderr).to.match(/^s3-sink: 4 records read, 1 delivered, 1 object, \d+ bytes stored, [\d.]+ s$/m)
       expect(stderr).to.include('s3-sink: 3 objects in flight at abort: 1 not stored, 2 outcome unknown (2 records; sent, S3 never answered: each may be stored)')
@@ -133,7 +144,7 @@ describe('s3-sink aborted: the summary counts what S3 confirmed', function () {
       const pad = 'x'.repeat(100 * 1024)
       const lines = Array.from({ length: 54 }, (_, i) => `${JSON.stringify({ ...run(i), pad })}\n`).join('')
       const uploads = proxy.count('UploadPart')
-      const stderr = await aborted(['--prefix', 'multipart/', '--abort-timeout', '100', '--no-gzip', '--max-records', '54', ...NO_MINUTE], lines,
+      const stderr = await aborted(['--prefix', 'multipart/', '--abort-timeout', '100', '--no-gzip', '--max-records', '54', ...NO_MINUTE], lines, 0,
         () => proxy.count('UploadPart') - uploads >= 2)
       expect(stderr).to.match(/^s3-sink: 54 records read, 0 delivered, 0 objects, 0 bytes stored, [\d.]+ s$/m)
       expect(stderr).to.include('s3-sink: 1 object in flight at abort: 1 not stored but its multipart parts left in S3 (AbortMultipartUpload failed; a lifecycle rule or abortIncompleteUploads() removes them)')
