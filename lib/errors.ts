@@ -25,7 +25,15 @@ export class S3SinkError extends Error {
   }
 }
 
-/** One problem of an option: which, as the caller wrote it, and what is wrong (never a secret's value). */
+/**
+ * One problem of an option: which, as the caller wrote it, and what is wrong (never a secret's value).
+ *
+ * @example
+ * ```ts
+ * try { createS3Destination({ windowMs: 0, level: 42 }) }
+ * catch (err) { for (const { option, message } of (err as InvalidOptionError).issues) console.error(option, message) }
+ * ```
+ */
 export interface OptionIssue {
   option: string
   message: string
