@@ -69,8 +69,8 @@ Batches (not with --per-record):
   --compression ALG         gzip (default, .gz), zstd (.zst; Node >= 22.15) or none (.ndjson)
   --compression-level N     gzip 0-9 (default 6), zstd 1-19 (default 3)
   --gzip-level 0-9          the same, for gzip
-  --gzip-threads N          blocks gzipped at once into one gzip member (default 2,
-                            1 on one core); 1 is one zlib stream, for busy machines
+  --gzip-threads N          blocks gzipped at once into one gzip member (default 1:
+                            one zlib stream); more where compression is the bound
   --no-gzip                 plain .ndjson objects (--compression none)
   --no-content-encoding     store .gz/.zst as application/gzip or application/zstd
                             without Content-Encoding (for clients that would unpack them)

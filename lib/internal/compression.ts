@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os'
 import type { Transform } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import { InvalidOptionError } from '../errors.js'
@@ -23,7 +22,7 @@ export interface CompressionOptions {
   /**
    * gzip only: blocks compressed at once. 1 is one zlib stream on one pool
    * thread; more cuts the body into `blockSize` blocks compressed in parallel
-   * into one standard gzip member. Default 2 on two cores or more, else 1 (see `gzip()`).
+   * into one standard gzip member. Default 1 (see `gzip()`).
    */
   threads?: number
   /** gzip with threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a fresh deflate state and a 32 KiB dictionary per block cost less the larger the block). */
@@ -44,20 +43,19 @@ export interface CompressionSettings {
 const KiB = 1024
 
 /**
- * gzip's threads by default: 2 where the process may use two cores or more
- * (and `zlib.crc32` exists), else 1. On two free cores the parallel member
- * is well ahead of one zlib stream (bench/RESULTS.md); it costs about 10%
- * more CPU per record, which is all a busy or single core sees of it.
- * Not more than 2: the main thread (records, JSON, the SDK) needs a core of
- * its own at the rate two deflate threads allow.
+ * gzip's threads by default: one zlib stream. In the whole pipeline the main
+ * thread (records, JSON, the SDK) is the bound, not deflate: on a quiet
+ * 2-core machine two threads were 0.73x to 1.04x one stream for 9% to 25%
+ * more CPU per record (bench/RESULTS.md, round 4). Parallel blocks win where
+ * compression is the bound (ready bytes, high levels) and a core is free.
  *
  * @example
  * ```ts
- * defaultThreads() // 2 on a 2-core machine, 1 on one core
+ * defaultThreads() // 1
  * ```
  */
 export function defaultThreads (): number {
-  return canGzipInParallel() ? Math.min(2, availableParallelism()) : 1
+  return 1
 }
 
 /**

@@ -13,10 +13,10 @@ export interface GzipOptions {
    * Above 1: the body is cut into `blockSize` blocks deflated in parallel on
    * zlib's thread pool into one standard gzip member (pigz's design; ratio
    * within 0.1% of one stream; needs `zlib.crc32`, Node >= 20.15). Use at
-   * most the cores free for it (libuv's pool has 4 threads). Default 2 where
-   * `os.availableParallelism()` is 2 or more, else 1; set 1 where the cores
-   * are busy with other work (it saves about 10% CPU there). See
-   * bench/RESULTS.md.
+   * most the cores free for it (libuv's pool has 4 threads). Default 1: in
+   * the whole pipeline the main thread, not deflate, is the bound, so more
+   * threads only pay off where compression is (high levels, ready bytes)
+   * and a core is free. See bench/RESULTS.md.
    */
   threads?: number
   /** With threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a fresh deflate state and a 32 KiB dictionary per block cost less the larger the block). */

@@ -6,7 +6,6 @@ import type { Batch } from '../../lib/batch.js'
 import { BatchAbortedError, InvalidOptionError } from '../../lib/errors.js'
 import { compressionExtension } from '../../lib/internal/compression-extension.js'
 import { resolveCompression } from '../../lib/internal/compression.js'
-import { availableParallelism } from 'node:os'
 import { hasZstd } from '../../lib/internal/zstd.js'
 import { compress, type CompressOptions } from '../../lib/stages/compress.js'
 import { unzstd } from '../helpers/zstd.js'
@@ -122,8 +121,8 @@ describe('compress()', () => {
       for (const blockSize of [1024, 64 * 1024 - 1, 17 * 1024 * 1024]) rejects({ blockSize }, 'options.blockSize')
     })
 
-    it('defaults gzip to two threads on two cores or more, one on a single core, and zstd to one stream', () => {
-      expect(resolveCompression({}, 'options').threads).to.equal(Math.min(2, availableParallelism()))
+    it('defaults gzip and zstd to one stream', () => {
+      expect(resolveCompression({}, 'options').threads).to.equal(1)
       expect(resolveCompression({ threads: 1 }, 'options').threads).to.equal(1)
       if (hasZstd()) expect(resolveCompression({ compression: 'zstd' }, 'options').threads).to.equal(1)
     })
