@@ -69,20 +69,29 @@ export async function runKillTest (s3: LocalS3, log: KillTestLog, n: number, sce
     for (let i = from; i < to; i += 50_000) await log.feed(Array.from({ length: Math.min(to, i + 50_000) - i }, (_, k) => killRecord(i + k)))
   }
   try {
-    await feed(0, n / 4)
     const t0 = Date.now()
-    const [victim] = [start('w1'), start('w2'), start('w3')]
-    await waitUntil(async () => (await s3.listKeys(BUCKET, 'w1/')).length >= 2, 30_000, 'the first objects of the worker to kill')
+    const first = [start('w1'), start('w2'), start('w3')]
+    // The feed starts once all three read: fed earlier, two workers could take every entry
+    // before the third (a slower start) asks, and that one would never store anything.
+    await waitUntil(async () => (await Promise.all(first.map(async (w) => await log.joined(w)))).every(Boolean), 30_000, 'the three workers to join')
+    await feed(0, n / 4)
+    // The victim is the first worker with two objects stored, whichever it is.
+    let found: CliWorker | undefined
+    await waitUntil(async () => {
+      for (const w of first) if ((await s3.listKeys(BUCKET, `${w.name}/`)).length >= 2) { found = w; return true }
+      return false
+    }, 30_000, 'the first objects of a worker to kill')
+    const victim = found!
     await feed(n / 4, n / 2)
-    victim!.child.kill('SIGKILL')
-    await victim!.exited
-    const unacknowledged = await log.unacknowledgedBy(victim!)
+    victim.child.kill('SIGKILL')
+    await victim.exited
+    const unacknowledged = await log.unacknowledgedBy(victim)
     const replacement = start('w4')
     await feed(n / 2, n)
     await waitUntil(async () => await log.joined(replacement), 30_000, 'the replacement to join')
     await waitUntil(async () => await log.settled(), settleMs, 'nothing pending in the group')
     const seconds = (Date.now() - t0) / 1000
-    const live = workers.slice(1)
+    const live = workers.filter((w) => w !== victim)
     for (const worker of live) worker.child.kill('SIGTERM')
     const exits = await Promise.all(live.map(async (w) => ({ name: w.name, code: await w.exited, stderr: w.stderr() })))
 
@@ -95,7 +104,7 @@ export async function runKillTest (s3: LocalS3, log: KillTestLog, n: number, sce
           text = gunzipSync((await s3.getObject(BUCKET, key)).body).toString('utf8')
         } catch (err) {
           // Only the killed worker can have left a cut body (see `torn`).
-          if (!key.startsWith('w1/')) throw err
+          if (!key.startsWith(`${victim.name}/`)) throw err
           torn++
           continue
         }
@@ -104,7 +113,7 @@ export async function runKillTest (s3: LocalS3, log: KillTestLog, n: number, sce
       return out
     }
     const all = await recordsOf('')
-    const victimStored = new Set((await recordsOf('w1/')).map((r) => r.id))
+    const victimStored = new Set((await recordsOf(`${victim.name}/`)).map((r) => r.id))
     torn /= 2 // counted by both reads
     const counts = new Uint8Array(n)
     let stored = 0
