@@ -184,6 +184,9 @@ export async function startFaultProxy (options: FaultProxyOptions): Promise<Faul
         if (answer === 'lose') upRes.on('end', () => { req.socket.destroy() })
         return
       }
+      // The client may have gone (an aborted request) while the store answered: Node 24's
+      // pipeline() throws at once for a destroyed destination instead of calling back.
+      if (res.destroyed) { upRes.resume(); return }
       res.writeHead(upRes.statusCode ?? 502, forwardable(upRes.headers))
       pipeline(upRes, res, () => {})
     })
