@@ -1,12 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { MAX_TIMER_MS, systemClock, type Clock } from '../clock.js'
 import type { DurableCallback } from '../durable.js'
-import { resolveCompression, type Compression, type CompressionSettings } from '../internal/compression.js'
+import { resolveCompression, type CompressionSettings } from '../internal/compression.js'
 import { normalizePrefix } from '../internal/object-key.js'
 import { CONNECTION_FIELDS, type S3ConnectionOptions } from '../internal/s3-client.js'
 import { OptionProblems } from '../internal/option-problems.js'
 import { validateRetryFor } from '../internal/retry-options.js'
 import { validateBoolean, validateClock, validateInteger, validateObject, validateString } from '../internal/validate.js'
+import type { BatchObjectOptions } from './batch-object-options.js'
 import type { RouteSettings } from './destination-route.js'
 import type { UploadParams } from './s3-writable.js'
 import { ownClient, resolveManifests, validateUploadParams } from './writable-options.js'
@@ -15,27 +16,13 @@ import type { KeyTemplate } from '../key-template.js'
 import { minuteWindow } from '../stages/minute-window.js'
 
 /** Options of `createS3Destination()`: where to deliver, how to batch, how to connect. */
-export interface S3DestinationOptions extends S3ConnectionOptions {
+export interface S3DestinationOptions extends S3ConnectionOptions, BatchObjectOptions {
   /** Default bucket for `send()` calls that name none. */
   bucket?: string
   /** Default key prefix for `send()` calls that name none; `logs` and `logs/` are the same. Default: none. */
   prefix?: string
   /** An S3 client of your own, shared by every route and never destroyed here; then no connection field may be given. */
   client?: S3Client
-  /** Batch window in ms; one object per (bucket, prefix) and window. Default 60000. */
-  windowMs?: number
-  /** Close a batch early before its uncompressed NDJSON exceeds this many bytes; also the largest payload. Default 1 GiB. */
-  maxBytes?: number
-  /** Close a batch early once it holds this many payloads. Default: no limit. */
-  maxRecords?: number
-  /** `'gzip'` (default), `'zstd'` (Node >= 22.15) or `'none'`: as `compress()`. */
-  compression?: Compression
-  /** gzip 0 to 9 (default 6), zstd 1 to 19 (default 3). */
-  level?: number
-  /** gzip only: blocks compressed at once (parallel gzip). Default 1. */
-  threads?: number
-  /** `false`: `.gz`/`.zst` objects as `application/gzip`/`application/zstd` without Content-Encoding (see `s3Writable`). Default `true`. */
-  encodingHeader?: boolean
   /** Multipart part size in bytes, at least 5 MiB. Default 5 MiB. */
   partSize?: number
   /** Parts of one object uploaded in parallel. Default 4. */
@@ -62,8 +49,6 @@ export interface S3DestinationOptions extends S3ConnectionOptions {
   allowedLatenessMs?: number
   /** Most partitions open at once per pair. Default 16. */
   maxOpenPartitions?: number
-  /** A manifest per window and partition (see `s3Writable()`): `true` or `{ keyTemplate }`. */
-  manifests?: boolean | { keyTemplate?: string }
 }
 
 /** The argument of `send()`, as `$send.s3()` takes it. */
