@@ -1,13 +1,12 @@
-import { Readable } from 'node:stream'
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Consumer, JsMsg } from '@nats-io/jetstream'
 import { SourceConnectionError, describe } from '../errors.js'
 import { connectNats, ensureDurable, followStatus, loadNats } from './nats-connection.js'
 import { permanentNatsError } from './nats-errors.js'
 import { natsJetStreamSettings, type NatsJetStreamSettings, type NatsJetStreamSourceOptions } from './nats-jetstream-options.js'
-import { LogSourceCore } from './log-source.js'
+import { LogSourceStream } from './log-source-stream.js'
 import { decodePayload } from './payload.js'
-import { within, type LogSourceStats } from './source-options.js'
+import { within } from './source-options.js'
 
 export type { NatsJetStreamSourceOptions } from './nats-jetstream-options.js'
 
@@ -20,11 +19,10 @@ export type { NatsJetStreamSourceOptions } from './nats-jetstream-options.js'
  * source.on('end', () => console.log(source.stats, source.unacknowledged))
  * ```
  */
-export class NatsJetStreamSource extends Readable {
+export class NatsJetStreamSource extends LogSourceStream {
   readonly streamName: string
   readonly durable: string
   readonly #s: NatsJetStreamSettings
-  readonly #core: LogSourceCore
   #nc: NatsConnection | null = null
   #consumer: Consumer | null = null
   /** The messages read and not yet acknowledged, by stream sequence (at most maxAckPending of them, payloads included). */
@@ -35,11 +33,11 @@ export class NatsJetStreamSource extends Readable {
 
   /** @internal Use {@link natsJetStreamSource}. */
   constructor (settings: NatsJetStreamSettings) {
-    super({ objectMode: true, highWaterMark: settings.batch })
+    super(settings.batch)
     this.#s = settings
     this.streamName = settings.stream
     this.durable = settings.durable
-    this.#core = new LogSourceCore(this, {
+    this.drive({
       start: async () => { await this.#start() },
       pull: async (room) => {
         let more = true
@@ -54,39 +52,15 @@ export class NatsJetStreamSource extends Readable {
     }, settings)
   }
 
-  /** What the source has done so far. */
-  get stats (): LogSourceStats { return this.#core.stats }
-
   /** Records read and not yet acknowledged. */
   get unacknowledged (): number { return this.#inflight.size }
-
-  /** @internal Starts a read when none is under way; reads follow the consumer. */
-  override _read (): void {
-    this.#core.read()
-  }
-
-  /** @internal Stops reading; the connections close once what was read is acknowledged, or at once on an error. */
-  override _destroy (err: Error | null, callback: (err?: Error | null) => void): void {
-    this.#core.destroyed(err)
-    callback(err)
-  }
-
-  /**
-   * Stops reading, flushes the acknowledgements sent, and closes the
-   * connection the source made. Records not yet acknowledged are
-   * redelivered after `ackWaitMs`. Called by itself once the stream has
-   * ended and every record read was acknowledged.
-   */
-  async close (): Promise<void> {
-    await this.#core.close()
-  }
 
   async #shutdown (): Promise<void> {
     const { clock } = this.#s
     if (this.#downTimer !== null) clock.clearTimeout(this.#downTimer)
     if (this.#workingTimer !== null) clock.clearTimeout(this.#workingTimer)
     this.#downTimer = this.#workingTimer = null
-    await this.#core.started?.catch(() => {})
+    await this.core.started?.catch(() => {})
     const nc = this.#nc
     if (nc === null || nc.isClosed()) return
     // flush: the acks published so far reach the server before the connection goes.
@@ -99,9 +73,9 @@ export class NatsJetStreamSource extends Readable {
     const s = this.#s
     const nats = await loadNats()
     if (s.connection !== undefined) this.#nc = s.connection as NatsConnection
-    else this.#nc = await connectNats(nats.connect, s, () => this.#core.closing)
+    else this.#nc = await connectNats(nats.connect, s, () => this.core.closing)
     const nc = this.#nc
-    if (this.#core.closing) return
+    if (this.core.closing) return
     void followStatus(nc, () => { this.#down() }, () => { this.#up() }, (err) => { this.#lastError = err }).catch(() => {})
     await ensureDurable(await nats.jetstreamManager(nc), s)
     this.#consumer = await nats.jetstream(nc).consumers.get(s.stream, s.durable)
@@ -109,7 +83,7 @@ export class NatsJetStreamSource extends Readable {
   }
 
   #down (): void {
-    if (this.#downTimer !== null || this.#core.closing) return
+    if (this.#downTimer !== null || this.core.closing) return
     const { clock, reconnectTimeoutMs } = this.#s
     this.#downTimer = clock.setTimeout(() => {
       this.#downTimer = null
@@ -128,7 +102,7 @@ export class NatsJetStreamSource extends Readable {
     const { clock, ackWaitMs } = this.#s
     this.#workingTimer = clock.setTimeout(() => {
       this.#workingTimer = null
-      if (this.#core.closing) return
+      if (this.core.closing) return
       for (const msg of this.#inflight.values()) this.#settle(() => { msg.working() })
       this.#scheduleWorking()
     }, Math.max(50, Math.floor(ackWaitMs / 3)))
@@ -156,7 +130,7 @@ export class NatsJetStreamSource extends Readable {
     if (msg.redelivered) this.stats.redelivered++
     const text = msg.string()
     const id = String(seq)
-    return this.#core.pushPayload(id, seq, decodePayload(this.#s.decode, text, id), text, this.#core.acker(() => { this.#ack(seq) }))
+    return this.core.pushPayload(id, seq, decodePayload(this.#s.decode, text, id), text, this.core.acker(() => { this.#ack(seq) }))
   }
 
   #ack (seq: number): void {
@@ -166,7 +140,7 @@ export class NatsJetStreamSource extends Readable {
       this.#settle(() => { msg.ack() })
       this.stats.acknowledged++
     }
-    this.#core.closeWhenSettled()
+    this.core.closeWhenSettled()
   }
 }
 

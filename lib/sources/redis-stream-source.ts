@@ -1,14 +1,12 @@
-import { Readable } from 'node:stream'
 import type { Redis } from 'ioredis'
 import { SourcePayloadError } from '../errors.js'
 import { AckBatcher } from './ack-batcher.js'
-import { LogSourceCore } from './log-source.js'
+import { LogSourceStream } from './log-source-stream.js'
 import { decodePayload } from './payload.js'
 import { connectionOptions, createGroup, loadIoredis, watchRedis, type RedisWatch } from './redis-connection.js'
 import { autoClaimEntries, entryPayload, readGroupEntries, type RedisEntry } from './redis-entries.js'
 import { permanentRedisError } from './redis-errors.js'
 import { redisStreamSettings, type RedisStreamSettings, type RedisStreamSourceOptions } from './redis-stream-options.js'
-import type { LogSourceStats } from './source-options.js'
 
 export type { RedisStreamSourceOptions } from './redis-stream-options.js'
 export type { LogSourceStats } from './source-options.js'
@@ -22,12 +20,11 @@ export type { LogSourceStats } from './source-options.js'
  * source.on('end', () => console.log(source.stats, source.unacknowledged))
  * ```
  */
-export class RedisStreamSource extends Readable {
+export class RedisStreamSource extends LogSourceStream {
   readonly stream: string
   readonly group: string
   readonly consumer: string
   readonly #s: RedisStreamSettings
-  readonly #core: LogSourceCore
   #client: Redis | null = null
   #reader: Redis | null = null
   #watches: RedisWatch[] = []
@@ -39,7 +36,7 @@ export class RedisStreamSource extends Readable {
 
   /** @internal Use {@link redisStreamSource}. */
   constructor (settings: RedisStreamSettings) {
-    super({ objectMode: true, highWaterMark: settings.count })
+    super(settings.count)
     this.#s = settings
     this.stream = settings.stream
     this.group = settings.group
@@ -47,9 +44,9 @@ export class RedisStreamSource extends Readable {
     this.#acks = new AckBatcher(async (ids) => { await this.#client?.call('XACK', this.stream, this.group, ...ids) }, (ids, err) => {
       if (err === undefined) this.stats.acknowledged += ids.length
       for (const id of ids) this.#inflight.delete(id)
-      this.#core.closeWhenSettled()
+      this.core.closeWhenSettled()
     })
-    this.#core = new LogSourceCore(this, {
+    this.drive({
       start: async () => { await this.#start() },
       pull: async (room) => {
         let more = true
@@ -63,9 +60,6 @@ export class RedisStreamSource extends Readable {
       settled: () => this.#inflight.size === 0 && this.#acks.pending === 0
     }, settings)
   }
-
-  /** What the source has done so far. */
-  get stats (): LogSourceStats { return this.#core.stats }
 
   /** Records read and not yet acknowledged. */
   get unacknowledged (): number { return this.#inflight.size }
@@ -98,36 +92,15 @@ export class RedisStreamSource extends Readable {
     const { clock, claimIdleMs } = this.#s
     this.#keepAlive = clock.setTimeout(() => {
       this.#keepAlive = null
-      if (this.#core.closing) return
+      if (this.core.closing) return
       const ids = [...this.#inflight]
       void (async () => {
-        for (let i = 0; i < ids.length && !this.#core.closing; i += 1000) {
+        for (let i = 0; i < ids.length && !this.core.closing; i += 1000) {
           await this.#client!.call('XCLAIM', this.stream, this.group, this.consumer, 0, ...ids.slice(i, i + 1000), 'JUSTID').catch(() => {})
         }
-      })().finally(() => { if (!this.#core.closing) this.#scheduleKeepAlive() })
+      })().finally(() => { if (!this.core.closing) this.#scheduleKeepAlive() })
     }, Math.max(50, Math.floor(claimIdleMs / 3)))
     ;(this.#keepAlive as { unref?: () => void }).unref?.()
-  }
-
-  /** @internal Starts a read when none is under way; reads follow the consumer. */
-  override _read (): void {
-    this.#core.read()
-  }
-
-  /** @internal Stops reading; the connections close once what was read is acknowledged, or at once on an error. */
-  override _destroy (err: Error | null, callback: (err?: Error | null) => void): void {
-    this.#core.destroyed(err)
-    callback(err)
-  }
-
-  /**
-   * Stops reading, sends the acknowledgements queued, and closes the
-   * connections the source made. Records not yet acknowledged stay pending
-   * in the group, to be taken over by another consumer. Called by itself
-   * once the stream has ended and every record read was acknowledged.
-   */
-  async close (): Promise<void> {
-    await this.#core.close()
   }
 
   async #shutdown (): Promise<void> {
@@ -169,7 +142,7 @@ export class RedisStreamSource extends Readable {
     const record = text === undefined
       ? new SourcePayloadError(id, `it has no field ${JSON.stringify(this.#s.field)}`)
       : decodePayload(this.#s.decode, text, id)
-    return this.#core.pushPayload(id, id, record, text ?? JSON.stringify(entry.fields), this.#core.acker(() => { this.#acks.add(id) }))
+    return this.core.pushPayload(id, id, record, text ?? JSON.stringify(entry.fields), this.core.acker(() => { this.#acks.add(id) }))
   }
 }
 
