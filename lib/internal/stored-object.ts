@@ -1,5 +1,4 @@
-import { createHash, type Hash } from 'node:crypto'
-import { Transform, type TransformCallback } from 'node:stream'
+import { createHash } from 'node:crypto'
 
 /** What an upload sent, to recognise its object in S3 when the store's answer was lost. */
 export interface SentObject {
@@ -9,19 +8,6 @@ export interface SentObject {
   md5: () => string
   /** ETags S3 returned per part, by part number. */
   partEtags: ReadonlyMap<number, string>
-}
-
-/**
- * The parts of one multipart upload as S3 acknowledged them: collects the
- * ETag of every UploadPart answer (a retried part replaces its entry).
- */
-export class PartLog {
-  readonly etags = new Map<number, string>()
-
-  /** Records an UploadPart answer, given the command's input. */
-  add (input: { PartNumber?: number }, result: { ETag?: string }): void {
-    if (input.PartNumber !== undefined && result.ETag !== undefined) this.etags.set(input.PartNumber, result.ETag)
-  }
 }
 
 /**
@@ -53,27 +39,4 @@ export function multipartEtag (parts: ReadonlyMap<number, string>): string | und
 
 function unquote (etag: string): string {
   return etag.replace(/^(W\/)?"|"$/g, '').toLowerCase()
-}
-
-/**
- * Counts (and hashes) the bytes of a streamed body on their way into the
- * upload. MD5 costs far less than the gzip that made the bytes, and it is
- * what proves a lost CompleteMultipartUpload answer hid a success.
- */
-export class ByteCounter extends Transform {
-  bytes = 0
-  readonly #hash: Hash = createHash('md5')
-  #digest: string | undefined
-
-  override _transform (chunk: Buffer, _encoding: BufferEncoding, cb: TransformCallback): void {
-    this.bytes += chunk.length
-    this.#hash.update(chunk)
-    cb(null, chunk)
-  }
-
-  /** MD5 of every byte seen; call once the body has ended. */
-  md5 (): string {
-    this.#digest ??= this.#hash.digest('hex')
-    return this.#digest
-  }
 }

@@ -1,20 +1,20 @@
 import { createHash } from 'node:crypto'
-import { pipeline, type Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, UploadPartCommand,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, HeadObjectCommand, PutObjectCommand,
   type PutObjectCommandInput, type S3Client
 } from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
+import { MultipartUpload } from './multipart-upload.js'
 import { retrying, type AttemptLog, type RetryContext, type RetryNotice } from './retry-loop.js'
 import type { RetryPolicy } from './retry-policy.js'
-import { ByteCounter, isSentObject, PartLog } from './stored-object.js'
+import { isSentObject } from './stored-object.js'
 import type { AbandonedOutcome } from '../sinks/object-abandoned.js'
 
 export interface UploadJobOptions {
   client: S3Client
   /** With `IfNoneMatch: '*'`, an object already at the key (412) counts as stored. */
   params: Omit<PutObjectCommandInput, 'Body'> & { Bucket: string, Key: string }
-  /** A stream goes through lib-storage's Upload; a Buffer up to `partSize` is one PutObject. */
+  /** A stream goes through {@link MultipartUpload}; a Buffer up to `partSize` is one PutObject. */
   body: Readable | Buffer
   partSize: number
   queueSize: number
@@ -27,13 +27,13 @@ export interface UploadJobOptions {
   after?: Promise<unknown>
 }
 
-/** A command as lib-storage or this job hands it over: its class makes a fresh copy per attempt. */
+/** A command as this job or its multipart upload hands it over: its class makes a fresh copy per attempt. */
 interface AnyCommand { readonly input: object }
 type CommandClass = new (input: object) => AnyCommand
 
 /**
- * One object on its way into S3. A stream body goes through lib-storage's
- * `Upload` (multipart above `partSize`, one PutObject below); a Buffer body
+ * One object on its way into S3. A stream body goes through
+ * {@link MultipartUpload} (multipart above `partSize`, one PutObject below); a Buffer body
  * that fits one part is a plain PutObject. Every request of the job is
  * retried whole (all bodies it sends are Buffers) until it succeeds, fails
  * permanently or `retryFor` has passed since its first failure, and carries the job's
@@ -45,9 +45,9 @@ type CommandClass = new (input: object) => AnyCommand
  * object; with `IfNoneMatch: '*'`, a 412 says the key is taken and counts as
  * stored too (`alreadyPresent`).
  *
- * `leavePartsOnError` is set and the multipart upload is aborted here instead:
- * lib-storage lets a failing AbortMultipartUpload replace the error that
- * caused it, and the caller must see the original one.
+ * A failed multipart upload is aborted here (by the caller, through
+ * `abort()`), so a failing AbortMultipartUpload never replaces the error
+ * that caused it: the caller must see the original one.
  */
 export class UploadJob {
   readonly key: string
@@ -70,12 +70,10 @@ export class UploadJob {
   /** AbortMultipartUpload succeeded: no part of this upload is left in the store. */
   #partsRemoved = false
   readonly #o: UploadJobOptions
-  #upload: Upload | null = null
-  /** Cancels every request of this job: lib-storage sends without a signal of its own. */
+  #upload: MultipartUpload | null = null
+  /** Cancels every request of this job. */
   readonly #cancel = new AbortController()
-  #counter: ByteCounter | null = null
   #bytes = 0
-  readonly #parts = new PartLog()
   #requestFailure: unknown = undefined
   #giveUp: NodeJS.Timeout | undefined
 
@@ -101,25 +99,15 @@ export class UploadJob {
       this.#bytes = body.length
       return await this.#send(new PutObjectCommand({ ...params, Body: body })) as { ETag?: string }
     }
-    let Body: Readable | Buffer = body
-    if (Buffer.isBuffer(body)) {
-      this.#bytes = body.length
-    } else {
-      const counter = this.#counter = new ByteCounter()
-      // Errors travel to the counter, which the upload reads: it fails, never completes short.
-      pipeline(body, counter, () => {})
-      Body = counter
-    }
-    const proxy = new Proxy(this.#o.client, {
-      get: (target, prop, receiver) => prop === 'send' ? async (command: AnyCommand) => await this.#send(command) : Reflect.get(target, prop, receiver) as unknown
+    this.#upload = new MultipartUpload({
+      client: this.#o.client, params, body, partSize, queueSize: this.#o.queueSize, send: async (command) => await this.#send(command)
     })
-    this.#upload = new Upload({ client: proxy, params: { ...params, Body }, partSize, queueSize: this.#o.queueSize, leavePartsOnError: true })
     return await this.#upload.done()
   }
 
   /**
    * Sends one request with retries. A request that failed for good starts
-   * the `abortTimeout` clock: lib-storage reports a failed part only once
+   * the `abortTimeout` clock: a failed part is reported only once
    * every other part in flight has settled, and one stalled request would
    * otherwise hold the failure back.
    */
@@ -158,9 +146,7 @@ export class UploadJob {
       }
     }
     try {
-      const result = await retrying(attempt, ctx, log) as { ETag?: string }
-      if (command instanceof UploadPartCommand) this.#parts.add(input, result)
-      return result
+      return await retrying(attempt, ctx, log)
     } catch (err) {
       if (!signal.aborted && this.#o.params.IfNoneMatch !== undefined && isPreconditionFailed(err) &&
         (completes || command instanceof PutObjectCommand)) {
@@ -172,7 +158,7 @@ export class UploadJob {
       if (this.#requestFailure === undefined && !signal.aborted) {
         this.#requestFailure = err
         this.failedAfter = { attempts: log.attempts, ms: retry.clock.now() - (log.startedAt ?? retry.clock.now()) }
-        if (this.#upload !== null) this.#giveUp = setTimeout(() => { this.#cancel.abort(err); void this.#upload?.abort() }, this.#o.abortTimeout)
+        if (this.#upload !== null) this.#giveUp = setTimeout(() => { this.#cancel.abort(err); this.#upload?.abort() }, this.#o.abortTimeout)
       }
       throw err
     }
@@ -183,8 +169,8 @@ export class UploadJob {
     const { Bucket, Key } = this.#o.params
     const head = await retrying(async () => await this.#o.client.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: this.#cancel.signal }),
       ctx, { attempts: 0, ambiguous: false }).catch(() => null)
-    const md5 = (): string => this.#counter?.md5() ?? createHash('md5').update(this.#o.body as Buffer).digest('hex')
-    if (head === null || !isSentObject(head, { bytes: this.bytes, md5, partEtags: this.#parts.etags })) return null
+    const md5 = (): string => this.#upload?.md5() ?? createHash('md5').update(this.#o.body as Buffer).digest('hex')
+    if (head === null || !isSentObject(head, { bytes: this.bytes, md5, partEtags: this.#upload?.partEtags ?? new Map() })) return null
     return { ETag: head.ETag }
   }
 
@@ -209,7 +195,7 @@ export class UploadJob {
 
   /** Bytes sent as the object's body. */
   get bytes (): number {
-    return this.#counter === null ? this.#bytes : this.#counter.bytes
+    return this.#upload === null ? this.#bytes : this.#upload.bytes
   }
 
   /**
@@ -217,7 +203,9 @@ export class UploadJob {
    * the error of AbortMultipartUpload if that failed; never rejects.
    */
   async abort (reason: Error): Promise<unknown> {
-    if (this.#counter !== null && !this.#counter.destroyed) this.#counter.destroy(reason)
+    const body = this.#o.body
+    // Only a body this job has started reading is ours to stop (as the stream feeding it).
+    if (this.#upload !== null && !Buffer.isBuffer(body) && !body.destroyed) body.destroy(reason)
     this.#cancel.abort(reason)
     let timer: NodeJS.Timeout | undefined
     const timedOut = await Promise.race([
@@ -231,7 +219,7 @@ export class UploadJob {
         this.failure ??= reason
         return undefined
       }
-      await this.#upload.abort() // done() rejects at once; the Abort below discards the part
+      this.#upload.abort() // done() rejects at once; the Abort below discards the part
       await this.settled
     }
     const UploadId = this.#upload?.uploadId
