@@ -31,7 +31,7 @@ const code = await runCli(process.argv.slice(2), {
   signal: shutdown.abort
 })
 process.exitCode = code
-// A run that did not deliver everything is over: a request lib-storage could
+// A run that did not deliver everything is over: a request the SDK could
 // not cancel (the SDK even retries it once its socket is gone) must not hold
 // the process for minutes. The empty write's callback runs once the report
 // before it is flushed (stderr is asynchronous on some pipes).

@@ -119,10 +119,10 @@ export interface ManifestWritten {
 }
 
 /**
- * Uploads every batch it receives as one S3 object with lib-storage's
- * `Upload`: multipart above `partSize`, a single PutObject below, streaming
- * the batch body so it is never held whole in memory (about
- * `(concurrency + open) × (queueSize + 2) × partSize` bytes at most, `open`
+ * Uploads every batch it receives as one S3 object: multipart above
+ * `partSize`, a single PutObject below, streaming the batch body so it is
+ * never held whole in memory (about
+ * `(concurrency + open) × (queueSize + 1) × partSize` bytes at most, `open`
  * being the batches the window is still writing: 2 at most with `minuteWindow()`).
  *
  * `final` resolves only once every object is complete, so when `pipeline()`

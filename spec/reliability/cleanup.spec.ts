@@ -23,7 +23,7 @@ function fakeS3 (): Fake {
   let started!: () => void
   const firstPart = new Promise<void>((resolve) => { started = resolve })
   mock.on(PutObjectCommand).resolves({ ETag: '"put"' })
-  // Fakes return promises: lib-storage chains .then() on send()'s result.
+  // Fakes return promises: the upload chains .then() on send()'s result.
   mock.on(CreateMultipartUploadCommand).callsFake(async (input: { Key: string }) => ({ UploadId: `upload-${++uploads}-${input.Key}` }))
   mock.on(UploadPartCommand).callsFake(async (input: { PartNumber: number }) => { started(); return { ETag: `"part-${input.PartNumber}"` } })
   mock.on(CompleteMultipartUploadCommand).resolves({ ETag: '"complete"' })

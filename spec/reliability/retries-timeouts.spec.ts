@@ -204,8 +204,8 @@ describe('reliability: retries and timeouts', function () {
   })
 
   describe('a part failing for good while another stalls', () => {
-    // lib-storage's done() waits for every part in flight before reporting a
-    // failed one; UploadJob gives the others abortTimeout, not
+    // A failed part is reported once every other part in flight has settled;
+    // UploadJob gives the others abortTimeout, not
     // requestTimeout × maxAttempts.
     it('a permanent part failure is reported within abortTimeout even while another part stalls', async function () {
       this.timeout(5000)
