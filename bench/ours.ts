@@ -12,6 +12,8 @@ export interface OursOptions {
   threads?: number
   /** 'zstd' or 'none' instead of gzip. */
   compression?: Compression
+  /** minuteWindow()'s body chunk size; default: its own. */
+  chunkSize?: number
 }
 
 /**
@@ -35,7 +37,7 @@ export async function ours (source: Readable, client: S3Client, bucket: string, 
     outBytes += written.bytes
     objects++
   })
-  const window = options.maxBytes === undefined ? minuteWindow() : minuteWindow({ maxBytes: options.maxBytes })
+  const window = minuteWindow({ ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }), ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }) })
   const { level, threads, compression } = options
   const zip = compress({ ...(compression === undefined ? {} : { compression }), ...(level === undefined ? {} : { level }), ...(threads === undefined ? {} : { threads }) })
   await pipeline(source, filterApis(), window, zip, sink)

@@ -2,7 +2,7 @@
 // running only while the row is timed, so setup and module loading stay out:
 //   tsx bench/profile.ts ours [records] [level] [out.cpuprofile]
 //   tsx bench/cpuprofile-top.ts out.cpuprofile
-// Rows: ours (→ discarding client), limit, ndjson.
+// Rows: ours (→ discarding client, defaults), t1 / t2 (gzip threads), zstd (level = zstd's), limit, ndjson.
 import './env.js'
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
@@ -19,6 +19,9 @@ const level = Number(levelArg)
 const pool = recordPool(100_000)
 const runs: Record<string, () => Promise<{ records: number, bytes: number }>> = {
   ours: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level }),
+  t1: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level, threads: 1 }),
+  t2: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level, threads: 2 }),
+  zstd: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level, compression: 'zstd' }),
   limit: async () => await limit(pool, count, level),
   ndjson: async () => await ndjsonGzip(pool, count, level)
 }

@@ -49,7 +49,7 @@ export class InvalidDisposal {
       this.#batches.close(DEAD_LETTER)
       open = this.#batches.current(DEAD_LETTER, position)
     }
-    const written = open.addLine(line, bytes)
+    const written = open.addLine(line)
     // The caller adds the record's acknowledgement in the same turn, so even
     // if the batch closes here, it is in before its upload can complete.
     return { body: this.#batches.isFull(open) ? this.#batches.close(DEAD_LETTER) : written, ack: acksOf(open) }

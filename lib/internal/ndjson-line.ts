@@ -10,6 +10,11 @@ export type Stringify = (record: unknown) => string
  * naming the record's index instead of dropping or mangling it.
  */
 export function ndjsonLine (record: unknown, index: number, stringify?: Stringify): string {
+  return ndjsonText(record, index, stringify) + '\n'
+}
+
+/** {@link ndjsonLine} without its newline: for a writer that adds the newline byte itself. */
+export function ndjsonText (record: unknown, index: number, stringify?: Stringify): string {
   let text: unknown
   try {
     text = stringify === undefined ? JSON.stringify(record) : stringify(record)
@@ -25,7 +30,7 @@ export function ndjsonLine (record: unknown, index: number, stringify?: Stringif
   if (stringify !== undefined && text.includes('\n')) {
     throw new SerializationError(index, 'stringify returned text containing a newline')
   }
-  return text + '\n'
+  return text
 }
 
 /**
@@ -35,8 +40,13 @@ export function ndjsonLine (record: unknown, index: number, stringify?: Stringif
  * landing as a line no reader expects. A caller's `stringify` decides alone.
  */
 export function recordLine (record: unknown, index: number, stringify?: Stringify): string {
+  return recordText(record, index, stringify) + '\n'
+}
+
+/** {@link recordLine} without its newline. */
+export function recordText (record: unknown, index: number, stringify?: Stringify): string {
   if (stringify === undefined && (typeof record !== 'object' || record === null || Array.isArray(record))) {
     throw new SerializationError(index, `a record must be a JSON object, got ${typeName(record)}`)
   }
-  return ndjsonLine(record, index, stringify)
+  return ndjsonText(record, index, stringify)
 }

@@ -41,11 +41,9 @@ export class OpenBatch {
   readonly #clock: Clock
   #timer: unknown
   #onTimeUp: (() => void) | undefined
-  #pending = ''
-  /** Bytes of `#pending` already counted in `stats.bytes`. */
-  #pendingBytes = 0
-  /** UTF-16 length of the lines of `#pending` whose bytes are not counted yet (see {@link OpenBatch.addText}). */
-  #uncountedChars = 0
+  /** The body chunk being filled: records are encoded straight into it, and it is written once the next one might not fit. */
+  #chunk: Buffer | null = null
+  #used = 0
 
   constructor (init: OpenBatchInit) {
     this.#chunkSize = init.chunkSize
@@ -85,43 +83,27 @@ export class OpenBatch {
     if (this.body.destroyed) throw this.body.errored ?? new BatchAbortedError()
   }
 
-  /** Adds one serialized record; writes the coalesced text through once it reaches chunkSize. */
-  addLine (line: string, bytes: number): PassThrough | null {
-    this.#pending += line
-    this.#pendingBytes += bytes
-    this.stats.records++
-    this.stats.bytes += bytes
-    return this.#pendingBytes >= this.#chunkSize ? this.#flush() : null
+  /** Adds one serialized record; `line` ends in its newline. */
+  addLine (line: string): PassThrough | null {
+    return this.#add(line, false)
   }
 
   /**
-   * Adds one serialized record whose UTF-8 size is counted only when it
-   * matters: when the chunk is written, or when `maxBytes` is near (see
-   * {@link OpenBatch.reaches}). Counting every line costs a pass over it;
-   * with the default 1 GiB `maxBytes` one pass per 64 KiB chunk does.
+   * Adds one record's JSON text and the newline after it. The text is
+   * encoded straight into the body chunk, which counts its exact size on
+   * the way: no string concatenation, no second pass to count or convert.
    */
-  addText (line: string): PassThrough | null {
-    this.#pending += line
-    this.#uncountedChars += line.length
-    this.stats.records++
-    return this.#pendingBytes + this.#uncountedChars >= this.#chunkSize ? this.#flush() : null
+  addText (text: string): PassThrough | null {
+    return this.#add(text, true)
   }
 
-  /** Whether the batch holds `bytes` bytes or more, lines not yet counted included. */
+  /** Whether the batch holds `bytes` bytes or more. */
   reaches (bytes: number): boolean {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: below the bound, no count is needed.
-    if (this.stats.bytes + this.#uncountedChars * 3 < bytes) return false
-    return this.bytes >= bytes
+    return this.stats.bytes >= bytes
   }
 
-  /** Exact bytes so far, counting the lines added by `addText` now. */
+  /** Exact bytes so far. */
   get bytes (): number {
-    if (this.#uncountedChars > 0) {
-      const counted = Buffer.byteLength(this.#pending) - this.#pendingBytes
-      this.stats.bytes += counted
-      this.#pendingBytes += counted
-      this.#uncountedChars = 0
-    }
     return this.stats.bytes
   }
 
@@ -156,21 +138,35 @@ export class OpenBatch {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
   }
 
-  #flush (): PassThrough | null {
-    if (this.#pending.length === 0) return null
-    const text = this.#pending
-    this.#pending = ''
-    if (this.#uncountedChars === 0) {
-      this.#pendingBytes = 0
-      this.body.write(text)
+  #add (text: string, newline: boolean): PassThrough | null {
+    this.stats.records++
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: room for that is room enough.
+    const most = text.length * 3 + (newline ? 1 : 0)
+    let written = this.#chunk !== null && this.#used + most > this.#chunk.length ? this.#flush() : null
+    if (most > this.#chunkSize) {
+      // Larger than a whole chunk: a chunk of its own.
+      const big = Buffer.from(newline ? text + '\n' : text)
+      this.stats.bytes += big.length
+      this.body.write(big)
       return this.body
     }
-    // The body would turn the text into bytes anyway: done here, the count comes with it.
-    const chunk = Buffer.from(text)
-    this.stats.bytes += chunk.length - this.#pendingBytes
-    this.#pendingBytes = 0
-    this.#uncountedChars = 0
-    this.body.write(chunk)
+    const chunk = this.#chunk ??= Buffer.allocUnsafe(this.#chunkSize)
+    let n = chunk.write(text, this.#used, most, 'utf8')
+    if (newline) chunk[this.#used + n++] = 0x0a
+    this.#used += n
+    this.stats.bytes += n
+    // Full to the last line's worst case: pass it on now rather than at the next record.
+    if (this.#used + most > chunk.length) written = this.#flush()
+    return written
+  }
+
+  #flush (): PassThrough | null {
+    const chunk = this.#chunk
+    if (chunk === null || this.#used === 0) return null
+    const used = this.#used
+    this.#chunk = null
+    this.#used = 0
+    this.body.write(used === chunk.length ? chunk : chunk.subarray(0, used))
     return this.body
   }
 }

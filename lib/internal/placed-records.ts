@@ -63,7 +63,7 @@ export class PlacedRecords {
     }
     open.acks.add(r.callback, r.position)
     if (slot.time !== undefined) widen(open, slot.time)
-    const written = open.addLine(r.line, r.bytes)
+    const written = open.addLine(r.line)
     const body = this.#batches.isFull(open) ? this.#batches.closeFull(open) : written
     if (slot.time !== undefined && this.#slots.watermark.observe(slot.time)) this.#batches.closeBefore(this.#slots.watermark.value)
     return body
@@ -85,7 +85,7 @@ export class PlacedRecords {
     }
     open.acks.add(r.callback, r.position)
     widen(open, time)
-    const written = open.addLine(r.line, r.bytes)
+    const written = open.addLine(r.line)
     return this.#batches.isFull(open) ? this.#batches.close(LATE) : written
   }
 }

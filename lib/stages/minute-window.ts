@@ -9,7 +9,7 @@ import { whenWritable } from '../internal/drain.js'
 import { durableOf } from '../internal/durable-callback.js'
 import { LineFramer } from '../internal/line-framer.js'
 import { MarkRouter } from '../internal/line-marks.js'
-import { recordLine } from '../internal/ndjson-line.js'
+import { recordText } from '../internal/ndjson-line.js'
 import { MAIN, WindowBatches } from '../internal/window-batches.js'
 import type { EventTimeError } from '../errors.js'
 import { writeBytes, type ByteWindow, type Disposal } from '../internal/window-bytes.js'
@@ -149,27 +149,28 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     const index = this.#counter.index++
     const callback = durableOf(record)
     const position = positionOf(record)
-    let line: string
+    let text: string
     try {
-      line = recordLine(record, index, this.#s.stringify)
+      text = recordText(record, index, this.#s.stringify)
     } catch (err) {
       return this.#afterWrite(this.#dispose(this.#invalids.take(err as SerializationError, { record }, position), callback, position), cb)
     }
     const { maxBytes } = this.#s
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: the exact size is counted only near maxBytes (see OpenBatch.addText).
-    const bytes = line.length * 3 > maxBytes || this.#slots.active ? Buffer.byteLength(line) : -1
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: the exact size is counted only near maxBytes (the body counts it as it encodes).
+    const most = text.length * 3 + 1
+    const bytes = most > maxBytes || this.#slots.active ? Buffer.byteLength(text) + 1 : -1
     if (bytes > maxBytes) {
-      const disposal = this.#invalids.take(new WindowOverflowError(index, bytes, maxBytes), { record, head: line.slice(0, HEAD_CHARS) }, position)
+      const disposal = this.#invalids.take(new WindowOverflowError(index, bytes, maxBytes), { record, head: (text + '\n').slice(0, HEAD_CHARS) }, position)
       return this.#afterWrite(this.#dispose(disposal, callback, position), cb)
     }
-    if (this.#slots.active) return this.#writePlaced({ record, index, line, bytes, callback, position }, cb)
+    if (this.#slots.active) return this.#writePlaced({ record, index, line: text + '\n', bytes, callback, position }, cb)
     let open = this.#batches.current(MAIN, position)
-    if (open.reaches(maxBytes - (bytes >= 0 ? bytes : line.length * 3) + 1) && open.bytes + (bytes >= 0 ? bytes : Buffer.byteLength(line)) > maxBytes) {
+    if (open.reaches(maxBytes - (bytes >= 0 ? bytes : most) + 1) && open.bytes + (bytes >= 0 ? bytes : Buffer.byteLength(text) + 1) > maxBytes) {
       this.#batches.close()
       open = this.#batches.current(MAIN, position)
     }
     open.acks.add(callback, position)
-    const written = open.addText(line)
+    const written = open.addText(text)
     this.#afterWrite(this.#batches.isFull(open) ? this.#batches.close() : written, cb)
   }
 
