@@ -1,7 +1,8 @@
 // Draws bench/RESULTS.svg from `npm run bench -- --json FILE` (one or more runs):
-//   tsx bench/plot.ts bench/RESULTS.svg results.json [more.json ...]
+//   npm run bench:plot -- bench/RESULTS.svg results.json [more.json ...]
 // Left: median records/s of every throughput row (of the first file that has
-// any). Right: RSS over time of every memory child of every file.
+// any), and below them objects/s of the per-Run rows on their own scale.
+// Right: RSS over time of every memory child of every file, with the 120 MB goal.
 import { readFile, writeFile } from 'node:fs/promises'
 import { median } from './measure.js'
 import type { BenchJson } from './results-json.js'
@@ -27,11 +28,27 @@ const barW = 300
 const barH = 22
 const top = 60
 const maxRate = Math.max(...bars.map((b) => b.value), 1)
+// Objects per second are a thousand times fewer than records: their own bars and scale.
+const perRunBars = data.rows
+  .filter((row) => row.rates.length > 0 && (row.id.startsWith('per-run') || row.id.startsWith('loop-')))
+  .map((row) => ({ label: row.label.length > 66 ? `${row.label.slice(0, 65)}…` : row.label, value: median(row.rates), id: row.id }))
+const perRunTop = top + bars.length * (barH + 6) + 50
+const maxObjects = Math.max(...perRunBars.map((b) => b.value), 1)
 parts.push(`<text x="10" y="30" font-size="18" font-weight="bold">Records/s by configuration (median of the rounds)</text>`)
 bars.forEach((bar, i) => {
   const y = top + i * (barH + 6)
   const w = (bar.value / maxRate) * barW
   const color = bar.id.startsWith('ours-parallel') || bar.id.startsWith('pgzip') ? COLORS[1] : bar.id.startsWith('zstd') ? COLORS[2] : bar.id.startsWith('limit') ? COLORS[7] : COLORS[0]
+  parts.push(`<text x="${barX - 8}" y="${y + 15}" font-size="11" text-anchor="end">${esc(bar.label)}</text>`)
+  parts.push(`<rect x="${barX}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${color}"/>`)
+  parts.push(`<text x="${(barX + w + 4).toFixed(1)}" y="${y + 15}" font-size="11">${Math.round(bar.value).toLocaleString('en-US')}</text>`)
+})
+
+if (perRunBars.length > 0) parts.push(`<text x="10" y="${perRunTop - 14}" font-size="18" font-weight="bold">Per-Run objects/s (one object per record)</text>`)
+perRunBars.forEach((bar, i) => {
+  const y = perRunTop + i * (barH + 6)
+  const w = (bar.value / maxObjects) * barW
+  const color = bar.id.startsWith('per-run') ? COLORS[0] : COLORS[7]
   parts.push(`<text x="${barX - 8}" y="${y + 15}" font-size="11" text-anchor="end">${esc(bar.label)}</text>`)
   parts.push(`<rect x="${barX}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${color}"/>`)
   parts.push(`<text x="${(barX + w + 4).toFixed(1)}" y="${y + 15}" font-size="11">${Math.round(bar.value).toLocaleString('en-US')}</text>`)
@@ -53,6 +70,12 @@ for (let mb = 0; mb <= maxMb; mb += maxMb <= 300 ? 25 : 100) {
   const y = py + ph - (mb / maxMb) * ph
   parts.push(`<line x1="${px}" x2="${px + pw}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#eee"/><text x="${px - 6}" y="${(y + 4).toFixed(1)}" font-size="11" text-anchor="end">${mb}</text>`)
 }
+// Issue 12's goal for the peak RSS with default options.
+const GOAL_MB = 120
+if (GOAL_MB < maxMb) {
+  const y = py + ph - (GOAL_MB / maxMb) * ph
+  parts.push(`<line x1="${px}" x2="${px + pw}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#000" stroke-dasharray="6 4"/><text x="${px + pw - 4}" y="${(y - 4).toFixed(1)}" font-size="11" text-anchor="end">goal ≤ ${GOAL_MB} MB</text>`)
+}
 for (let s = 0; s <= maxT; s += Math.max(1, Math.round(maxT / 8))) {
   const x = px + (s / maxT) * pw
   parts.push(`<text x="${x.toFixed(1)}" y="${py + ph + 16}" font-size="11" text-anchor="middle">${s}s</text>`)
@@ -69,6 +92,6 @@ offScale.forEach((m, i) => {
   parts.push(`<text x="${px}" y="${py + ph + 37 + (runs.length + i) * 15}" font-size="11">${esc(`Not drawn: naive batcher ${m.label}, peak ${((m.peakBytes ?? 0) / 1e6).toFixed(0)} MB`)}</text>`)
 })
 
-const height = Math.max(H, top + bars.length * (barH + 6) + 20, py + ph + 50 + (runs.length + offScale.length) * 15)
+const height = Math.max(H, perRunTop + perRunBars.length * (barH + 6) + 20, py + ph + 50 + (runs.length + offScale.length) * 15)
 await writeFile(output, `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>\n`)
 process.stderr.write(`wrote ${output}\n`)

@@ -2,12 +2,16 @@
 // running only while the row is timed, so setup and module loading stay out:
 //   tsx bench/profile.ts ours [records] [level] [out.cpuprofile]
 //   tsx bench/cpuprofile-top.ts out.cpuprofile
-// Rows: ours (→ discarding client, defaults), t1 / t2 (gzip threads), zstd (level = zstd's), limit, ndjson.
+// Rows: ours (→ discarding client, defaults), t1 / t2 (gzip threads), zstd (level = zstd's), limit, ndjson;
+// per-run and loop-8 (one object per record, 8 in flight, → discarding client; records = objects).
 import './env.js'
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import { limit } from './baselines/limit.js'
 import { ndjsonGzip } from './baselines/ndjson-gzip.js'
+import { putObjectLoop } from './baselines/put-object-loop.js'
+import { createS3Sink } from '../lib/sinks/create-s3-sink.js'
+import { perRunSink } from './per-run.js'
 import { discardClient } from './discard-client.js'
 import { timed } from './measure.js'
 import { ours } from './ours.js'
@@ -23,7 +27,9 @@ const runs: Record<string, () => Promise<{ records: number, bytes: number }>> = 
   t2: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level, threads: 2 }),
   zstd: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level, compression: 'zstd' }),
   limit: async () => await limit(pool, count, level),
-  ndjson: async () => await ndjsonGzip(pool, count, level)
+  ndjson: async () => await ndjsonGzip(pool, count, level),
+  'per-run': async () => await perRunSink(createS3Sink as never, pool, count, { type: 's3', bucket: 'bench', client: discardClient().client }),
+  'loop-8': async () => await putObjectLoop(pool, count, discardClient().client, 'bench', 8)
 }
 const run = runs[row]
 if (run === undefined) throw new Error(`unknown row ${row}; one of ${Object.keys(runs).join(', ')}`)

@@ -10,6 +10,7 @@ import { feedBytes, feedStream } from './feed.js'
 import type { Work } from './measure.js'
 import { ParallelGzip } from '../lib/internal/parallel-gzip.js'
 import { hasZstd } from '../lib/internal/zstd.js'
+import { createUploadClient } from '../lib/internal/s3-client.js'
 import { ours } from './ours.js'
 import { loadCreateS3Sink, perRunSink } from './per-run.js'
 import type { RunRecord } from './records.js'
@@ -40,7 +41,7 @@ export interface RowContext {
   levels: readonly number[]
   /** zstd levels to measure (rows are n/a on a Node without zstd). */
   zstdLevels: readonly number[]
-  /** Objects in flight for the per-Run sink and the concurrent PutObject loop. */
+  /** Objects in flight of the concurrent PutObject loop: the per-Run sink's default. */
   concurrency: number
   /** Also the fault row whose stalls last until the default socket timeout (30 s each). */
   fullStalls?: boolean
@@ -65,11 +66,11 @@ export async function buildRows (ctx: RowContext): Promise<{ rows: Row[], close:
   const { pool, count, server, objects, concurrency } = ctx
   for (const bucket of BUCKETS) await server.createBucket(bucket)
   const clients: S3Client[] = []
-  const s3 = (): S3Client => {
-    const client = server.client()
+  const track = (client: S3Client): S3Client => {
     clients.push(client)
     return client
   }
+  const s3 = (): S3Client => track(server.client())
   const discard = (): S3Client => discardClient().client
   const withBytes = (n: number, work: Work): Work => {
     // 'object' events count what S3 acknowledged: a short count means lost records, not a fast run.
@@ -148,25 +149,30 @@ export async function buildRows (ctx: RowContext): Promise<{ rows: Row[], close:
 
   const create = await loadCreateS3Sink()
   // Against s3rver the server is the bound; the discarding client shows each row's own cost per object.
+  // Fair by construction: the same client configuration on both sides (into s3rver, the loop's client is
+  // built by the function that builds the sink's own from its connection fields), the sink's default
+  // options, whose in-flight count is the loop's, the same bodies (Buffers of JSON.stringify(run)), and
+  // fresh keys for every run on both sides (s3rver replacing an existing object costs more than a new one).
+  let runs = 0
   for (const target of ['s3rver', 'discard'] as const) {
-    const client = target === 's3rver' ? s3 : discard
+    const loopClient = target === 's3rver' ? (): S3Client => track(createUploadClient(server.config, 'bench')) : discard
     const where = target === 's3rver' ? 's3rver' : 'discarding client'
     const suffix = target === 's3rver' ? '' : '-discard'
     const n = target === 's3rver' ? objects : objects * 3
     const config = (): Record<string, unknown> => target === 's3rver'
-      ? { type: 's3', bucket: 'bench-runs', ...server.config, concurrency }
-      : { type: 's3', bucket: 'bench-runs', client: discard(), concurrency }
+      ? { type: 's3', bucket: 'bench-runs', ...server.config, prefix: `sink-${++runs}` }
+      : { type: 's3', bucket: 'bench-runs', client: discard(), prefix: `sink-${++runs}` }
     rows.push(
       {
         id: `per-run-sink${suffix}`,
-        label: `createS3Sink() per Run (concurrency ${concurrency}) → ${where}`,
+        label: `createS3Sink() per Run (default options: ${concurrency} in flight) → ${where}`,
         section: 'per-run',
         count: n,
         run: create === null ? null : async (k) => await perRunSink(create, pool, k, config()),
         ...(create === null ? { note: 'n/a (not available)' } : {})
       },
-      { id: `loop-1${suffix}`, label: `Baseline: PutObject loop, sequential → ${where}`, section: 'per-run', count: n, run: async (k) => await putObjectLoop(pool, k, client(), 'bench-loop', 1) },
-      { id: `loop-${concurrency}${suffix}`, label: `Baseline: PutObject loop, ${concurrency} in flight → ${where}`, section: 'per-run', count: n, run: async (k) => await putObjectLoop(pool, k, client(), 'bench-loop', concurrency) }
+      { id: `loop-1${suffix}`, label: `Baseline: PutObject loop, sequential → ${where}`, section: 'per-run', count: n, run: async (k) => await putObjectLoop(pool, k, loopClient(), 'bench-loop', 1) },
+      { id: `loop-${concurrency}${suffix}`, label: `Baseline: PutObject loop, ${concurrency} in flight → ${where}`, section: 'per-run', count: n, run: async (k) => await putObjectLoop(pool, k, loopClient(), 'bench-loop', concurrency) }
     )
   }
   return { rows, close: () => { for (const c of clients) c.destroy() } }

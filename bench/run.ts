@@ -8,6 +8,7 @@
 //   --no-memory       skip the memory children
 //   --full-stalls     also the fault row whose stalls last until the 30 s socket timeout (on with --full)
 //   --memory dist,cli only these memory children (dist, cli, ours, naive, per-run)
+//   --memory-full     the memory children of --full (2 GiB and 200 MiB feeds, 100,000 per-Run objects) without the rest of --full
 //   --out FILE        also write the report to FILE
 //   --json FILE       also write the measurements as JSON (bench/plot.ts draws them)
 import './env.js'
@@ -22,6 +23,7 @@ import { timed, type Sample } from './measure.js'
 import { meanRecordBytes, recordPool } from './feed.js'
 import { load, renderReport, type MemoryRun } from './report.js'
 import { buildRows } from './rows.js'
+import { RUN_CONCURRENCY } from '../lib/sinks/create-s3-sink.js'
 import { startBenchS3rver } from './s3rver.js'
 import { measureScale, type ScaleResult } from './scale.js'
 import { renderScale } from './scale-report.js'
@@ -40,6 +42,7 @@ const { values: args } = parseArgs({
     'no-memory': { type: 'boolean', default: false },
     'full-stalls': { type: 'boolean', default: false },
     memory: { type: 'string' },
+    'memory-full': { type: 'boolean', default: false },
     out: { type: 'string' },
     json: { type: 'string' }
   }
@@ -57,7 +60,7 @@ const settings = {
   levels: (args.levels ?? args.level ?? (full ? '6,1' : '6')).split(',').map(Number),
   zstdLevels: (args['zstd-levels'] ?? (full ? '1,3,6' : '3')).split(',').map(Number),
   // Each list: the small feed first, the large one last (the flatness targets compare them).
-  memory: (full
+  memory: (full || args['memory-full'] === true
     ? [['dist', 200 * MiB, '200 MiB'], ['dist', 2048 * MiB, '2 GiB'], ['cli', 200 * MiB, '200 MiB'], ['cli', 2048 * MiB, '2 GiB'],
         ['ours', 200 * MiB, '200 MiB'], ['ours', 2048 * MiB, '2 GiB'], ['naive', 200 * MiB, '200 MiB'], ['per-run', 100_000, '100,000 objects']]
     // Quick: short feeds, the CLI once (its flatness needs --full).
@@ -79,13 +82,14 @@ const exec = promisify(execFile)
 const pool = recordPool(100_000)
 const server = await startBenchS3rver()
 const { rows, close } = await buildRows({
-  pool, count: settings.count, objects: settings.objects, levels: settings.levels, zstdLevels: settings.zstdLevels, concurrency: 8, server, fullStalls: full || args['full-stalls'] === true
+  pool, count: settings.count, objects: settings.objects, levels: settings.levels, zstdLevels: settings.zstdLevels, concurrency: RUN_CONCURRENCY, server, fullStalls: full || args['full-stalls'] === true
 })
 const only = args.only?.split(',')
 const selected = only === undefined ? rows : rows.filter((row) => only.some((prefix) => row.id.startsWith(prefix)))
 const samples = new Map<string, Sample[]>()
 const scaleWanted = only === undefined || only.some((prefix) => 'scale'.startsWith(prefix))
-const killWanted = full || (only?.includes('scale-kill') ?? false)
+// --only picks rows: with it, the kill test runs only when named.
+const killWanted = only === undefined ? full : only.includes('scale-kill')
 let scale: ScaleResult[] = []
 let kill: KillBenchResult | undefined
 

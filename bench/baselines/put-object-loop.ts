@@ -4,23 +4,27 @@ import type { Work } from '../measure.js'
 
 /**
  * One object per Run the hand-written way: a PutObject per record, at most
- * `concurrency` in flight (1 = the plain sequential `await` loop).
+ * `concurrency` in flight (1 = the plain sequential `await` loop). The body
+ * is a Buffer by default, as the per-Run sink sends it (same bytes, same
+ * type: the SDK treats strings and Buffers differently); `'string'` is the
+ * loop as most people would write it.
  *
  * @example
  * ```ts
  * await putObjectLoop(pool, 1000, client, 'bench', 4)
  * ```
  */
-export async function putObjectLoop (pool: readonly RunRecord[], count: number, client: S3Client, bucket: string, concurrency: number): Promise<Work> {
+export async function putObjectLoop (pool: readonly RunRecord[], count: number, client: S3Client, bucket: string, concurrency: number, body: 'buffer' | 'string' = 'buffer'): Promise<Work> {
   let next = 0
   let bytes = 0
   const prefix = `loop-${concurrency}-${Date.now()}`
   async function worker (): Promise<void> {
     while (next < count) {
       const i = next++
-      const body = JSON.stringify(pool[i % pool.length])
-      bytes += Buffer.byteLength(body)
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${i}.json`, Body: body, ContentType: 'application/json' }))
+      const text = JSON.stringify(pool[i % pool.length])
+      const Body = body === 'buffer' ? Buffer.from(text) : text
+      bytes += Buffer.byteLength(text)
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${i}.json`, Body, ContentType: 'application/json' }))
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))

@@ -30,7 +30,9 @@ export interface RunWritten {
   records: 1
 }
 
-const DEFAULTS = Object.freeze({ concurrency: 8, clock: systemClock })
+/** Objects the per-Run sink uploads at once by default (the bench's PutObject loop uses the same). */
+export const RUN_CONCURRENCY = 8
+const DEFAULTS = Object.freeze({ concurrency: RUN_CONCURRENCY, clock: systemClock })
 const MIN_PART_SIZE = 5 * 1024 * 1024
 /** A PutObject is cancelled at once on destroy; this only bounds a request that ignores it. */
 const ABORT_TIMEOUT = 1000
