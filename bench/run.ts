@@ -4,7 +4,7 @@
 //   --records N       records per row; --objects N objects per per-Run row
 //   --rounds N        repeats (rows interleaved per round)
 //   --only a,b        run only the rows whose id starts with one of these ('scale': the scale-out table;
-//                     'scale-kill': the kill test over 1M records, otherwise only with --full)
+//                     'scale-kill': the kill test over 1M records, otherwise only with --full and no --only)
 //   --no-memory       skip the memory children
 //   --full-stalls     also the fault row whose stalls last until the 30 s socket timeout (on with --full)
 //   --memory dist,cli only these memory children (dist, cli, ours, naive, per-run)

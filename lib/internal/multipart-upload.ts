@@ -7,6 +7,12 @@ import {
 
 /** S3 numbers parts 1 to 10,000. */
 const MAX_PARTS = 10_000
+/**
+ * The first part's buffer starts this small and doubles as it fills: most
+ * batches are far smaller than a part, and each would otherwise reserve
+ * (and count as V8 external memory) a whole `partSize`.
+ */
+const FIRST_BUFFER = 64 * 1024
 
 /** What sends one request of the upload: the job's retry loop and abort signal live there. */
 export type SendCommand = (command: PutObjectCommand | CreateMultipartUploadCommand | UploadPartCommand | CompleteMultipartUploadCommand) => Promise<unknown>
@@ -33,7 +39,8 @@ export interface MultipartUploadOptions {
  * where only a full collection frees them. Here each chunk is copied into
  * a part buffer as it arrives (it dies young), and a part's buffer is
  * reused for a later part once S3 has acknowledged it: at most
- * `queueSize + 1` buffers of `partSize` per object, whatever its size.
+ * `queueSize + 1` buffers of `partSize` per object, whatever its size (the
+ * first grows as it fills, so a small object holds a small buffer).
  *
  * Requests are the ones lib-storage sends, with the same parameters
  * (CRC32 checksums where the client computes them by default). Failures
@@ -125,7 +132,8 @@ export class MultipartUpload {
           part = null
           filled = 0
         }
-        part ??= this.#spare.pop() ?? Buffer.allocUnsafeSlow(partSize)
+        if (part === null) part = this.#spare.pop() ?? Buffer.allocUnsafeSlow(n === 0 ? Math.min(partSize, FIRST_BUFFER) : partSize)
+        else if (filled === part.length) part = grown(part, Math.min(partSize, 2 * part.length))
         const copied = chunk.copy(part, filled, offset)
         filled += copied
         offset += copied
@@ -175,4 +183,11 @@ export class MultipartUpload {
     const created = await send(new CreateMultipartUploadCommand(input)) as { UploadId?: string }
     return created.UploadId
   }
+}
+
+/** `part` copied into a buffer of `size`. */
+function grown (part: Buffer, size: number): Buffer {
+  const bigger = Buffer.allocUnsafeSlow(size)
+  part.copy(bigger)
+  return bigger
 }

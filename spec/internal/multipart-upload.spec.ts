@@ -72,6 +72,14 @@ describe('MultipartUpload', () => {
     }
   })
 
+  it('a small body holds a small buffer, not a whole part', async () => {
+    const data = randomBytes(10_000)
+    const { send, sent } = fakeSend()
+    await new MultipartUpload({ client, params, body: streamOf(data, 1000), partSize: 5 * MiB, queueSize: 4, send }).done()
+    expect(sent[0]!.body!.equals(data)).to.equal(true)
+    expect(sent[0]!.bodyBuffer!.byteLength).to.be.at.most(64 * 1024)
+  })
+
   it('cuts a Buffer body into views of it, without copying', async () => {
     const data = randomBytes(11 * MiB)
     const { send, sent } = fakeSend()
