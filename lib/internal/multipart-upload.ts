@@ -8,9 +8,11 @@ import {
 /** S3 numbers parts 1 to 10,000. */
 const MAX_PARTS = 10_000
 /**
- * The first part's buffer starts this small and doubles as it fills: most
- * batches are far smaller than a part, and each would otherwise reserve
- * (and count as V8 external memory) a whole `partSize`.
+ * The first part's buffer starts this small and grows fourfold as it fills
+ * (64 KiB, 256 KiB, 1 MiB, then the part): most batches are far smaller than
+ * a part, and each would otherwise reserve (and count as V8 external memory)
+ * a whole `partSize`; the buffers outgrown on the way are 1.3 MiB of garbage
+ * per object.
  */
 const FIRST_BUFFER = 64 * 1024
 
@@ -96,6 +98,8 @@ export class MultipartUpload {
     }
     // As lib-storage does: a failure is reported once the other parts in flight have settled.
     while (this.#inFlight.size > 0) await Promise.all(this.#inFlight)
+    // Every part is answered: the job may be kept a while (its outcome, its checksum), its buffers need not be.
+    this.#spare.length = 0
     if (this.#failure !== undefined) throw this.#failure.error
     if (single !== undefined) return single
     this.#parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0))
@@ -133,7 +137,7 @@ export class MultipartUpload {
           filled = 0
         }
         if (part === null) part = this.#spare.pop() ?? Buffer.allocUnsafeSlow(n === 0 ? Math.min(partSize, FIRST_BUFFER) : partSize)
-        else if (filled === part.length) part = grown(part, Math.min(partSize, 2 * part.length))
+        else if (filled === part.length) part = grown(part, 8 * part.length > partSize ? partSize : 4 * part.length)
         const copied = chunk.copy(part, filled, offset)
         filled += copied
         offset += copied
