@@ -26,6 +26,8 @@ export interface Progress {
   recordsAcknowledged?: number
   /** Objects S3 confirmed (or files written). */
   objects: number
+  /** With `--route`: the objects of each route, in the order the routes were given. */
+  objectsByRoute?: Map<string, number>
   /** Objects given up on an abort or a failure, and what they left. */
   readonly inFlight: InFlight
   /** What ended the run early, for the in-flight line: `'abort'`, `'failure'`. */
@@ -50,7 +52,7 @@ export interface Progress {
   start (): void
   /** Stops and erases the live line; further calls do nothing. */
   stop (): void
-  /** The final line (counts and elapsed seconds), then the objects in flight at an abort or failure, if any. */
+  /** The final line (counts and elapsed seconds), then the objects of each route (with `--route`), then the objects in flight at an abort or failure, if any. */
   summary (): string
 }
 
@@ -106,7 +108,7 @@ export function createProgress (options: ProgressOptions): Progress {
       const seconds = (clock.now() - startedAt) / 1000
       return `s3-sink: ${progress.recordsRead} records read, ${progress.recordsDelivered} delivered, ${ackNote(progress.recordsAcknowledged)}` +
         `${plural(progress.objects, 'object')}, ${progress.bytes} bytes stored, ${seconds.toFixed(1)} s${invalidNote(progress)}${lateNote(progress.late)}${retryNote(progress.retries)}${stopNote(progress.stopped)}` +
-        inFlightNote(progress)
+        routeNote(progress.objectsByRoute) + inFlightNote(progress)
     }
   }
 
@@ -133,6 +135,12 @@ export function createProgress (options: ProgressOptions): Progress {
 function invalidNote (progress: Progress): string {
   if (progress.invalid === 0) return ''
   return `, ${plural(progress.invalid, 'invalid line')} ${progress.invalidAction ?? 'skipped'}`
+}
+
+/** `s3-sink: objects by route: errors 9, runs 3`, a line of its own (with `--route`). */
+function routeNote (byRoute: Map<string, number> | undefined): string {
+  if (byRoute === undefined) return ''
+  return `\ns3-sink: objects by route: ${[...byRoute].map(([route, objects]) => `${route} ${objects}`).join(', ')}`
 }
 
 /** A line of its own: the first line keeps its shape for scripts that parse it. */

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js'
 import { InvalidOptionError } from '../errors.js'
 import { readPath } from '../internal/key-segment.js'
 import { normalizePrefix } from '../internal/object-key.js'
+import { RouteKeys } from '../internal/route-keys.js'
 import { routedStream, type RoutePlan } from '../internal/routed-stream.js'
 import { runObjects } from '../internal/run-objects.js'
 import type { CliOptions } from './args.js'
@@ -24,7 +25,8 @@ const PER_RUN_CONCURRENCY = 8
  * one routed stream, and one sink (`s3Writable()` or --out-dir) uploads them
  * all: one pool, one backpressure. The batch flags are every batched route's
  * defaults; a route's own settings win, and their errors name them
- * (`--route runs:window-ms`).
+ * (`--route runs:window-ms`). Counts each route's objects into
+ * `progress.objectsByRoute`.
  *
  * @example
  * ```ts
@@ -45,9 +47,17 @@ export function routedDelivery (options: CliOptions, routes: CliRoute[], client:
   })
   const concurrency = options.concurrency ?? (routes.some((r) => r.perRecord) ? PER_RUN_CONCURRENCY : undefined)
   const sink = batchSink({ ...options, concurrency }, client, clock)
+  const routeKeys = new RouteKeys()
+  const byRoute = new Map(routes.map((r) => [r.name, 0]))
+  progress.objectsByRoute = byRoute
+  sink.on('object', ({ key }: { key: string }) => {
+    const route = routeKeys.take(key)
+    if (route !== undefined) byRoute.set(route, (byRoute.get(route) ?? 0) + 1)
+  })
+  sink.on('abandoned', ({ key }: { key: string }) => { routeKeys.take(key) })
   // Only --on-invalid skip lets an invalid line this far: no route could read its fields.
   const skip = skipInvalid(() => { progress.invalid++ })
-  return { stages: [skip, routedStream(plans, 'error', '--route')], sink }
+  return { stages: [skip, routedStream(plans, 'error', '--route', (batch, name) => { routeKeys.note(batch, name) })], sink }
 }
 
 /** The options a batched route runs with: its own settings over the batch flags. */

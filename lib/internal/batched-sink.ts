@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream'
 import pumpify from 'pumpify'
 import type { SinkSettings } from '../sinks/sink-config.js'
-import { s3Writable } from '../sinks/s3-writable.js'
+import { s3Writable, type ObjectWritten } from '../sinks/s3-writable.js'
 import { filterApis } from '../stages/filter-apis.js'
 import { windowStages } from './window-stages.js'
 
@@ -28,10 +28,10 @@ export function batchedSink (s: SinkSettings): { sink: Writable, last: Writable 
   return { sink, last: upload }
 }
 
-/** The events of the inner streams, re-emitted by the sink. */
-export function forward (sink: Writable, filter: Writable, upload: Writable): void {
+/** The events of the inner streams, re-emitted by the sink; `written` may add to what `'object'` carries. */
+export function forward (sink: Writable, filter: Writable, upload: Writable, written: (object: ObjectWritten) => ObjectWritten = (object) => object): void {
   filter.on('drop', (drop) => sink.emit('drop', drop))
-  upload.on('object', (written) => sink.emit('object', written))
+  upload.on('object', (object: ObjectWritten) => sink.emit('object', written(object)))
   upload.on('retry', (retry) => sink.emit('retry', retry))
   upload.on('abandoned', (abandoned) => sink.emit('abandoned', abandoned))
 }

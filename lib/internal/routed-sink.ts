@@ -1,12 +1,15 @@
 import type { Transform, Writable } from 'node:stream'
 import pumpify from 'pumpify'
 import { systemClock } from '../clock.js'
+import type { ObjectAbandoned } from '../sinks/object-abandoned.js'
+import type { RoutedObjectWritten } from '../sinks/routed-object.js'
 import type { SinkSettings } from '../sinks/sink-config.js'
 import { s3Writable } from '../sinks/s3-writable.js'
 import { filterApis } from '../stages/filter-apis.js'
 import { forward } from './batched-sink.js'
 import { compressedType } from './compressed-type.js'
 import type { RouteSettings } from './route-config.js'
+import { RouteKeys } from './route-keys.js'
 import { routedStream, type RoutePlan } from './routed-stream.js'
 import { runObjects } from './run-objects.js'
 import { windowStages } from './window-stages.js'
@@ -14,7 +17,7 @@ import { windowStages } from './window-stages.js'
 /** Objects of one Run each are uploaded this many at once by default, as by the per-Run sink. */
 const PER_RUN_CONCURRENCY = 8
 
-/** `filterApis → routes (each its windows or its per-Run objects) → s3Writable`: one pool, one backpressure. */
+/** `filterApis → routes (each its windows or its per-Run objects) → s3Writable`: one pool, one backpressure; `'object'` names the route. */
 export function routedSink (s: SinkSettings, routes: RouteSettings[]): { sink: Writable, last: Writable } {
   const filter = filterApis({ apisToSend: s.apisToSend, skipOnFail: s.skipOnFail })
   const windows: Transform[] = []
@@ -30,9 +33,12 @@ export function routedSink (s: SinkSettings, routes: RouteSettings[]): { sink: W
   // Per-Run objects are small single requests: the per-Run default, as soon as one route writes them.
   const concurrency = s.concurrency ?? (routes.some((r) => r.batched === null) ? PER_RUN_CONCURRENCY : undefined)
   const upload = s3Writable({ client: s.client, bucket: s.bucket, prefix: s.prefix, concurrency, retryFor: s.retryFor, ifNoneMatch: s.ifNoneMatch, clock: s.clock, params: s.params })
-  const sink = new pumpify.obj(filter, routedStream(plans, 'error', 'config.routes'), upload)
+  const routeKeys = new RouteKeys()
+  const sink = new pumpify.obj(filter, routedStream(plans, 'error', 'config.routes', (batch, name) => { routeKeys.note(batch, name) }), upload)
   sink.once('finish', () => { sink.destroy() })
-  forward(sink, filter, upload)
+  forward(sink, filter, upload, (written): RoutedObjectWritten => ({ ...written, route: routeKeys.take(written.key) ?? '' }))
+  // An object given up is not written: its key is forgotten all the same.
+  upload.on('abandoned', ({ key }: ObjectAbandoned) => { routeKeys.take(key) })
   for (const window of windows) window.on('late', (late) => sink.emit('late', late))
   return { sink, last: upload }
 }

@@ -17,10 +17,11 @@ export interface RoutePlan {
  * Records in, batches out: each record goes to the first plan whose `when`
  * takes it, and every plan's batches leave through this one stream, so one
  * uploader serves them all with one backpressure. `route()`, the routed
- * `createS3Sink()` and the CLI's `--route` are built on it.
+ * `createS3Sink()` and the CLI's `--route` are built on it. `onBatch` learns
+ * the route of every batch that leaves.
  */
-export function routedStream (plans: RoutePlan[], unmatched: 'error' | 'drop', unmatchedOption: string): Transform {
-  return new RoutedStream(plans, unmatched, unmatchedOption)
+export function routedStream (plans: RoutePlan[], unmatched: 'error' | 'drop', unmatchedOption: string, onBatch?: (batch: unknown, route: string) => void): Transform {
+  return new RoutedStream(plans, unmatched, unmatchedOption, onBatch)
 }
 
 interface Chain { name: string, when: RoutePlan['when'], head: Transform, tail: Readable, option: string }
@@ -30,7 +31,7 @@ class RoutedStream extends Transform {
   readonly #unmatched: 'error' | 'drop'
   readonly #unmatchedOption: string
 
-  constructor (plans: RoutePlan[], unmatched: 'error' | 'drop', unmatchedOption: string) {
+  constructor (plans: RoutePlan[], unmatched: 'error' | 'drop', unmatchedOption: string, onBatch: ((batch: unknown, route: string) => void) | undefined) {
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 1 })
     this.#unmatched = unmatched
     this.#unmatchedOption = unmatchedOption
@@ -39,7 +40,10 @@ class RoutedStream extends Transform {
       if (stages.length > 1) pipeline(stages, (err) => { if (err !== undefined && err !== null && !this.destroyed) this.destroy(err) })
       else tail.on('error', (err) => { if (!this.destroyed) this.destroy(err) })
       // Batches of every output leave through this stream; a full buffer pauses them all.
-      tail.on('data', (batch: unknown) => { if (!this.push(batch)) for (const chain of this.#chains) chain.tail.pause() })
+      tail.on('data', (batch: unknown) => {
+        onBatch?.(batch, name)
+        if (!this.push(batch)) for (const chain of this.#chains) chain.tail.pause()
+      })
       return { name, when, head: stages[0]!, tail, option }
     })
   }

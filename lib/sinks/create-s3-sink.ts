@@ -52,7 +52,8 @@ const ABORT_TIMEOUT = 1000
  * With `routes`, each Run goes to the first route whose `when` takes it, and
  * each route stores its Runs its own way (per Run or batched, its prefix,
  * template and compression) through one `s3Writable()`: one upload pool, one
- * backpressure.
+ * backpressure. Its `'object'` events name the route
+ * ({@link RoutedObjectWritten}).
  *
  * Either way, `'finish'` (and `pipeline()`) waits for every upload, a failed
  * upload fails the stream once with `ERR_S3_UPLOAD`, and a bad config throws a

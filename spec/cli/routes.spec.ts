@@ -51,6 +51,7 @@ describe('s3-sink --route', function () {
       const stored = gunzipSync((await s3.getObject('cli-routes', runKeys[0]!)).body).toString()
       expect(stored).to.equal(lines.split('\n').filter((l) => l !== '' && !l.includes('"failed"')).map((l) => l + '\n').join(''))
       expect(res.stderr).to.match(/40 records read, 40 delivered, 5 objects/)
+      expect(res.stderr).to.include('\ns3-sink: objects by route: errors 4, runs 1\n')
     } finally {
       await s3.close()
     }
@@ -64,6 +65,7 @@ describe('s3-sink --route', function () {
       expect(res.code, res.stderr).to.equal(0)
       const names = (await files(dir)).map((n) => n.replace(/[0-9a-f]{64}/, 'ID'))
       expect(names).to.deep.equal(['a0/ID.gz', 'rest/api=api1/ID'])
+      expect(res.stderr).to.include('objects by route: api0 1, rest 1')
       const rest = (await readFile(join(dir, (await files(dir))[1]!))).toString().trim().split('\n')
       expect(rest).to.have.length(20)
     } finally {

@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib'
 import { onDurable } from '../../lib/durable.js'
 import { CallbackError, ConfigError } from '../../lib/errors.js'
 import { createS3Sink } from '../../lib/sinks/create-s3-sink.js'
+import type { RoutedObjectWritten } from '../../lib/sinks/routed-object.js'
 import type { S3SinkConfig } from '../../lib/sinks/sink-config.js'
 import { manualClock } from '../helpers/manual-clock.js'
 import { startS3rver, type LocalS3 } from '../helpers/s3rver.js'
@@ -60,7 +61,8 @@ describe('createS3Sink({ routes })', function () {
       ]
     } as never)
     const objects: string[] = []
-    sink.on('object', ({ key }: { key: string }) => objects.push(key))
+    const routeOf = new Map<string, string>()
+    sink.on('object', ({ key, route }: RoutedObjectWritten) => { objects.push(key); routeOf.set(key, route) })
     await pipeline(source(runs), sink)
 
     const errorKeys = await s3.listKeys('routes', 'prod/errors/')
@@ -76,6 +78,9 @@ describe('createS3Sink({ routes })', function () {
     const lines = (await Promise.all(runKeys.map(async (k) => gunzipSync((await s3.getObject('routes', k)).body).toString().trim().split('\n')))).flat()
     expect(lines.map((l) => JSON.parse(l) as unknown)).to.have.deep.members(runs.filter((r) => !failed(r)).map((r) => JSON.parse(JSON.stringify(r)) as unknown))
     expect(objects).to.have.length(9 + 3)
+    // Every 'object' event names the route the object's Runs went to.
+    expect([...routeOf].filter(([, route]) => route === 'errors').map(([key]) => key).sort()).to.deep.equal(errorKeys)
+    expect([...routeOf].filter(([, route]) => route === 'runs').map(([key]) => key).sort()).to.deep.equal(runKeys)
     expect(acked).to.equal(90)
   })
 
