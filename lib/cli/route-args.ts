@@ -2,6 +2,7 @@ import { InvalidOptionError } from '../errors.js'
 import { COMPRESSIONS, type Compression } from '../internal/compression.js'
 import { nearestName, validateOneOf } from '../internal/validate.js'
 import { byteSize } from './byte-size.js'
+import { parseDuration } from './duration.js'
 
 /** One condition of a route: the field at `path` equals (or differs from) `value`, compared as text. */
 export interface RouteCondition {
@@ -26,8 +27,8 @@ export interface CliRoute {
 }
 
 /** Settings that take a value, and the field each sets; per-record objects take none of the batch ones. */
-const VALUED = { when: 'when', prefix: 'prefix', 'key-template': 'keyTemplate', compression: 'compression', 'compression-level': 'level', 'window-ms': 'windowMs', 'max-records': 'maxRecords', 'max-bytes': 'maxBytes' } as const
-const BATCH_SETTINGS = ['compression', 'compression-level', 'window-ms', 'max-records', 'max-bytes'] as const
+const VALUED = { when: 'when', prefix: 'prefix', 'key-template': 'keyTemplate', compression: 'compression', 'compression-level': 'level', window: 'windowMs', 'window-ms': 'windowMs', 'max-records': 'maxRecords', 'max-bytes': 'maxBytes' } as const
+const BATCH_SETTINGS = ['compression', 'compression-level', 'window', 'window-ms', 'max-records', 'max-bytes'] as const
 const SETTINGS = [...Object.keys(VALUED), 'per-record']
 /** Global flags that mean something else, or nothing, once records are routed. */
 const NOT_WITH_ROUTES = { 'per-record': 'give per-record to the routes that want it', manifests: 'the routes share one uploader, whose manifests would mix their objects' } as const
@@ -37,8 +38,9 @@ const NOT_WITH_ROUTES = { 'per-record': 'give per-record to the routes that want
  * first route whose `when` conditions all hold. Settings: `when=PATH=VALUE`
  * (or `PATH!=VALUE`; repeatable, all must hold), `prefix=P` (after
  * `--prefix`), `key-template=T`, `per-record` (one .json object per Run),
- * and for batches `compression=ALG`, `compression-level=N`, `window-ms=MS`,
- * `max-records=N`, `max-bytes=SIZE` (the batch flags are the defaults).
+ * and for batches `compression=ALG`, `compression-level=N`, `window=DURATION`
+ * (as `--window`: `90s`, `5m`) or `window-ms=MS`, `max-records=N`,
+ * `max-bytes=SIZE` (the batch flags are the defaults).
  * A value cannot contain a comma. Errors name the route and the setting
  * (`--route errors:compresion`), never a value.
  *
@@ -87,6 +89,7 @@ function parseRoute (text: string): CliRoute {
     if (eq === -1 || eq === part.length - 1) throw new InvalidOptionError(at, `needs a value (${setting}=...)`)
     set(route, setting as keyof typeof VALUED, part.slice(eq + 1), at)
   }
+  if (given.has('window') && given.has('window-ms')) throw new InvalidOptionError(`--route ${name}:window`, 'cannot be combined with window-ms (give one of them)')
   const batchOnly = BATCH_SETTINGS.find((s) => given.has(s))
   if (route.perRecord && batchOnly !== undefined) throw new InvalidOptionError(`--route ${name}:${batchOnly}`, 'cannot be combined with per-record (one object per Run is not compressed or windowed)')
   return route
@@ -99,6 +102,7 @@ function set (route: CliRoute, setting: keyof typeof VALUED, value: string, at: 
     case 'key-template': route.keyTemplate = value; return
     case 'compression': route.compression = validateOneOf(value, at, COMPRESSIONS); return
     case 'max-bytes': route.maxBytes = byteSize(value, at); return
+    case 'window': route.windowMs = parseDuration(value, at); return
     default: route[VALUED[setting] as 'level' | 'windowMs' | 'maxRecords'] = whole(value, at)
   }
 }

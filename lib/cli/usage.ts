@@ -92,9 +92,9 @@ Routing (each record to the first route that takes it; one upload pool for all):
                             compared as text; only the last route may have none),
                             prefix=P (after --prefix), key-template=T, per-record (one
                             .json object per Run), compression=ALG, compression-level=N,
-                            window-ms=MS, max-records=N, max-bytes=SIZE (the batch flags
-                            are the defaults). Not with --per-record, --manifests or
-                            --on-invalid dead-letter. E.g.
+                            window=DURATION (as --window) or window-ms=MS, max-records=N,
+                            max-bytes=SIZE (the batch flags are the defaults). Not with
+                            --per-record, --manifests or --on-invalid dead-letter. E.g.
                             --route 'errors:when=apiInfo.result.status=failed,per-record,prefix=errors/'
                             --route 'runs:prefix=runs/,compression=zstd'
 

@@ -73,6 +73,23 @@ describe('s3-sink --route', function () {
     }
   })
 
+  it('window=DURATION sets a route\'s window as --window does, window-ms=MS too', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-routes-'))
+    try {
+      const T = Date.UTC(2026, 10, 25, 14, 0)
+      // Two APIs, each a record a minute for four minutes, windowed by event time.
+      const timed = Array.from({ length: 8 }, (_, i) => JSON.stringify({ ...run(i, `api${i % 2}`), at: T + Math.floor(i / 2) * 60_000 })).join('\n') + '\n'
+      const res = await cli(['--out-dir', dir, '--time-field', 'at', '--window', '1h', '--route', 'minutes:when=apiInfo.name=api0,prefix=m/,window=1m',
+        '--route', 'two:when=apiInfo.name=api1,prefix=t/,window-ms=120000'], timed)
+      expect(res.code, res.stderr).to.equal(0)
+      const names = await files(dir)
+      expect(names.filter((n) => n.startsWith('m/'))).to.have.length(4)
+      expect(names.filter((n) => n.startsWith('t/'))).to.have.length(2)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it('--on-invalid skip leaves out lines no route could read, and counts them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-routes-'))
     try {
@@ -95,6 +112,10 @@ describe('s3-sink --route', function () {
       [['--route', 'errors:compresion=gzip'], 'did you mean compression?'],
       [['--route', 'errors:compression=brotli'], '--route errors:compression'],
       [['--route', 'runs:window-ms=0'], '--route runs:window-ms'],
+      [['--route', 'runs:window=0s'], '--route runs:window must be between'],
+      [['--route', 'runs:window=soon'], '--route runs:window must be a duration'],
+      [['--route', 'runs:window=5m,window-ms=1000'], '--route runs:window cannot be combined with window-ms'],
+      [['--route', 'e:per-record,window=5m'], '--route e:window cannot be combined with per-record'],
       [['--route', 'runs:max-bytes=lots'], '--route runs:max-bytes'],
       [['--route', 'runs:key-template={YYYY}/x'], '--route runs:key-template'],
       [['--route', 'runs:prefix=/abs'], '--route runs:prefix'],
