@@ -1,5 +1,7 @@
 import { InvalidOptionError, KeyTemplateError } from './errors.js'
+import { dateFormatter, validateTimeZone } from './internal/date-formatter.js'
 import { MISSING_FIELD_FOLDER, fieldSegment, readPath } from './internal/key-segment.js'
+import { templateParts } from './internal/template-parts.js'
 import { validateKeyText, validateKnownKeys, validateObject, validateString } from './internal/validate.js'
 
 /** Options of {@link keyTemplate}. */
@@ -46,17 +48,6 @@ export interface KeyTemplate {
   partitionOf (record: unknown): Record<string, string>
 }
 
-const DATE_PARTS = ['YYYY', 'MM', 'DD', 'HH', 'mm', 'ss'] as const
-type DatePart = typeof DATE_PARTS[number]
-const NAMES = new Set<string>([...DATE_PARTS, 'id', 'seq', 'ext', 'prefix'])
-const FIELD = /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/
-
-type Part =
-  | { kind: 'text', text: string }
-  | { kind: 'date', part: DatePart }
-  | { kind: 'id' | 'seq' | 'ext' | 'prefix' }
-  | { kind: 'field', path: string, names: string[] }
-
 /**
  * Parses a key template once, so a bad one fails where the sink is built:
  * `{YYYY}` `{MM}` `{DD}` `{HH}` `{mm}` `{ss}` (the batch's time in UTC or
@@ -79,7 +70,7 @@ export function keyTemplate (source: string, options: KeyTemplateOptions = {}): 
   const option = options.option ?? 'options.keyTemplate'
   validateString(source, option)
   const timeZone = validateTimeZone(options.timeZone, options.timeZoneOption ?? (option === 'options.keyTemplate' ? 'options.timeZone' : `${option}.timeZone`))
-  const parts = parse(source, option)
+  const parts = templateParts(source, option)
   if (options.unique !== false && !parts.some((p) => p.kind === 'id')) {
     throw new InvalidOptionError(option, 'must contain {id}: without a unique part, two objects could get the same key')
   }
@@ -135,77 +126,6 @@ export function keyTemplate (source: string, options: KeyTemplateOptions = {}): 
       return out
     }
   })
-}
-
-function parse (source: string, option: string): Part[] {
-  const parts: Part[] = []
-  let at = 0
-  while (at < source.length) {
-    const open = source.indexOf('{', at)
-    const close = source.indexOf('}', at)
-    if (close !== -1 && (open === -1 || close < open)) throw new InvalidOptionError(option, `has a "}" without "{" at character ${close}`)
-    if (open === -1) {
-      parts.push({ kind: 'text', text: source.slice(at) })
-      break
-    }
-    if (open > at) parts.push({ kind: 'text', text: source.slice(at, open) })
-    const end = source.indexOf('}', open)
-    if (end === -1) throw new InvalidOptionError(option, `has a "{" without "}" at character ${open}`)
-    parts.push(placeholder(source.slice(open + 1, end), option))
-    at = end + 1
-  }
-  return parts
-}
-
-function placeholder (name: string, option: string): Part {
-  if (NAMES.has(name)) {
-    if ((DATE_PARTS as readonly string[]).includes(name)) return { kind: 'date', part: name as DatePart }
-    return { kind: name as 'id' | 'seq' | 'ext' | 'prefix' }
-  }
-  // {yyyy}, {Id}, {EXT}: a typo of a reserved name, not a record field.
-  const near = [...NAMES].find((known) => known.toLowerCase() === name.toLowerCase())
-  if (near !== undefined) throw new InvalidOptionError(option, `has an unknown placeholder {${name}}: did you mean {${near}}?`)
-  if (!FIELD.test(name)) throw new InvalidOptionError(option, `has an unknown placeholder {${name}}: use a date part, {id}, {seq}, {ext}, {prefix} or a record field path such as {apiInfo.name}`)
-  const names = name.split('.')
-  if (names.some((n) => n === '__proto__' || n === 'constructor' || n === 'prototype')) {
-    throw new InvalidOptionError(option, `has an unusable field path {${name}}`)
-  }
-  return { kind: 'field', path: name, names }
-}
-
-function validateTimeZone (value: unknown, name: string): string {
-  const zone = validateString(value, name) ?? 'UTC'
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone
-  } catch {
-    throw new InvalidOptionError(name, 'must be an IANA time zone such as "UTC" or "Europe/Berlin"')
-  }
-}
-
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0')
-
-function dateFormatter (timeZone: string): (time: number) => Record<DatePart, string> {
-  if (timeZone === 'UTC') {
-    return (time) => {
-      const d = new Date(time)
-      return {
-        YYYY: pad(d.getUTCFullYear(), 4),
-        MM: pad(d.getUTCMonth() + 1),
-        DD: pad(d.getUTCDate()),
-        HH: pad(d.getUTCHours()),
-        mm: pad(d.getUTCMinutes()),
-        ss: pad(d.getUTCSeconds())
-      }
-    }
-  }
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23'
-  })
-  return (time) => {
-    const got: Record<string, string> = {}
-    for (const { type, value } of format.formatToParts(time)) got[type] = value
-    return { YYYY: pad(Number(got.year), 4), MM: got.month!, DD: got.day!, HH: got.hour!, mm: got.minute!, ss: got.second! }
-  }
 }
 
 /**
