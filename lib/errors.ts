@@ -221,6 +221,20 @@ export class S3UploadError extends S3SinkError {
   }
 }
 
+/**
+ * `send()` was called on a `createS3Destination()` after `close()` or
+ * `destroy()`, or a `flush()` was cut short by `destroy()`.
+ *
+ * @example
+ * ```ts
+ * try { destination.send({ payload }) } catch (err) { if (err.code === 'ERR_DESTINATION_CLOSED') ... }
+ * ```
+ */
+export class DestinationClosedError extends S3SinkError {
+  override name = 'DestinationClosedError'
+  override readonly code = 'ERR_DESTINATION_CLOSED'
+}
+
 /** `Name: message` of an error-like value, without ever printing its fields. */
 export function describe (err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`

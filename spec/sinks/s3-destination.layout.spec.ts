@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { InvalidOptionError } from '../../lib/errors.js'
-import { createS3Destination } from '../../lib/sinks/s3-destination.js'
+import { createS3Destination } from '../../lib/sinks/create-s3-destination.js'
 import { manualClock } from '../helpers/manual-clock.js'
 import { startS3rver, type LocalS3 } from '../helpers/s3rver.js'
 

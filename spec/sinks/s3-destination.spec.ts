@@ -6,7 +6,8 @@ import { gunzipSync } from 'node:zlib'
 import { expect } from 'chai'
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
-import { createS3Destination, type S3Destination } from '../../lib/sinks/s3-destination.js'
+import { createS3Destination } from '../../lib/sinks/create-s3-destination.js'
+import type { S3Destination } from '../../lib/sinks/s3-destination.js'
 import type { ObjectWritten } from '../../lib/sinks/s3-writable.js'
 import { manualClock } from '../helpers/manual-clock.js'
 import { startS3rver, type LocalS3 } from '../helpers/s3rver.js'
@@ -149,7 +150,7 @@ describe('createS3Destination()', function () {
     })
 
     it('lets a process that sends and closes exit on its own', async function () {
-      const moduleUrl = new URL('../../lib/sinks/s3-destination.ts', import.meta.url).href
+      const moduleUrl = new URL('../../lib/sinks/create-s3-destination.ts', import.meta.url).href
       const script = `
         const { createS3Destination } = await import(${JSON.stringify(moduleUrl)})
         const destination = createS3Destination(${JSON.stringify({ ...s3.config, bucket: 'dest-one', prefix: 'child' })})

@@ -3,7 +3,7 @@ import { inspect } from 'node:util'
 import { S3Client } from '@aws-sdk/client-s3'
 import { InvalidOptionError } from '../../lib/errors.js'
 import { OptionProblems } from '../../lib/internal/option-problems.js'
-import { createS3Destination } from '../../lib/sinks/s3-destination.js'
+import { createS3Destination } from '../../lib/sinks/create-s3-destination.js'
 import { s3Writable } from '../../lib/sinks/s3-writable.js'
 
 /** What a factory threw, as the issues it lists. */
