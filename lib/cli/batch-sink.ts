@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { Clock } from '../clock.js'
 import { s3Writable } from '../sinks/s3-writable.js'
-import type { CliOptions } from './args.js'
+import type { CliOptions } from './cli-options.js'
 import { asFlags } from './flag-errors.js'
 import { outDirWritable } from './out-dir.js'
 

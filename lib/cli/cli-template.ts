@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../errors.js'
 import { keyTemplate, type KeyTemplate } from '../key-template.js'
-import type { CliOptions } from './args.js'
+import type { CliOptions } from './cli-options.js'
 
 /**
  * `--key-template` (and `--time-zone`), parsed once, with errors naming the
