@@ -13,6 +13,7 @@ import { perRecordDelivery } from './per-record.js'
 import { routedDelivery } from './routed-delivery.js'
 import type { Progress } from './progress.js'
 import type { ObjectAbandoned } from '../sinks/object-abandoned.js'
+import type { FileAbandoned } from './file-jobs.js'
 
 /** The stages after the input, built and checked before any byte is read. */
 export interface Delivery {
@@ -69,7 +70,8 @@ export function buildDelivery (options: CliOptions, progress: Progress, clock: C
       progress.recordsDelivered += written.records
     })
     sink.on('retry', () => { progress.retries++ })
-    sink.on('abandoned', (abandoned: ObjectAbandoned) => { progress.inFlight.add(abandoned) })
+    // S3 objects and --out-dir files alike: what an abort cut off is reported.
+    sink.on('abandoned', (abandoned: ObjectAbandoned | FileAbandoned) => { progress.inFlight.add(abandoned) })
     return { streams, settled: async () => { await closed(sink) }, close: () => client?.destroy() }
   } catch (err) {
     client?.destroy()

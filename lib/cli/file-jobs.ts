@@ -11,10 +11,26 @@ export interface FilePlan {
   body: Readable | Buffer | string
   /** The `'object'` event's payload, given the bytes written. */
   written: (bytes: number) => object
+  /** Records the file holds (or would have held), for the `'abandoned'` event. */
+  records: () => number
   /** Acknowledges the records in the file once it is complete (their `onDurable`); returns what a callback threw. */
   durable?: () => Error | null
   /** Whether the body is still being written (a batch its window keeps open): such a file holds no slot, as in `s3Writable()`. */
   writing?: () => boolean
+}
+
+/**
+ * What the `'abandoned'` event carries, once per file under way when the
+ * stream was destroyed or failed: its temp file is removed, so nothing is
+ * left (`outcome` is always `'not-stored'`, as `s3Writable()` reports an
+ * object never stored).
+ */
+export interface FileAbandoned {
+  key: string
+  /** Where the file would have been. */
+  path: string
+  records: number
+  outcome: 'not-stored'
 }
 
 /** One file being written; what the shared job pool needs of it. */
@@ -49,13 +65,14 @@ class FileJob implements PoolJob {
  * is acknowledged once its file is under way (further chunks wait while
  * `concurrency` files are open), `final` waits for every file, and destroy
  * aborts the files in flight (their temp files are removed). A file that
- * fails destroys the stream with `ERR_FILE_WRITE`. Emits `'object'` per file.
+ * fails destroys the stream with `ERR_FILE_WRITE`. Emits `'object'` per file,
+ * and `'abandoned'` ({@link FileAbandoned}) per file given up on a destroy.
  *
  * @example
  * ```ts
  * class Copies extends FileJobs {
  *   protected plan (chunk: { name: string, text: string }): FilePlan {
- *     return { key: chunk.name, path: `/tmp/${chunk.name}`, body: chunk.text, written: (bytes) => ({ bytes }) }
+ *     return { key: chunk.name, path: `/tmp/${chunk.name}`, body: chunk.text, written: (bytes) => ({ bytes }), records: () => 1 }
  *   }
  * }
  * ```
@@ -73,7 +90,9 @@ export abstract class FileJobs extends Writable {
         const error = plan.durable?.() ?? null
         if (error !== null) this.destroy(error)
       },
-      onFailure: (error) => { this.destroy(error) }
+      onFailure: (error) => { this.destroy(error) },
+      // Its write was aborted before the rename: nothing at its path.
+      onAbandoned: (job, plan) => { this.emit('abandoned', { key: job.key, path: job.path, records: plan.records(), outcome: 'not-stored' } satisfies FileAbandoned) }
     })
   }
 

@@ -1,13 +1,13 @@
 import type { AbandonedOutcome, ObjectAbandoned } from '../sinks/object-abandoned.js'
 
-/** Objects a run gave up on when it was aborted or failed, by what they left (see `ObjectAbandoned`). */
+/** Objects (or --out-dir files) a run gave up on when it was aborted or failed, by what they left (see `ObjectAbandoned`). */
 export class InFlight {
   readonly objects: Record<AbandonedOutcome, number> = { 'not-stored': 0, 'parts-left': 0, unknown: 0 }
   /** Records in the objects of unknown outcome: each may be stored, or not. */
   unknownRecords = 0
 
-  /** Counts one `'abandoned'` event. */
-  add (abandoned: ObjectAbandoned): void {
+  /** Counts one `'abandoned'` event: of `s3Writable()`, or of the files under --out-dir. */
+  add (abandoned: Pick<ObjectAbandoned, 'outcome' | 'records'>): void {
     this.objects[abandoned.outcome]++
     if (abandoned.outcome === 'unknown') this.unknownRecords += abandoned.records
   }

@@ -37,7 +37,8 @@ const DEFAULTS = Object.freeze({ concurrency: 2 })
  * the same key it would have in S3, so the objects can be inspected or
  * shipped later without any S3. A file appears only once complete (written to
  * a temp file beside it, then renamed). `final` waits for every file; destroy
- * removes the unfinished ones. Emits `'object'` ({@link FileWritten}).
+ * removes the unfinished ones. Emits `'object'` ({@link FileWritten}), and
+ * `'abandoned'` per file given up on a destroy (see `FileJobs`).
  *
  * @example
  * ```ts
@@ -76,6 +77,7 @@ class OutDir extends FileJobs {
       path,
       body: batch.body,
       written: (bytes): FileWritten => ({ key, path, bytes, records: batch.stats.records, windowStart: batch.windowStart }),
+      records: () => batch.stats.records,
       durable: () => batch.acks?.fire() ?? null,
       ...(batch.acks === undefined ? {} : { writing: () => !(batch.acks as { sealed: boolean }).sealed })
     }

@@ -1,5 +1,8 @@
 import { expect } from 'chai'
 import { spawn } from 'node:child_process'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { runCli } from '../../lib/cli/run.js'
@@ -149,6 +152,40 @@ describe('s3-sink aborted: the summary counts what S3 confirmed', function () {
       expect(stderr).to.match(/^s3-sink: 54 records read, 0 delivered, 0 objects, 0 bytes stored, [\d.]+ s$/m)
       expect(stderr).to.include('s3-sink: 1 object in flight at abort: 1 not stored but its multipart parts left in S3 (AbortMultipartUpload failed; a lifecycle rule or abortIncompleteUploads() removes them)')
       expect(await s3.listKeys(BUCKET, 'multipart/')).to.deep.equal([])
+    })
+  })
+
+  describe('--out-dir: the files being written are reported the same way', () => {
+    let dir: string
+    beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'cli-abort-')) })
+    afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
+
+    async function files (): Promise<string[]> {
+      const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+      return entries.filter((e) => e.isFile()).map((e) => e.name)
+    }
+
+    it('batched: complete files are delivered; the open batch\'s file is not stored, and its temp file is gone', async () => {
+      const stdin = new PassThrough()
+      const abort = new AbortController()
+      const clock = manualClock()
+      let stderr = ''
+      const done = runCli(['--out-dir', dir, '--max-records', '5', '--no-gzip', ...NO_MINUTE], {
+        stdin, stdout: { write: () => {} }, stderr: { write: (t: string) => { stderr += t }, isTTY: true }, env: {}, signal: abort.signal, clock
+      })
+      stdin.write(Array.from({ length: 18 }, (_, i) => `${JSON.stringify(run(i))}\n`).join(''))
+      // Three full batches written; the fourth (3 records) open, its temp file under way.
+      await until('three files and a partial one', async () => {
+        clock.advance(1000)
+        const names = await files()
+        return stderr.slice(stderr.lastIndexOf('\r')).includes(', 3 objects, ') && names.some((n) => n.endsWith('.partial'))
+      })
+      abort.abort('SIGINT')
+      expect(await done, stderr).to.equal(130)
+      const text = stderr.replaceAll('\r\u001b[K', '\n')
+      expect(text).to.match(/^s3-sink: 18 records read, 15 delivered, 3 objects, \d+ bytes stored, [\d.]+ s$/m)
+      expect(text).to.match(/^s3-sink: 1 object in flight at abort: 1 not stored$/m)
+      expect(await files()).to.have.length(3)
     })
   })
 })

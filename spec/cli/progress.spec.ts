@@ -74,7 +74,7 @@ describe('createProgress()', () => {
   it('with routes, lists the objects of each route on a line of its own, before the objects in flight', () => {
     const progress = createProgress({ stream: terminal(false), clock: manualClock() })
     Object.assign(progress, { objects: 3, objectsByRoute: new Map([['errors', 2], ['runs', 1], ['late', 0]]) })
-    progress.inFlight.add({ bucket: 'b', key: 'k', records: 1, outcome: 'not-stored' })
+    progress.inFlight.add({ records: 1, outcome: 'not-stored' })
     expect(progress.summary().split('\n')).to.deep.equal([
       's3-sink: 0 records read, 0 delivered, 3 objects, 0 bytes stored, 0.0 s',
       's3-sink: objects by route: errors 2, runs 1, late 0',
