@@ -2,26 +2,16 @@ import { expect } from 'chai'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { Readable } from 'node:stream'
 import { gunzipSync } from 'node:zlib'
 import { parseCliArgs } from '../../lib/cli/args.js'
-import { runCli } from '../../lib/cli/run.js'
+import { cliRun } from '../helpers/cli-run.js'
 import { manualClock } from '../helpers/manual-clock.js'
 
 // The CLI at parity with the library: the same refusal of non-object lines in
 // both modes, --on-invalid, object params, hints for mistyped flags.
 
-async function cli (argv: string[], stdin: string): Promise<{ code: number, stderr: string }> {
-  let stderr = ''
-  const code = await runCli(argv, {
-    stdin: Readable.from([Buffer.from(stdin)]),
-    stdout: { write: () => {} },
-    stderr: { write: (t: string) => { stderr += t }, isTTY: false },
-    env: {},
-    clock: manualClock()
-  })
-  return { code, stderr }
-}
+/** Windows close only at the end of the input. */
+const cli = async (argv: string[], stdin: string): Promise<{ code: number, stderr: string }> => await cliRun(argv, stdin, manualClock())
 
 async function lines (dir: string, under = ''): Promise<string[]> {
   const entries = await readdir(join(dir, under), { recursive: true, withFileTypes: true }).catch(() => [])

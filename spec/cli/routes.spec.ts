@@ -1,30 +1,11 @@
 import { expect } from 'chai'
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
-import { Readable } from 'node:stream'
+import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import { runCli } from '../../lib/cli/run.js'
-import { manualClock } from '../helpers/manual-clock.js'
+import { cliRun as cli, filesUnder as files } from '../helpers/cli-run.js'
 import { startS3rver } from '../helpers/s3rver.js'
 import { run } from '../helpers/streams.js'
-
-async function cli (argv: string[], stdin: string): Promise<{ code: number, stderr: string }> {
-  let stderr = ''
-  const code = await runCli(argv, {
-    stdin: Readable.from([Buffer.from(stdin)]),
-    stdout: { write: () => true },
-    stderr: { write: (t: string) => { stderr += t }, isTTY: false },
-    env: {},
-    clock: manualClock(Date.UTC(2026, 10, 25, 14, 3, 7))
-  })
-  return { code, stderr }
-}
-
-async function files (dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath ?? e.path, e.name))).sort()
-}
 
 const runs = Array.from({ length: 40 }, (_, i) => run(i, `api${i % 2}`, i % 10 === 3))
 // Spaced as a producer might write them: stored batches keep the text as read.
