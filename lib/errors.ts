@@ -1,3 +1,4 @@
+import type { AbortIncompleteUploadsResult } from './admin/abort-incomplete-uploads-result.js'
 import { redact } from './internal/redact.js'
 
 /**
@@ -233,6 +234,31 @@ export class S3UploadError extends S3SinkError {
 export class DestinationClosedError extends S3SinkError {
   override name = 'DestinationClosedError'
   override readonly code = 'ERR_DESTINATION_CLOSED'
+}
+
+/**
+ * ListMultipartUploads failed, so the cleanup stopped. `partial` holds what
+ * was done before; the AWS error is `cause`.
+ *
+ * @example
+ * ```ts
+ * try { await abortIncompleteUploads({ ...cfg, olderThan: DAY }) }
+ * catch (err) { if (err.code === 'ERR_S3_LIST_UPLOADS') console.error(err.bucket, err.partial.aborted.length, err.cause) }
+ * ```
+ */
+export class ListUploadsError extends S3SinkError {
+  override name = 'ListUploadsError'
+  override readonly code = 'ERR_S3_LIST_UPLOADS'
+  readonly bucket: string
+  readonly prefix: string
+  readonly partial: AbortIncompleteUploadsResult
+
+  constructor (bucket: string, prefix: string, cause: unknown, partial: AbortIncompleteUploadsResult) {
+    super(`listing the multipart uploads of s3://${bucket}/${prefix} failed: ${describe(cause)}`, { cause: redact(cause) })
+    this.bucket = bucket
+    this.prefix = prefix
+    this.partial = partial
+  }
 }
 
 /** `Name: message` of an error-like value, without ever printing its fields. */

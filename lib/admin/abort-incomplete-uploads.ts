@@ -1,9 +1,14 @@
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3'
-import { InvalidOptionError, S3SinkError, describe, toError } from '../errors.js'
+import { InvalidOptionError, ListUploadsError, toError } from '../errors.js'
 import { normalizePrefix } from '../internal/object-key.js'
 import { redact } from '../internal/redact.js'
 import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
+import type { AbortedUpload, AbortIncompleteUploadsResult } from './abort-incomplete-uploads-result.js'
 import { typeName, validateBoolean, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+
+// Its error lives with the others, its result types apart (the error holds one); exported from here as before.
+export { ListUploadsError } from '../errors.js'
+export type { AbortedUpload, AbortIncompleteUploadsResult, FailedAbort } from './abort-incomplete-uploads-result.js'
 
 /**
  * Options of {@link abortIncompleteUploads}: the connection fields of the
@@ -36,49 +41,6 @@ export interface AbortIncompleteUploadsOptions extends S3ConnectionOptions {
   skipOnFail?: unknown
   batched?: unknown
   clock?: unknown
-}
-
-/** A multipart upload that was aborted (or, with `dryRun`, would be). */
-export interface AbortedUpload {
-  key: string
-  uploadId: string
-  initiated: Date
-}
-
-/** A multipart upload whose AbortMultipartUpload failed. */
-export interface FailedAbort extends AbortedUpload {
-  error: Error
-}
-
-/** What {@link abortIncompleteUploads} did, in listing order. */
-export interface AbortIncompleteUploadsResult {
-  aborted: AbortedUpload[]
-  failed: FailedAbort[]
-}
-
-/**
- * ListMultipartUploads failed, so the cleanup stopped. `partial` holds what
- * was done before; the AWS error is `cause`.
- *
- * @example
- * ```ts
- * try { await abortIncompleteUploads({ ...cfg, olderThan: DAY }) }
- * catch (err) { if (err.code === 'ERR_S3_LIST_UPLOADS') console.error(err.bucket, err.partial.aborted.length, err.cause) }
- * ```
- */
-export class ListUploadsError extends S3SinkError {
-  override name = 'ListUploadsError'
-  override readonly code = 'ERR_S3_LIST_UPLOADS'
-  readonly bucket: string
-  readonly prefix: string
-  readonly partial: AbortIncompleteUploadsResult
-
-  constructor (bucket: string, prefix: string, cause: unknown, partial: AbortIncompleteUploadsResult) {
-    super(`listing the multipart uploads of s3://${bucket}/${prefix} failed: ${describe(cause)}`, { cause: redact(cause) })
-    this.bucket = bucket
-    this.prefix = prefix
-    this.partial = partial
-  }
 }
 
 const DEFAULTS = Object.freeze({ concurrency: 4, dryRun: false })
