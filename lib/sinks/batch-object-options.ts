@@ -7,8 +7,8 @@ import type { Compression } from '../stages/compress.js'
  * @example
  * ```ts
  * const shape: BatchObjectOptions = { windowMs: 10_000, maxRecords: 50_000, compression: 'zstd' }
- * const sink = createS3Sink({ bucket: 'logs', batched: shape })
- * const destination = createS3Destination({ bucket: 'logs', ...shape })
+ * const sink = createS3Sink({ type: 's3', bucket: 'logs', region: 'us-west-2', batched: shape })
+ * const destination = createS3Destination({ bucket: 'logs', region: 'us-west-2', ...shape })
  * ```
  */
 export interface BatchObjectOptions {
