@@ -22,7 +22,7 @@ interface RequestLike {
  * An S3Client whose every request is accepted and thrown away in-process: no
  * network, no server. The SDK still builds, signs and checksums each request
  * exactly as it would for AWS, so a pipeline into it measures everything but
- * the wire.
+ * the wire. `latencyMs` delays every answer, as a store's round trip would.
  *
  * @example
  * ```ts
@@ -31,13 +31,15 @@ interface RequestLike {
  * console.log(stats.bodyBytes)
  * ```
  */
-export function discardClient (): { client: S3Client, stats: DiscardStats } {
+export function discardClient (latencyMs = 0): { client: S3Client, stats: DiscardStats } {
   const stats: DiscardStats = { requests: 0, bodyBytes: 0, objects: 0 }
   let uploads = 0
   const handler = {
     async handle (request: RequestLike): Promise<{ response: HttpResponse }> {
       stats.requests++
       const bytes = await drain(request.body)
+      // A store's round trip, without its CPU: what makes objects in flight matter.
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs))
       const query = request.query ?? {}
       const [bucket = '', ...rest] = request.path.replace(/^\//, '').split('/')
       const key = rest.join('/')

@@ -24,20 +24,22 @@ const [objectsArg = '3000', roundsArg = '6', variantsArg = 'loop-string,loop-buf
 const objects = Number(objectsArg)
 const rounds = Number(roundsArg)
 const pool = recordPool(100_000)
+const latency = Number(process.env.LATENCY_MS ?? 0)
+const discard = (): ReturnType<typeof discardClient> => discardClient(latency)
 let run = 0
 
 const VARIANTS: Record<string, () => Promise<unknown>> = {
-  'loop-string': async () => await putObjectLoop(pool, objects, discardClient().client, 'bench', 8, 'string'),
-  'loop-buffer': async () => await putObjectLoop(pool, objects, discardClient().client, 'bench', 8, 'buffer'),
+  'loop-string': async () => await putObjectLoop(pool, objects, discard().client, 'bench', 8, 'string'),
+  'loop-buffer': async () => await putObjectLoop(pool, objects, discard().client, 'bench', 8, 'buffer'),
   'loop-cached': async () => {
-    const { client } = discardClient()
+    const { client } = discard()
     ;(client.config as { cacheMiddleware?: boolean }).cacheMiddleware = true
     await loop(client, async (c, Body, Key) => { await c.send(new PutObjectCommand({ Bucket: 'bench', Key, Body, ContentType: 'application/json' })) })
   },
-  'loop-signal': async () => await loop(discardClient().client, async (client, Body, Key) => {
+  'loop-signal': async () => await loop(discard().client, async (client, Body, Key) => {
     await client.send(new PutObjectCommand({ Bucket: 'bench', Key, Body, ContentType: 'application/json' }), { abortSignal: new AbortController().signal })
   }),
-  'loop-job': async () => await loop(discardClient().client, async (client, body, Key) => {
+  'loop-job': async () => await loop(discard().client, async (client, body, Key) => {
     const job = new UploadJob({
       client,
       params: { ContentType: 'application/json', Bucket: 'bench', Key },
@@ -51,7 +53,7 @@ const VARIANTS: Record<string, () => Promise<unknown>> = {
     await job.settled
     if (!job.ok) throw job.failure
   }),
-  sink: async () => await perRunSink(createS3Sink as never, pool, objects, { type: 's3', bucket: 'bench', client: discardClient().client, prefix: `r${run++}` })
+  sink: async () => await perRunSink(createS3Sink as never, pool, objects, { type: 's3', bucket: 'bench', client: discard().client, prefix: `r${run++}` })
 }
 /** 8 workers, one object per record, each sent by `put`. */
 async function loop (client: S3Client, put: (client: S3Client, body: Buffer, key: string) => Promise<void>): Promise<void> {
@@ -68,6 +70,10 @@ async function loop (client: S3Client, put: (client: S3Client, body: Buffer, key
 }
 
 const names = variantsArg.split(',')
+for (const name of names) {
+  const n = /^sink-c(\d+)$/.exec(name)?.[1]
+  if (n !== undefined) VARIANTS[name] = async () => await perRunSink(createS3Sink as never, pool, objects, { type: 's3', bucket: 'bench', client: discard().client, prefix: `r${run++}`, concurrency: Number(n) })
+}
 for (const name of names) if (VARIANTS[name] === undefined) throw new Error(`unknown variant ${name}; one of ${Object.keys(VARIANTS).join(', ')}`)
 
 const cpu = new Map<string, number[]>(names.map((n) => [n, []]))
@@ -88,7 +94,7 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 const base = names[0] as string
-console.log(`${objects} objects per run, ${rounds} rounds, Node ${process.version}; CPU µs/object (min / median), objects/s (median), median CPU vs ${base}`)
+console.log(`${objects} objects per run, ${rounds} rounds, Node ${process.version}, answers after ${latency} ms; CPU µs/object (min / median), objects/s (median), median CPU vs ${base}`)
 for (const name of names) {
   const c = cpu.get(name) ?? []
   console.log(`${name.padEnd(12)} ${Math.min(...c).toFixed(0).padStart(5)} / ${median(c).toFixed(0).padStart(5)} µs   ${Math.round(median(rate.get(name) ?? [])).toLocaleString('en-US').padStart(6)} /s   ${(median(c) / median(cpu.get(base) ?? [])).toFixed(2)}x`)
