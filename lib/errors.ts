@@ -261,6 +261,75 @@ export class ListUploadsError extends S3SinkError {
   }
 }
 
+/* The CLI's own failures (`s3-sink`); not exported by the package. */
+
+/**
+ * An input line is not a record: invalid JSON, or longer than the CLI can
+ * hold. `file` and `line` (1-based) say where, so the line can be fixed.
+ *
+ * @example
+ * ```ts
+ * lines.on('error', (err) => {
+ *   if (err.code === 'ERR_RECORD_PARSE') console.error(`${err.file}:${err.line}`)
+ * })
+ * ```
+ */
+export class RecordParseError extends S3SinkError {
+  override name = 'RecordParseError'
+  override readonly code = 'ERR_RECORD_PARSE'
+  readonly file: string
+  readonly line: number
+
+  constructor (file: string, line: number, message: string, options?: { cause?: unknown }) {
+    super(`${file}:${line}: ${message}`, options)
+    this.file = file
+    this.line = line
+  }
+}
+
+/**
+ * An object could not be written under the output directory (`--out-dir`):
+ * the local counterpart of `S3UploadError`. `key` is the object's key, `path`
+ * the file it was going to; the file-system error is `cause`.
+ *
+ * @example
+ * ```ts
+ * sink.on('error', (err) => { if (err.code === 'ERR_FILE_WRITE') console.error(err.path, err.cause) })
+ * ```
+ */
+export class FileWriteError extends S3SinkError {
+  override name = 'FileWriteError'
+  override readonly code = 'ERR_FILE_WRITE'
+  readonly key: string
+  readonly path: string
+
+  constructor (key: string, path: string, cause: unknown) {
+    super(`writing ${key} to ${path} failed: ${describe(cause)}`, { cause })
+    this.key = key
+    this.path = path
+  }
+}
+
+/**
+ * The deadline of a graceful stop ran out: the uploads still in flight were
+ * aborted. `timeoutMs` says how long the stop was given.
+ *
+ * @example
+ * ```ts
+ * if ((err as { code?: string }).code === 'ERR_SHUTDOWN_TIMEOUT') console.error('not everything was delivered')
+ * ```
+ */
+export class ShutdownTimeoutError extends S3SinkError {
+  override name = 'ShutdownTimeoutError'
+  override readonly code = 'ERR_SHUTDOWN_TIMEOUT'
+  readonly timeoutMs: number
+
+  constructor (timeoutMs: number) {
+    super(`shutdown timed out after ${timeoutMs} ms: uploads in flight were aborted`)
+    this.timeoutMs = timeoutMs
+  }
+}
+
 /** `Name: message` of an error-like value, without ever printing its fields. */
 export function describe (err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`

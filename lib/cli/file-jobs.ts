@@ -1,8 +1,7 @@
 import { Writable, type Readable } from 'node:stream'
-import { toError } from '../errors.js'
+import { FileWriteError, toError } from '../errors.js'
 import { JobPool, type PoolJob } from '../internal/job-pool.js'
 import { writeFileAtomic } from './atomic-file.js'
-import { FileWriteError } from './file-write-error.js'
 
 /** One file to write for a chunk: where, what, and what to announce once written. */
 export interface FilePlan {

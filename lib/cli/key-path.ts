@@ -19,3 +19,6 @@ export function keyPath (root: string, key: string): string | null {
   const path = resolve(base, key)
   return path.startsWith(base + sep) ? path : null
 }
+
+/** Why a key has no file: see `keyPath()`. */
+export const UNUSABLE_KEY = 'the key cannot be a file name here (an empty, "." or ".." segment, a NUL, or a backslash on Windows)'

@@ -1,7 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream'
-import { toError } from '../errors.js'
+import { RecordParseError, toError } from '../errors.js'
 import { typeName, validateInteger, validateObject, validateOneOf, validateString } from '../internal/validate.js'
-import { RecordParseError } from './record-parse-error.js'
 
 /** Options of {@link ndjsonLines}. */
 export interface NdjsonLinesOptions {

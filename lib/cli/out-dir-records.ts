@@ -1,10 +1,9 @@
 import type { Writable } from 'node:stream'
-import { CallbackError, InvalidOptionError, S3SinkError } from '../errors.js'
+import { CallbackError, FileWriteError, InvalidOptionError, S3SinkError } from '../errors.js'
 import { validateFunction, validateInteger, validateObject, validateString } from '../internal/validate.js'
 import { FileJobs, type FilePlan } from './file-jobs.js'
-import { FileWriteError, UNUSABLE_KEY } from './file-write-error.js'
 import { callDurable, durableOf } from '../internal/durable-callback.js'
-import { keyPath } from './key-path.js'
+import { UNUSABLE_KEY, keyPath } from './key-path.js'
 
 /** Options of {@link outDirRecords}. */
 export interface OutDirRecordsOptions<R> {

@@ -1,11 +1,10 @@
 import type { Writable } from 'node:stream'
 import { isBatch } from '../batch.js'
-import { InvalidBatchError, InvalidOptionError } from '../errors.js'
+import { FileWriteError, InvalidBatchError, InvalidOptionError } from '../errors.js'
 import { defaultKey, normalizePrefix } from '../internal/object-key.js'
 import { validateInteger, validateObject, validateString } from '../internal/validate.js'
 import { FileJobs, type FilePlan } from './file-jobs.js'
-import { FileWriteError, UNUSABLE_KEY } from './file-write-error.js'
-import { keyPath } from './key-path.js'
+import { UNUSABLE_KEY, keyPath } from './key-path.js'
 
 /** Options of {@link outDirWritable}. */
 export interface OutDirWritableOptions {

@@ -1,7 +1,6 @@
 import { MAX_TIMER_MS, type Clock } from '../clock.js'
-import { InvalidOptionError } from '../errors.js'
+import { InvalidOptionError, ShutdownTimeoutError } from '../errors.js'
 import { validateClock, validateFunction, validateInteger, validateObject } from '../internal/validate.js'
-import { ShutdownTimeoutError } from './shutdown-timeout-error.js'
 
 /** Options of {@link shutdownControl}. */
 export interface ShutdownControlOptions {
