@@ -3,7 +3,7 @@
 // pool (zlib). Rounds interleaved, minimum over rounds: CPU time is the
 // figure least moved by other load, and the split shows which side a change
 // moved. Linux (/proc/self/task); elsewhere only the total is printed.
-//   node --import tsx bench/cpu-split.ts [records=150000] [rounds=5] [rows=limit,t1,t2,zstd,none,stages]
+//   node --import tsx bench/cpu-split.ts [records=150000] [rounds=5] [rows=limit,t1,t2,zstd,none,stages]   (also: t2pool)
 import './env.js'
 import { readdirSync, readFileSync } from 'node:fs'
 import { Writable, type Readable } from 'node:stream'
@@ -13,14 +13,15 @@ import type { Batch } from '../lib/batch.js'
 import { limit } from './baselines/limit.js'
 import { discardClient } from './discard-client.js'
 import { feedStream, recordPool } from './feed.js'
-import { ours } from './ours.js'
+import { ours, oursWithEncoder } from './ours.js'
+import { ParallelGzip } from '../lib/internal/parallel-gzip.js'
 
 const [countArg = '150000', roundsArg = '5', rowsArg = 'limit,t1,t2,zstd,none,stages'] = process.argv.slice(2)
 const count = Number(countArg)
 const rounds = Number(roundsArg)
 const pool = recordPool(100_000)
 
-/** CPU µs so far per thread group: main, V8 workers, libuv pool, anything else (100 Hz ticks). */
+/** CPU µs so far per thread group: main, V8 workers, libuv pool, anything else, e.g. the deflate worker threads (100 Hz ticks). */
 function threadGroups (): Record<Group, number> {
   const out: Record<Group, number> = { main: 0, v8: 0, pool: 0, other: 0 }
   let tids: string[] = []
@@ -56,6 +57,8 @@ const runs: Record<string, () => Promise<unknown>> = {
   limit: async () => await limit(pool, count, 6),
   t1: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level: 6, threads: 1 }),
   t2: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level: 6, threads: 2 }),
+  // threads: 2 as it was before round 5: the blocks on zlib's pool, driven from the main thread.
+  t2pool: async () => await oursWithEncoder(feedStream(pool, count), discardClient().client, 'bench', () => new ParallelGzip({ level: 6, blockSize: 1024 * 1024, blocksInFlight: 2 })),
   zstd: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level: 3, compression: 'zstd' }),
   none: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { compression: 'none' }),
   stages: async () => { await stagesOnly(feedStream(pool, count)) }

@@ -1,5 +1,6 @@
-import type { Readable } from 'node:stream'
+import { pipeline as pipelineCb, Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import type { Batch } from '../lib/batch.js'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { compress, filterApis, minuteWindow, s3Writable, type Compression, type ObjectWritten } from '../lib/index.js'
 import type { Work } from './measure.js'
@@ -42,5 +43,37 @@ export async function ours (source: Readable, client: S3Client, bucket: string, 
   const zip = compress({ ...(compression === undefined ? {} : { compression }), ...(level === undefined ? {} : { level }), ...(threads === undefined ? {} : { threads }) })
   await pipeline(source, filterApis(), window, zip, sink)
   // Uncompressed size is the caller's to know (it made the feed); 0 here.
+  return { records, bytes: 0, outBytes, objects }
+}
+
+/**
+ * {@link ours} with a gzip encoder of the caller's per batch body instead of
+ * `compress()`'s: to compare encoders (e.g. parallel gzip on zlib's pool and
+ * on worker threads) in the same pipeline and process.
+ *
+ * @example
+ * ```ts
+ * await oursWithEncoder(feedStream(pool, 200_000), discardClient().client, 'bench', () => new ParallelGzip({ level: 6, blockSize: 1 << 20, blocksInFlight: 2 }))
+ * ```
+ */
+export async function oursWithEncoder (source: Readable, client: S3Client, bucket: string, encoder: () => Transform): Promise<Work & { objects: number }> {
+  const sink = s3Writable({ bucket, client, prefix: 'ours' })
+  let records = 0
+  let outBytes = 0
+  let objects = 0
+  sink.on('object', (written: ObjectWritten) => {
+    records += written.records
+    outBytes += written.bytes
+    objects++
+  })
+  const encode = new Transform({
+    objectMode: true,
+    transform (batch: Batch, _e, cb) {
+      const body = encoder()
+      pipelineCb(batch.body, body, (err) => { if (err !== undefined && err !== null) encode.destroy(err) })
+      cb(null, { ...batch, body, contentEncoding: 'gzip' })
+    }
+  })
+  await pipeline(source, filterApis(), minuteWindow(), encode, sink)
   return { records, bytes: 0, outBytes, objects }
 }

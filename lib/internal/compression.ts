@@ -1,7 +1,10 @@
+import { availableParallelism } from 'node:os'
 import type { Transform } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import { InvalidOptionError } from '../errors.js'
+import { deflateWorker } from './deflate-worker.js'
 import { canGzipInParallel, ParallelGzip } from './parallel-gzip.js'
+import { WorkerGzip } from './worker-gzip.js'
 import { validateInteger, validateOneOf } from './validate.js'
 import { createZstd, requireZstd } from './zstd.js'
 
@@ -22,7 +25,7 @@ export interface CompressionOptions {
   /**
    * gzip only: blocks compressed at once. 1 is one zlib stream on one pool
    * thread; more cuts the body into `blockSize` blocks compressed in parallel
-   * into one standard gzip member. Default 1 (see `gzip()`).
+   * on worker threads into one standard gzip member. Default 1 (see `gzip()`).
    */
   threads?: number
   /** gzip with threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a fresh deflate state and a 32 KiB dictionary per block cost less the larger the block). */
@@ -100,6 +103,13 @@ export function resolveCompression (options: CompressionOptions, name: string, f
 export function createCompressor (s: CompressionSettings): Transform | null {
   if (s.compression === 'none') return null
   if (s.compression === 'zstd') return createZstd(s.level, s.chunkSize)
-  if (s.threads > 1) return new ParallelGzip({ level: s.level, blockSize: s.blockSize, blocksInFlight: s.threads })
+  if (s.threads > 1) {
+    // Worker threads where they can start; else zlib's pool, whose every chunk waits for this thread.
+    if (deflateWorker(0) !== null) {
+      // One thread per core at most: a thread costs a few MB, and more threads than cores deflate no faster.
+      return new WorkerGzip({ level: s.level, blockSize: s.blockSize, blocksInFlight: s.threads, workers: Math.min(s.threads, availableParallelism()) })
+    }
+    return new ParallelGzip({ level: s.level, blockSize: s.blockSize, blocksInFlight: s.threads })
+  }
   return createGzip({ level: s.level, chunkSize: s.chunkSize })
 }

@@ -12,17 +12,18 @@ export interface ParallelGzipOptions {
 }
 
 /** deflate's window: what a block may refer back to in the block before it. */
-const WINDOW = 32 * 1024
+export const WINDOW = 32 * 1024
 /** Output buffer of each block's deflate stream: sized like createGzip()'s, so output buffers are filled, not reserved. */
 const OUT_CHUNK = 64 * 1024
 // mtime 0 (a batch has no file time), XFL set per level as zlib does, OS 255 (unknown).
-const header = (level: number): Buffer => Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, level === 9 ? 2 : level < 2 ? 4 : 0, 255])
+/** The gzip header of a batch's member at `level`. */
+export const gzipHeader = (level: number): Buffer => Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, level === 9 ? 2 : level < 2 ? 4 : 0, 255])
 /**
  * An empty final deflate block (BFINAL, fixed Huffman, end-of-block): every
  * block before it ends on a sync flush, so byte-aligned, and this closes the
  * stream without a deflate state of its own.
  */
-const FINAL_BLOCK = Buffer.from([0x03, 0x00])
+export const FINAL_BLOCK = Buffer.from([0x03, 0x00])
 
 interface Block {
   readonly deflate: zlib.DeflateRaw
@@ -202,7 +203,7 @@ export class ParallelGzip extends Transform {
   #emit (out: Buffer): void {
     if (!this.#started) {
       this.#started = true
-      this.push(header(this.#o.level))
+      this.push(gzipHeader(this.#o.level))
     }
     this.#readerAsked = false
     this.push(out)

@@ -8,7 +8,9 @@ import { pipeline } from 'node:stream/promises'
 import { promisify } from 'node:util'
 import { crc32, gunzipSync, gzipSync, inflateRawSync } from 'node:zlib'
 import { expect } from 'chai'
+import type { Transform } from 'node:stream'
 import { canGzipInParallel, ParallelGzip } from '../../lib/internal/parallel-gzip.js'
+import { WorkerGzip } from '../../lib/internal/worker-gzip.js'
 import { prng } from '../helpers/prng.js'
 import { bytesOf, closed, run, watch } from '../helpers/streams.js'
 
@@ -27,8 +29,16 @@ function ndjson (bytes: number): Buffer {
   return Buffer.from(lines.join('')).subarray(0, bytes)
 }
 
-/** `data` written in chunks of the given sizes (cycled), compressed by a fresh ParallelGzip. */
-async function compressed (data: Buffer, options: { level?: number, chunks?: number[], blocksInFlight?: number } = {}): Promise<Buffer> {
+interface GzipSettings { level: number, blockSize: number, blocksInFlight: number }
+type Make = (settings: GzipSettings) => Transform
+/** The two makers of one gzip member from parallel blocks: on zlib's pool, and on worker threads. */
+const IMPLEMENTATIONS: Array<[string, Make]> = [
+  ['ParallelGzip', (o) => new ParallelGzip(o)],
+  ['WorkerGzip', (o) => new WorkerGzip({ ...o, workers: 2 })]
+]
+
+/** `data` written in chunks of the given sizes (cycled), compressed by a fresh stream of `make`. */
+async function compressedBy (make: Make, data: Buffer, options: { level?: number, chunks?: number[], blocksInFlight?: number } = {}): Promise<Buffer> {
   const sizes = options.chunks ?? [16 * KiB]
   const pieces: Buffer[] = []
   for (let at = 0, i = 0; at < data.length; i++) {
@@ -36,7 +46,7 @@ async function compressed (data: Buffer, options: { level?: number, chunks?: num
     pieces.push(data.subarray(at, at + n))
     at += n
   }
-  const gz = new ParallelGzip({ level: options.level ?? 6, blockSize: BLOCK, blocksInFlight: options.blocksInFlight ?? 3 })
+  const gz = make({ level: options.level ?? 6, blockSize: BLOCK, blocksInFlight: options.blocksInFlight ?? 3 })
   const out = bytesOf(gz)
   await pipeline(Readable.from(pieces), gz)
   return await out
@@ -51,10 +61,12 @@ function expectOneMember (gz: Buffer, data: Buffer): void {
   expect(gunzipSync(gz)).to.deep.equal(data)
 }
 
-describe('ParallelGzip', function () {
+for (const [name, make] of IMPLEMENTATIONS) {
+describe(name, function () {
   before(function () {
     if (!canGzipInParallel()) this.skip() // zlib.crc32 arrived in Node 20.15
   })
+  const compressed = async (data: Buffer, options: { level?: number, chunks?: number[], blocksInFlight?: number } = {}): Promise<Buffer> => await compressedBy(make, data, options)
 
   describe('output', () => {
     const sizes = [0, 1, 1000, BLOCK - 1, BLOCK, BLOCK + 1, 3 * BLOCK + 17, 10 * BLOCK]
@@ -111,7 +123,7 @@ describe('ParallelGzip', function () {
 
   describe('backpressure', () => {
     it('accepts a bounded amount of input while nobody reads, then delivers it all', async () => {
-      const gz = new ParallelGzip({ level: 1, blockSize: BLOCK, blocksInFlight: 2 })
+      const gz = make({ level: 1, blockSize: BLOCK, blocksInFlight: 2 })
       // Hex text: compresses about 2x, so the output fills the readable side as a real batch would.
       const data = Buffer.from(Buffer.from(Array.from({ length: 8 * BLOCK }, prng(3)).map((x) => Math.floor(x * 256))).toString('hex'))
       // Written regardless of write()'s answer, with pauses so every block in flight can finish.
@@ -137,7 +149,7 @@ describe('ParallelGzip', function () {
 
   describe('destroy', () => {
     it('drops the blocks in flight and emits nothing after destroy(err)', async () => {
-      const gz = new ParallelGzip({ level: 6, blockSize: BLOCK, blocksInFlight: 4 })
+      const gz = make({ level: 6, blockSize: BLOCK, blocksInFlight: 4 })
       const seen = watch(gz)
       const chunks: Buffer[] = []
       gz.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -151,7 +163,7 @@ describe('ParallelGzip', function () {
     })
 
     it('closes cleanly on destroy() without an error while blocks are in flight', async () => {
-      const gz = new ParallelGzip({ level: 6, blockSize: BLOCK, blocksInFlight: 4 })
+      const gz = make({ level: 6, blockSize: BLOCK, blocksInFlight: 4 })
       const seen = watch(gz)
       gz.write(ndjson(3 * BLOCK))
       gz.destroy()
@@ -160,5 +172,15 @@ describe('ParallelGzip', function () {
       expect(seen.errors).to.deep.equal([])
       expect(seen.close).to.equal(1)
     })
+  })
+})
+}
+
+describe('WorkerGzip and ParallelGzip', () => {
+  it('make the same bytes', async function () {
+    if (!canGzipInParallel()) this.skip()
+    const data = ndjson(7 * BLOCK + 999)
+    const [pool, workers] = await Promise.all(IMPLEMENTATIONS.map(async ([, make]) => await compressedBy(make, data, { chunks: [5 * KiB, 70 * KiB] })))
+    expect(workers).to.deep.equal(pool)
   })
 })
