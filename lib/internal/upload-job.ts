@@ -25,6 +25,12 @@ export interface UploadJobOptions {
   onRetry: (notice: RetryNotice) => void
   /** Sending starts once this settles (an earlier upload to the same key). */
   after?: Promise<unknown>
+  /**
+   * Requests go without the job's abort signal: the owner cancels them by
+   * closing the client's connections (a client it built). Without options a
+   * client with `cacheMiddleware` reuses its resolved middleware stack.
+   */
+  unsignalled?: boolean
 }
 
 /** A command as this job or its multipart upload hands it over: its class makes a fresh copy per attempt. */
@@ -126,12 +132,13 @@ export class UploadJob {
     // The requests that make an object visible: once one is out, only its answer says whether it did.
     const commits = completes || command instanceof PutObjectCommand
     // A fresh command per attempt: middleware may annotate the one it sent.
-    const send = client.send.bind(client) as (command: unknown, options: { abortSignal: AbortSignal }) => Promise<unknown>
+    const send = client.send.bind(client) as (command: unknown, options?: { abortSignal: AbortSignal }) => Promise<unknown>
+    const options = this.#o.unsignalled === true ? undefined : { abortSignal: signal }
     const attempt = async (): Promise<unknown> => {
       if (signal.aborted) throw signal.reason
       if (commits) this.#committing++
       try {
-        return await send(new Ctor({ ...input }), { abortSignal: signal })
+        return await send(new Ctor({ ...input }), options)
       } catch (err) {
         if (commits && !refused(err)) this.#maybeStored = true
         // After a Complete whose answer may have been lost, stores answer the
