@@ -5,6 +5,7 @@ import { InvalidOptionError } from '../errors.js'
 import { deflateWorker } from './deflate-worker.js'
 import { canGzipInParallel, ParallelGzip } from './parallel-gzip.js'
 import { WorkerGzip } from './worker-gzip.js'
+import { WorkerZstd } from './worker-zstd.js'
 import { validateInteger, validateOneOf } from './validate.js'
 import { createZstd, requireZstd } from './zstd.js'
 
@@ -28,7 +29,7 @@ export interface CompressionOptions {
    * on worker threads into one standard gzip member. Default 1 (see `gzip()`).
    */
   threads?: number
-  /** gzip with threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a fresh deflate state and a 32 KiB dictionary per block cost less the larger the block). */
+  /** gzip with threads > 1, and zstd: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a fresh deflate state and a 32 KiB dictionary per block cost less the larger the block; a zstd frame per block loses less history). */
   blockSize?: number
   /** Output chunk size of the single-stream encoders, in bytes. Default 64 KiB. */
   chunkSize?: number
@@ -102,7 +103,11 @@ export function resolveCompression (options: CompressionOptions, name: string, f
  */
 export function createCompressor (s: CompressionSettings): Transform | null {
   if (s.compression === 'none') return null
-  if (s.compression === 'zstd') return createZstd(s.level, s.chunkSize)
+  if (s.compression === 'zstd') {
+    // One frame per block on a worker thread: node:zlib's zstd stream waits for this thread between 64 KiB chunks.
+    if (deflateWorker(0) !== null) return new WorkerZstd({ level: s.level, blockSize: s.blockSize, blocksInFlight: 2, workers: 1 })
+    return createZstd(s.level, s.chunkSize)
+  }
   if (s.threads > 1) {
     // Worker threads where they can start; else zlib's pool, whose every chunk waits for this thread.
     if (deflateWorker(0) !== null) {

@@ -12,7 +12,8 @@ interface Reply { id: number, seq?: number, data?: Uint8Array, error?: { message
  * The worker's code, run with `eval: true`: plain CommonJS, so it needs no
  * file of its own and runs the same from `dist/`, under tsx or in a bundle.
  * Each message is one block: raw deflate at `level`, primed with
- * `dictionary`, ended with a sync flush (byte-aligned, not final), answered
+ * `dictionary`, ended with a sync flush (byte-aligned, not final), or one
+ * zstd frame at `level` when `codec` is 'zstd'; answered
  * with the output in a buffer of its own (zlib's may be a view of a larger one).
  */
 const SCRIPT = `
@@ -22,7 +23,9 @@ const zlib = require('node:zlib')
 parentPort.on('message', (m) => {
   let out
   try {
-    out = zlib.deflateRawSync(m.data, { level: m.level, finishFlush: zlib.constants.Z_SYNC_FLUSH, ...(m.dictionary === undefined ? {} : { dictionary: m.dictionary }) })
+    out = m.codec === 'zstd'
+      ? zlib.zstdCompressSync(m.data, { params: { [zlib.constants.ZSTD_c_compressionLevel]: m.level } })
+      : zlib.deflateRawSync(m.data, { level: m.level, finishFlush: zlib.constants.Z_SYNC_FLUSH, ...(m.dictionary === undefined ? {} : { dictionary: m.dictionary }) })
   } catch (err) {
     parentPort.postMessage({ id: m.id, error: { message: String(err && err.message), code: err && err.code } })
     return
@@ -77,6 +80,11 @@ export class DeflateWorker {
     const transfer = [data.buffer as ArrayBuffer]
     if (dictionary !== undefined) transfer.push(dictionary.buffer as ArrayBuffer)
     this.#worker.postMessage({ id, seq, level, data, dictionary }, transfer)
+  }
+
+  /** Compresses block `seq` of stream `id` into one zstd frame (Node >= 22.15). The buffer of `data` is handed over. */
+  zstd (id: number, seq: number, level: number, data: Uint8Array): void {
+    this.#worker.postMessage({ id, seq, level, data, codec: 'zstd' }, [data.buffer as ArrayBuffer])
   }
 
   #dispatch (reply: Reply): void {
