@@ -26,7 +26,7 @@ for (let round = 0; round < Number(roundsArg) + 1; round++) {
     const work = await oursWithEncoder(feedStream(pool, count), client, 'bench', variants[name] as () => import('node:stream').Transform)
     const s = Number(process.hrtime.bigint() - t0) / 1e9
     if (round > 0) (rates[name] ??= []).push(work.records / s)
-    sizes[name] = work.outBytes
+    sizes[name] = work.outBytes ?? 0
   }
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
