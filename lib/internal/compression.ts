@@ -47,11 +47,11 @@ export interface CompressionSettings {
 const KiB = 1024
 
 /**
- * gzip's threads by default: one zlib stream. In the whole pipeline the main
- * thread (records, JSON, the SDK) is the bound, not deflate: on a quiet
- * 2-core machine two threads were 0.73x to 1.04x one stream for 9% to 25%
- * more CPU per record (bench/RESULTS.md, round 4). Parallel blocks win where
- * compression is the bound (ready bytes, high levels) and a core is free.
+ * gzip's threads by default: one zlib stream, the lightest. With its blocks
+ * on worker threads, `threads: 2` ran the whole pipeline at 1.40x (Node 20)
+ * to 1.44x (Node 24) one stream on a quiet 2-core machine, but the compiled
+ * library then peaked at 165 to 245 MB RSS against about 130 MB
+ * (bench/RESULTS.md, round 5): memory is the default's side of that trade.
  *
  * @example
  * ```ts
@@ -111,8 +111,9 @@ export function createCompressor (s: CompressionSettings): Transform | null {
   if (s.threads > 1) {
     // Worker threads where they can start; else zlib's pool, whose every chunk waits for this thread.
     if (deflateWorker(0) !== null) {
-      // One thread per core at most: a thread costs a few MB, and more threads than cores deflate no faster.
-      return new WorkerGzip({ level: s.level, blockSize: s.blockSize, blocksInFlight: s.threads, workers: Math.min(s.threads, availableParallelism()) })
+      // The main thread keeps a core of its own (it serializes the records): one worker with two blocks in flight ran
+      // as fast as two workers on two cores (1.67x against 1.59x one stream, Node 20, quiet) for ~35 MB less RSS.
+      return new WorkerGzip({ level: s.level, blockSize: s.blockSize, blocksInFlight: s.threads, workers: Math.max(1, Math.min(s.threads, availableParallelism() - 1)) })
     }
     return new ParallelGzip({ level: s.level, blockSize: s.blockSize, blocksInFlight: s.threads })
   }
