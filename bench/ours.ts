@@ -29,6 +29,14 @@ export interface OursOptions {
  * ```
  */
 export async function ours (source: Readable, client: S3Client, bucket: string, options: OursOptions = {}): Promise<Work & { objects: number }> {
+  const window = minuteWindow({ ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }), ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }) })
+  const { level, threads, compression } = options
+  const zip = compress({ ...(compression === undefined ? {} : { compression }), ...(level === undefined ? {} : { level }), ...(threads === undefined ? {} : { threads }) })
+  return await into(source, window, zip, client, bucket)
+}
+
+/** `source → filterApis → window → encode → s3Writable` into `client`, counting what S3 confirmed. */
+async function into (source: Readable, window: Transform, encode: Transform, client: S3Client, bucket: string): Promise<Work & { objects: number }> {
   const sink = s3Writable({ bucket, client, prefix: 'ours' })
   let records = 0
   let outBytes = 0
@@ -38,16 +46,13 @@ export async function ours (source: Readable, client: S3Client, bucket: string, 
     outBytes += written.bytes
     objects++
   })
-  const window = minuteWindow({ ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }), ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize }) })
-  const { level, threads, compression } = options
-  const zip = compress({ ...(compression === undefined ? {} : { compression }), ...(level === undefined ? {} : { level }), ...(threads === undefined ? {} : { threads }) })
-  await pipeline(source, filterApis(), window, zip, sink)
+  await pipeline(source, filterApis(), window, encode, sink)
   // Uncompressed size is the caller's to know (it made the feed); 0 here.
   return { records, bytes: 0, outBytes, objects }
 }
 
 /**
- * {@link ours} with a gzip encoder of the caller's per batch body instead of
+ * {@link ours} with an encoder of the caller's per batch body (gzip unless said) instead of
  * `compress()`'s: to compare encoders (e.g. parallel gzip on zlib's pool and
  * on worker threads) in the same pipeline and process.
  *
@@ -56,24 +61,14 @@ export async function ours (source: Readable, client: S3Client, bucket: string, 
  * await oursWithEncoder(feedStream(pool, 200_000), discardClient().client, 'bench', () => new ParallelGzip({ level: 6, blockSize: 1 << 20, blocksInFlight: 2 }))
  * ```
  */
-export async function oursWithEncoder (source: Readable, client: S3Client, bucket: string, encoder: () => Transform): Promise<Work & { objects: number }> {
-  const sink = s3Writable({ bucket, client, prefix: 'ours' })
-  let records = 0
-  let outBytes = 0
-  let objects = 0
-  sink.on('object', (written: ObjectWritten) => {
-    records += written.records
-    outBytes += written.bytes
-    objects++
-  })
+export async function oursWithEncoder (source: Readable, client: S3Client, bucket: string, encoder: () => Transform, contentEncoding: 'gzip' | 'zstd' = 'gzip'): Promise<Work & { objects: number }> {
   const encode = new Transform({
     objectMode: true,
     transform (batch: Batch, _e, cb) {
       const body = encoder()
       pipelineCb(batch.body, body, (err) => { if (err !== undefined && err !== null) encode.destroy(err) })
-      cb(null, { ...batch, body, contentEncoding: 'gzip' })
+      cb(null, { ...batch, body, contentEncoding })
     }
   })
-  await pipeline(source, filterApis(), minuteWindow(), encode, sink)
-  return { records, bytes: 0, outBytes, objects }
+  return await into(source, minuteWindow(), encode, client, bucket)
 }

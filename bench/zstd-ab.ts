@@ -23,7 +23,7 @@ for (let round = 0; round < Number(roundsArg) + 1; round++) {
   for (const name of round % 2 === 0 ? names : names.reverse()) {
     const { client } = discardClient()
     const t0 = process.hrtime.bigint()
-    const work = await oursWithEncoder(feedStream(pool, count), client, 'bench', variants[name] as () => import('node:stream').Transform)
+    const work = await oursWithEncoder(feedStream(pool, count), client, 'bench', variants[name] as () => import('node:stream').Transform, name.startsWith('zstd') ? 'zstd' : 'gzip')
     const s = Number(process.hrtime.bigint() - t0) / 1e9
     if (round > 0) (rates[name] ??= []).push(work.records / s)
     sizes[name] = work.outBytes ?? 0

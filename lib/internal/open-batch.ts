@@ -97,11 +97,6 @@ export class OpenBatch {
     return this.#add(text, true)
   }
 
-  /** Whether the batch holds `bytes` bytes or more. */
-  reaches (bytes: number): boolean {
-    return this.stats.bytes >= bytes
-  }
-
   /** Exact bytes so far. */
   get bytes (): number {
     return this.stats.bytes

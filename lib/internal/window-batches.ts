@@ -106,7 +106,7 @@ export class WindowBatches {
 
   /** The open batch of `partition` reached `maxRecords` or `maxBytes`. */
   isFull (open: OpenBatch): boolean {
-    return open.stats.records >= this.#s.maxRecords || open.reaches(this.#s.maxBytes)
+    return open.stats.records >= this.#s.maxRecords || open.bytes >= this.#s.maxBytes
   }
 
   /**

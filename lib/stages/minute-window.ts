@@ -165,7 +165,8 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     }
     if (this.#slots.active) return this.#writePlaced({ record, index, line: text + '\n', bytes, callback, position }, cb)
     let open = this.#batches.current(MAIN, position)
-    if (open.reaches(maxBytes - (bytes >= 0 ? bytes : most) + 1) && open.bytes + (bytes >= 0 ? bytes : Buffer.byteLength(text) + 1) > maxBytes) {
+    // The upper bound decides first; the exact size is counted only when the bound says the line might not fit.
+    if (open.bytes + (bytes >= 0 ? bytes : most) > maxBytes && open.bytes + (bytes >= 0 ? bytes : Buffer.byteLength(text) + 1) > maxBytes) {
       this.#batches.close()
       open = this.#batches.current(MAIN, position)
     }
