@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises'
 import { compress, filterApis, minuteWindow, s3Writable, type ObjectWritten } from '../lib/index.js'
-import type { UploadRetry } from '../lib/sinks/s3-writable.js'
+import type { UploadRetry } from '../lib/internal/retry-events.js'
 import { startFaultProxy, type FaultProxy } from '../spec/helpers/fault-proxy.js'
 import { feedStream } from './feed.js'
 import type { Work } from './measure.js'

@@ -1,6 +1,6 @@
 import type { Compression } from '../internal/compression.js'
 import type { S3ConnectionOptions } from '../internal/s3-client.js'
-import type { UploadParams } from '../sinks/s3-writable.js'
+import type { UploadParams } from '../sinks/upload-params.js'
 import type { LogSourceCli } from './log-source-args.js'
 import type { CliRoute } from './route-args.js'
 

@@ -1,7 +1,7 @@
 import { ServerSideEncryption, StorageClass } from '@aws-sdk/client-s3'
 import { InvalidOptionError } from '../errors.js'
 import { validateOneOf } from '../internal/validate.js'
-import type { UploadParams } from '../sinks/s3-writable.js'
+import type { UploadParams } from '../sinks/upload-params.js'
 
 /** The flags of `s3Writable({ params })`: what every object is stored with. */
 export const OBJECT_PARAM_FLAGS = {

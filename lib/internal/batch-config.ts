@@ -1,5 +1,5 @@
 import type { ConfigIssue } from '../errors.js'
-import { resolveManifests } from '../sinks/s3-writable.js'
+import { resolveManifests } from '../sinks/writable-options.js'
 import type { BatchOptions } from '../sinks/batch-options.js'
 import { compress } from '../stages/compress.js'
 import { minuteWindow } from '../stages/minute-window.js'

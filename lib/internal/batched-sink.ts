@@ -1,7 +1,8 @@
 import type { Writable } from 'node:stream'
 import pumpify from 'pumpify'
 import type { SinkSettings } from '../sinks/sink-config.js'
-import { s3Writable, type ObjectWritten } from '../sinks/s3-writable.js'
+import type { ObjectWritten } from '../sinks/object-written.js'
+import { s3Writable } from '../sinks/s3-writable.js'
 import { filterApis } from '../stages/filter-apis.js'
 import { windowStages } from './window-stages.js'
 

@@ -8,7 +8,10 @@ import { keyRotate } from '../stages/key-rotate.js'
 import { minuteWindow } from '../stages/minute-window.js'
 import type { KeyTemplate } from '../key-template.js'
 import { readPath } from '../internal/key-segment.js'
-import { s3Writable, type ObjectWritten, type UploadParams, type UploadRetry } from './s3-writable.js'
+import type { UploadRetry } from '../internal/retry-events.js'
+import type { ObjectWritten } from './object-written.js'
+import { s3Writable } from './s3-writable.js'
+import type { UploadParams } from './upload-params.js'
 
 /** What every route of one destination shares: the client and the stage settings. */
 export interface RouteSettings {

@@ -1,4 +1,4 @@
-import type { ObjectWritten } from './s3-writable.js'
+import type { ObjectWritten } from './object-written.js'
 
 /**
  * What the `'object'` event of a routed sink (`createS3Sink({ routes })`)

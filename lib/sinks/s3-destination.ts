@@ -7,7 +7,7 @@ import { validateFunction, validateKnownKeys, validateObject, validateString } f
 import type { DurableCallback } from '../durable.js'
 import type { ResolvedOptions, S3DestinationEvent, S3DestinationStats } from './destination-options.js'
 import { Route, type RouteSettings } from './destination-route.js'
-import type { ObjectWritten } from './s3-writable.js'
+import type { ObjectWritten } from './object-written.js'
 
 export type { S3DestinationEvent, S3DestinationOptions, S3DestinationStats } from './destination-options.js'
 // Its error lives with the others; exported from here as before.

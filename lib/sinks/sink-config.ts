@@ -15,7 +15,7 @@ import type { BatchOptions } from './batch-options.js'
 import type { SinkRoute } from './sink-route.js'
 import { resolveKeyTemplate } from '../internal/template-key.js'
 import type { KeyTemplate } from '../key-template.js'
-import { validateUploadParams, type UploadParams } from './s3-writable.js'
+import { validateUploadParams, type UploadParams } from './upload-params.js'
 import { minuteWindow } from '../stages/minute-window.js'
 
 export type { BatchOptions } from './batch-options.js'

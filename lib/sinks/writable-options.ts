@@ -10,7 +10,8 @@ import { CONNECTION_FIELDS } from '../internal/s3-client.js'
 import { resolveKeyTemplate } from '../internal/template-key.js'
 import { validateBoolean, validateClock, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
 import type { KeyTemplate } from '../key-template.js'
-import type { S3WritableOptions, UploadParams } from './s3-writable.js'
+import type { S3WritableOptions } from './s3-writable-options.js'
+import { validateUploadParams, type UploadParams } from './upload-params.js'
 
 /** `s3Writable()`'s options once checked and defaulted. */
 export interface WritableSettings {
@@ -92,15 +93,6 @@ export function resolveWritableOptions (options: S3WritableOptions): WritableSet
     template,
     manifestTemplate
   }
-}
-
-/** `params` for every object: an object, without the fields the sink sets itself. */
-export function validateUploadParams (params: unknown, name: string): UploadParams | undefined {
-  validateObject(params, name)
-  for (const field of ['Bucket', 'Key', 'Body', 'ContentLength', 'IfNoneMatch', 'IfMatch']) {
-    if (params?.[field] !== undefined) throw new InvalidOptionError(`${name}.${field}`, 'is set by the sink')
-  }
-  return params
 }
 
 /** `manifests`: `true`, or `{ keyTemplate }`; the template of manifest keys. */

@@ -8,7 +8,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
 import { createS3Destination } from '../../lib/sinks/create-s3-destination.js'
 import type { S3Destination } from '../../lib/sinks/s3-destination.js'
-import type { ObjectWritten } from '../../lib/sinks/s3-writable.js'
+import type { ObjectWritten } from '../../lib/sinks/object-written.js'
 import { manualClock } from '../helpers/manual-clock.js'
 import { startS3rver, type LocalS3 } from '../helpers/s3rver.js'
 
