@@ -1,20 +1,15 @@
 import { Transform, type PassThrough, type TransformCallback } from 'node:stream'
-import { BatchAbortedError, InvalidOptionError, WindowOverflowError, toError, type SerializationError } from '../errors.js'
-import { PlacedRecords, type PlacedLine } from '../internal/placed-records.js'
-import { RecordSlots } from '../internal/record-slots.js'
-import { HEAD_CHARS } from '../internal/invalid-records.js'
-import { InvalidDisposal } from '../internal/invalid-disposal.js'
-import { StallWatch } from '../internal/stall-watch.js'
+import { BatchAbortedError, InvalidOptionError, toError } from '../errors.js'
 import { whenWritable } from '../internal/drain.js'
-import { durableOf } from '../internal/durable-callback.js'
+import { InvalidDisposal } from '../internal/invalid-disposal.js'
 import { LineFramer } from '../internal/line-framer.js'
 import { MarkRouter } from '../internal/line-marks.js'
-import { recordText } from '../internal/ndjson-line.js'
-import { MAIN, WindowBatches } from '../internal/window-batches.js'
-import type { EventTimeError } from '../errors.js'
-import { writeBytes, type ByteWindow, type Disposal } from '../internal/window-bytes.js'
-import { positionOf, type Position } from '../source-position.js'
-import type { DurableCallback } from '../durable.js'
+import { PlacedRecords } from '../internal/placed-records.js'
+import { RecordSlots } from '../internal/record-slots.js'
+import { StallWatch } from '../internal/stall-watch.js'
+import { WindowBatches } from '../internal/window-batches.js'
+import { writeBytes, type ByteWindow } from '../internal/window-bytes.js'
+import { writeRecord, type RecordWindow } from '../internal/window-records.js'
 import { resolveWindowOptions, type MinuteWindowOptions, type WindowSettings } from './minute-window-options.js'
 
 export type { MinuteWindowOptions } from './minute-window-options.js'
@@ -54,12 +49,12 @@ export function minuteWindow (options: MinuteWindowOptions = {}): MinuteWindowSt
   return new MinuteWindow(resolveWindowOptions(options))
 }
 
-
 class MinuteWindow extends Transform implements MinuteWindowStream {
   readonly #s: WindowSettings
   readonly #framer: LineFramer
   readonly #batches: WindowBatches
   readonly #bytes: ByteWindow
+  readonly #records: RecordWindow
   /** Index of the next record or line, shared by both kinds of input. */
   readonly #counter = { index: 0 }
   readonly #slots: RecordSlots
@@ -91,6 +86,14 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
       counter: this.#counter,
       invalid: (error, about, position) => this.#invalids.take(error, about, position)
     }
+    this.#records = {
+      ...settings,
+      batches: this.#batches,
+      slots: this.#slots,
+      placed: this.#placed,
+      counter: this.#counter,
+      invalid: (error, about, position) => this.#invalids.take(error, about, position)
+    }
   }
 
   /** Invalid records let go: dropped under `onInvalid: 'skip'` or dead-lettered under `'dead-letter'`. */
@@ -110,9 +113,9 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     try {
       if (chunk instanceof Uint8Array) {
         if (this.#slots.active) return cb(new InvalidOptionError(this.#s.timeOf === undefined ? 'options.partitionBy' : 'options.timeOf', 'needs record input: it cannot read fields of NDJSON bytes (leave serialize() out)'))
-        this.#writeBytes(chunk, cb)
+        this.#afterWrite(writeBytes(this.#bytes, chunk), cb)
       }
-      else this.#writeRecord(chunk, cb)
+      else this.#afterWrite(writeRecord(this.#records, chunk), cb)
     } catch (err) {
       cb(toError(err))
     }
@@ -127,7 +130,7 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     }
     try {
       if (last === null) done()
-      else this.#writeBytes(last, done)
+      else this.#afterWrite(writeBytes(this.#bytes, last), done)
     } catch (err) {
       cb(toError(err))
     }
@@ -143,58 +146,6 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     this.#stalls.clear()
     this.#batches.destroyAll(err)
     cb(err)
-  }
-
-  #writeRecord (record: unknown, cb: TransformCallback): void {
-    const index = this.#counter.index++
-    const callback = durableOf(record)
-    const position = positionOf(record)
-    let text: string
-    try {
-      text = recordText(record, index, this.#s.stringify)
-    } catch (err) {
-      return this.#afterWrite(this.#dispose(this.#invalids.take(err as SerializationError, { record }, position), callback, position), cb)
-    }
-    const { maxBytes } = this.#s
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: the exact size is counted only near maxBytes (the body counts it as it encodes).
-    const most = text.length * 3 + 1
-    const bytes = most > maxBytes || this.#slots.active ? Buffer.byteLength(text) + 1 : -1
-    if (bytes > maxBytes) {
-      const disposal = this.#invalids.take(new WindowOverflowError(index, bytes, maxBytes), { record, head: (text + '\n').slice(0, HEAD_CHARS) }, position)
-      return this.#afterWrite(this.#dispose(disposal, callback, position), cb)
-    }
-    if (this.#slots.active) return this.#writePlaced({ record, index, line: text + '\n', bytes, callback, position }, cb)
-    let open = this.#batches.current(MAIN, position)
-    // The upper bound decides first; the exact size is counted only when the bound says the line might not fit.
-    if (open.bytes + (bytes >= 0 ? bytes : most) > maxBytes && open.bytes + (bytes >= 0 ? bytes : Buffer.byteLength(text) + 1) > maxBytes) {
-      this.#batches.close()
-      open = this.#batches.current(MAIN, position)
-    }
-    open.acks.add(callback, position)
-    const written = open.addText(text)
-    this.#afterWrite(this.#batches.isFull(open) ? this.#batches.close() : written, cb)
-  }
-
-  /** A record of a field partition or an event-time window. */
-  #writePlaced (r: PlacedLine, cb: TransformCallback): void {
-    let body: PassThrough | null
-    try {
-      body = this.#placed.write(r)
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'ERR_EVENT_TIME') throw err
-      return this.#afterWrite(this.#dispose(this.#invalids.take(err as EventTimeError, { record: r.record, head: r.line.slice(0, HEAD_CHARS) }, r.position), r.callback, r.position), cb)
-    }
-    this.#afterWrite(body, cb)
-  }
-
-  #writeBytes (input: Uint8Array, cb: TransformCallback): void {
-    this.#afterWrite(writeBytes(this.#bytes, input), cb)
-  }
-
-  /** Hands an invalid record's acknowledgement to where it went; returns the body to wait on. */
-  #dispose (disposal: Disposal, callback: DurableCallback | undefined, position: Position | undefined): PassThrough | null {
-    disposal.ack(callback, position)
-    return disposal.body
   }
 
   /** Acknowledges a write only once the body it went into can take more. */
