@@ -127,17 +127,20 @@ describe('MultipartUpload', () => {
   })
 
   it('a part that fails: done() rejects with its error once the other parts have settled, and nothing is completed', async () => {
-    let releaseFirst!: () => void
+    let releaseFirst: (() => void) | undefined
+    let secondFailed = false
     const failure = new Error('AccessDenied')
     const { send, sent } = fakeSend((s) => {
       if (s.input.PartNumber === 1) return new Promise((resolve) => { releaseFirst = () => { resolve({ ETag: '"e1"' }) } })
-      if (s.input.PartNumber === 2) return Promise.reject(failure)
+      if (s.input.PartNumber === 2) { secondFailed = true; return Promise.reject(failure) }
       return undefined
     })
     const upload = new MultipartUpload({ client, params, body: streamOf(randomBytes(16 * MiB)), partSize: 5 * MiB, queueSize: 4, send })
     let settled = false
     const done = upload.done().finally(() => { settled = true })
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Waits for both parts to be sent (however slow the machine), then gives the failure time to travel.
+    while (releaseFirst === undefined || !secondFailed) await new Promise((resolve) => setTimeout(resolve, 5))
+    await new Promise((resolve) => setTimeout(resolve, 20))
     expect(settled).to.equal(false)
     releaseFirst()
     expect(await done.catch((e: unknown) => e)).to.equal(failure)

@@ -1,15 +1,20 @@
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import FakeTimers from '@sinonjs/fake-timers'
 import { expect } from 'chai'
 import type { ObjectAbandoned } from '../../lib/index.js'
 import { createS3Sink } from '../../lib/sinks/create-s3-sink.js'
 import { run } from '../helpers/streams.js'
 
-/** Waits for a state reached asynchronously (polls; 5 s at most). */
-async function until (condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 5000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 1))
-  expect(condition()).to.equal(true)
+// Taken before any fake clock is installed: the polling below must keep real time.
+const realSetTimeout = globalThis.setTimeout
+
+/** Waits for a state reached asynchronously (polls; 10 s of real time at most). */
+async function until (condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => realSetTimeout(resolve, 1))
+  expect(condition(), what).to.equal(true)
 }
 
 // The per-Run sink's own client sends its PutObjects without an abort signal (so the SDK can reuse
@@ -20,14 +25,13 @@ describe('createS3Sink() per Run, its own client: destroy() cancels the requests
   let endpoint: string
   let requests = 0
   let closed = 0
-  let closedAt = 0
 
   before(async () => {
     // A store that takes every body and never answers: only the client can end these requests.
     server = createServer((req) => {
       requests++
       req.resume()
-      req.socket.once('close', () => { closed++; closedAt = Date.now() })
+      req.socket.once('close', () => { closed++ })
     })
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')
@@ -49,16 +53,22 @@ describe('createS3Sink() per Run, its own client: destroy() cancels the requests
     sink.on('abandoned', (a: ObjectAbandoned) => abandoned.push(a))
     sink.write(run(1))
     sink.write(run(2))
-    await until(() => requests === 2)
-    const stop = new Error('stop')
-    const destroyedAt = Date.now()
-    const sinkClosed = new Promise((resolve) => sink.on('close', resolve))
-    sink.destroy(stop)
-    await sinkClosed
-    await until(() => closed === 2)
-    // Without cancelling, the abort would wait its 1 s timeout and the sockets close only with the client after it.
-    expect(closedAt - destroyedAt).to.be.below(800)
-    expect(errors).to.deep.equal([stop])
+    await until(() => requests === 2, 'both PutObjects reached the store')
+    // The sink's abort timeout (1 s) runs on setTimeout: frozen from here on, it can never fire, so
+    // whatever closes the connections and lets the sink close is the cancellation itself, however
+    // slow the machine. Without cancelling, the sink would wait for that timeout forever and
+    // close only with the client after it.
+    const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout'], shouldClearNativeTimers: true })
+    try {
+      const stop = new Error('stop')
+      let sinkClosed = false
+      sink.on('close', () => { sinkClosed = true })
+      sink.destroy(stop)
+      await until(() => sinkClosed && closed === 2, 'the sink and both connections closed with the abort timeout frozen')
+      expect(errors).to.deep.equal([stop])
+    } finally {
+      clock.uninstall()
+    }
     expect(abandoned.map((a) => a.outcome)).to.deep.equal(['unknown', 'unknown'])
     expect(requests).to.equal(2)
   })

@@ -165,13 +165,15 @@ describe('s3Writable()', () => {
 
     it('abandons a hanging part after abortTimeout and still aborts', async () => {
       const { client, mock } = fakeClient()
-      mock.on(UploadPartCommand).callsFake(() => new Promise(() => {}))
+      let partsStarted = 0
+      mock.on(UploadPartCommand).callsFake(() => { partsStarted++; return new Promise(() => {}) })
       const sink = s3Writable({ bucket: 'logs', client, abortTimeout: 50 })
       sink.on('error', () => {})
       const body = new PassThrough()
       sink.write(batchOf(0, { body, key: 'hang' }))
       body.write(Buffer.alloc(6 * MiB))
-      await new Promise((resolve) => setTimeout(resolve, 30))
+      // The part must be hanging before the destroy, however slow the machine.
+      while (partsStarted === 0) await new Promise((resolve) => setTimeout(resolve, 5))
       sink.destroy(new Error('stop'))
       await new Promise((resolve) => sink.once('close', resolve))
       expect(mock.commandCalls(AbortMultipartUploadCommand)).to.have.length(1)
