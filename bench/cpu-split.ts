@@ -5,6 +5,7 @@
 // moved. Linux (/proc/self/task); elsewhere only the total is printed.
 //   node --import tsx bench/cpu-split.ts [records=150000] [rounds=5] [rows=limit,t1,t2,zstd,none,stages]   (also: t2pool)
 import './env.js'
+import { pbkdf2 } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { Writable, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -21,9 +22,9 @@ const count = Number(countArg)
 const rounds = Number(roundsArg)
 const pool = recordPool(100_000)
 
-/** CPU µs so far per thread group: main, V8 workers, libuv pool, anything else, e.g. the deflate worker threads (100 Hz ticks). */
-function threadGroups (): Record<Group, number> {
-  const out: Record<Group, number> = { main: 0, v8: 0, pool: 0, other: 0 }
+/** CPU µs so far (100 Hz ticks) and name of every thread of this process; empty off Linux. */
+function threadTimes (): Map<string, { us: number, name: string }> {
+  const out = new Map<string, { us: number, name: string }>()
   let tids: string[] = []
   try { tids = readdirSync('/proc/self/task') } catch { return out }
   for (const tid of tids) {
@@ -31,11 +32,32 @@ function threadGroups (): Record<Group, number> {
       const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
       const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim()
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      const us = (Number(fields[11]) + Number(fields[12])) * 10_000
-      const group: Group = Number(tid) === process.pid ? 'main' : name.startsWith('V8') ? 'v8' : name.startsWith('libuv') ? 'pool' : 'other'
-      out[group] += us
+      out.set(tid, { us: (Number(fields[11]) + Number(fields[12])) * 10_000, name })
     } catch { /* the thread ended */ }
   }
+  return out
+}
+
+// Node 22+ names its threads ('V8 DefaultWorke', 'libuv-worker'); Node 20 calls them all 'node'. There,
+// libuv's pool is told apart by giving it work and seeing which threads ran it, and the other threads
+// already running before the benchmark starts any worker are V8's platform threads; later ones are
+// worker threads (the deflate and zstd workers) and count as 'other'.
+const startThreads = threadTimes()
+await Promise.all(Array.from({ length: 16 }, async () => await new Promise((resolve) => { pbkdf2('probe', 'salt', 20_000, 32, 'sha256', resolve) })))
+const poolTids = new Set([...threadTimes()].filter(([tid, t]) => t.us > (startThreads.get(tid)?.us ?? 0) && Number(tid) !== process.pid).map(([tid]) => tid))
+
+function groupOf (tid: string, name: string): Group {
+  if (Number(tid) === process.pid) return 'main'
+  if (name.startsWith('V8')) return 'v8'
+  if (name.startsWith('libuv')) return 'pool'
+  if (name !== 'node') return 'other'
+  return poolTids.has(tid) ? 'pool' : startThreads.has(tid) ? 'v8' : 'other'
+}
+
+/** CPU µs so far per thread group: main, V8 workers, libuv pool, anything else, e.g. the deflate worker threads. */
+function threadGroups (): Record<Group, number> {
+  const out: Record<Group, number> = { main: 0, v8: 0, pool: 0, other: 0 }
+  for (const [tid, { us, name }] of threadTimes()) out[groupOf(tid, name)] += us
   return out
 }
 type Group = 'main' | 'v8' | 'pool' | 'other'
