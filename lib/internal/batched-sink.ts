@@ -1,9 +1,9 @@
 import type { Writable } from 'node:stream'
-import pumpify from 'pumpify'
 import type { SinkSettings } from '../sinks/sink-config.js'
 import type { ObjectWritten } from '../sinks/object-written.js'
 import { s3Writable } from '../sinks/s3-writable.js'
 import { filterApis } from '../stages/filter-apis.js'
+import { loadPumpify } from './load-pumpify.js'
 import { windowStages } from './window-stages.js'
 
 /**
@@ -20,7 +20,7 @@ export function batchedSink (s: SinkSettings): { sink: Writable, last: Writable 
     client: s.client, bucket: s.bucket, prefix: s.prefix, concurrency: s.concurrency, encodingHeader, retryFor: s.retryFor, ifNoneMatch: s.ifNoneMatch, clock: s.clock, manifests, params: s.params
   })
   const { window, stages } = windowStages(batched, s.template, s.prefix, s.clock)
-  const sink = new pumpify.obj(filter, ...stages, upload)
+  const sink = new (loadPumpify().obj)(filter, ...stages, upload)
   // pumpify never closes after a clean finish; core streams do (autoDestroy), so this one does too.
   sink.once('finish', () => { sink.destroy() })
   forward(sink, filter, upload)

@@ -1,5 +1,4 @@
 import type { Transform, Writable } from 'node:stream'
-import pumpify from 'pumpify'
 import { systemClock } from '../clock.js'
 import type { ObjectAbandoned } from '../sinks/object-abandoned.js'
 import type { RoutedObjectWritten } from '../sinks/routed-object.js'
@@ -8,6 +7,7 @@ import { s3Writable } from '../sinks/s3-writable.js'
 import { filterApis } from '../stages/filter-apis.js'
 import { forward } from './batched-sink.js'
 import { compressedType } from './compressed-type.js'
+import { loadPumpify } from './load-pumpify.js'
 import type { RouteSettings } from './route-config.js'
 import { RouteKeys } from './route-keys.js'
 import { routedStream, type RoutePlan } from './routed-stream.js'
@@ -34,7 +34,7 @@ export function routedSink (s: SinkSettings, routes: RouteSettings[]): { sink: W
   const concurrency = s.concurrency ?? (routes.some((r) => r.batched === null) ? PER_RUN_CONCURRENCY : undefined)
   const upload = s3Writable({ client: s.client, bucket: s.bucket, prefix: s.prefix, concurrency, retryFor: s.retryFor, ifNoneMatch: s.ifNoneMatch, clock: s.clock, params: s.params })
   const routeKeys = new RouteKeys()
-  const sink = new pumpify.obj(filter, routedStream(plans, 'error', 'config.routes', (batch, name) => { routeKeys.note(batch, name) }), upload)
+  const sink = new (loadPumpify().obj)(filter, routedStream(plans, 'error', 'config.routes', (batch, name) => { routeKeys.note(batch, name) }), upload)
   sink.once('finish', () => { sink.destroy() })
   forward(sink, filter, upload, (written): RoutedObjectWritten => ({ ...written, route: routeKeys.take(written.key) ?? '' }))
   // An object given up is not written: its key is forgotten all the same.
