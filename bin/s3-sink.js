@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The package ships compiled JavaScript; from the sources use `node --import tsx lib/cli/main.ts`.
-// First, before the command loads anything: restart once with a small young generation where Node can (see young-generation.ts).
-import { restartWithSmallYoungGeneration } from '../dist/cli/young-generation.js'
-restartWithSmallYoungGeneration(process)
+// First, before the command loads anything: a small young generation, by a restart where Node can, else held at run time (see young-generation.ts).
+import v8 from 'node:v8'
+import { keepYoungGenerationSmall } from '../dist/cli/young-generation.js'
+keepYoungGenerationSmall(process, v8)
 await import('../dist/cli/main.js')
