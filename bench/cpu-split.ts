@@ -3,7 +3,7 @@
 // pool (zlib). Rounds interleaved, minimum over rounds: CPU time is the
 // figure least moved by other load, and the split shows which side a change
 // moved. Linux (/proc/self/task); elsewhere only the total is printed.
-//   node --import tsx bench/cpu-split.ts [records=150000] [rounds=5] [rows=limit,t1,t2,zstd,none,stages]   (also: t2pool)
+//   node --import tsx bench/cpu-split.ts [records=150000] [rounds=5] [rows=limit,t1,t2,zstd,none,stages]
 import './env.js'
 import { pbkdf2 } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -14,8 +14,7 @@ import type { Batch } from '../lib/batch.js'
 import { limit } from './baselines/limit.js'
 import { discardClient } from './discard-client.js'
 import { feedStream, recordPool } from './feed.js'
-import { ours, oursWithEncoder } from './ours.js'
-import { ParallelGzip } from '../lib/internal/parallel-gzip.js'
+import { ours } from './ours.js'
 
 const [countArg = '150000', roundsArg = '5', rowsArg = 'limit,t1,t2,zstd,none,stages'] = process.argv.slice(2)
 const count = Number(countArg)
@@ -79,8 +78,6 @@ const runs: Record<string, () => Promise<unknown>> = {
   limit: async () => await limit(pool, count, 6),
   t1: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level: 6, threads: 1 }),
   t2: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level: 6, threads: 2 }),
-  // threads: 2 as it was before round 5: the blocks on zlib's pool, driven from the main thread.
-  t2pool: async () => await oursWithEncoder(feedStream(pool, count), discardClient().client, 'bench', () => new ParallelGzip({ level: 6, blockSize: 1024 * 1024, blocksInFlight: 2 })),
   zstd: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level: 3, compression: 'zstd' }),
   none: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { compression: 'none' }),
   stages: async () => { await stagesOnly(feedStream(pool, count)) }

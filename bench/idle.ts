@@ -5,7 +5,7 @@
 // its callback: the pool's work plus the wait for the main thread to run the
 // pool's completion) and how long the stream sat with no input queued. The
 // deflate worker threads of parallel gzip show as "worker" CPU.
-//   node --import tsx bench/idle.ts [records=150000] [rounds=3] [rows=t1,t2,zstd]   (also: limit, t2pool, none)
+//   node --import tsx bench/idle.ts [records=150000] [rounds=3] [rows=t1,t2,zstd]   (also: limit, none)
 import './env.js'
 import { readdirSync, readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
@@ -13,8 +13,7 @@ import * as zlib from 'node:zlib'
 import { limit } from './baselines/limit.js'
 import { discardClient } from './discard-client.js'
 import { feedStream, recordPool } from './feed.js'
-import { ours, oursWithEncoder } from './ours.js'
-import { ParallelGzip } from '../lib/internal/parallel-gzip.js'
+import { ours } from './ours.js'
 
 const [countArg = '150000', roundsArg = '3', rowsArg = 't1,t2,zstd'] = process.argv.slice(2)
 const count = Number(countArg)
@@ -64,8 +63,6 @@ const runs: Record<string, () => Promise<unknown>> = {
   t1: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level: 6, threads: 1 }),
   t2: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level: 6, threads: 2 }),
   zstd: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { level: 3, compression: 'zstd' }),
-  // threads: 2 as it was before round 5: the blocks on zlib's pool, driven from the main thread.
-  t2pool: async () => await oursWithEncoder(feedStream(pool, count), discardClient().client, 'bench', () => new ParallelGzip({ level: 6, blockSize: 1024 * 1024, blocksInFlight: 2 })),
   none: async () => await ours(feedStream(pool, count), discardClient().client, 'bench', { compression: 'none' })
 }
 const rows = rowsArg.split(',')

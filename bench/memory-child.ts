@@ -1,6 +1,7 @@
 // One memory measurement per process: peak RSS only means something when
 // nothing else ran in the process before. Usage:
 //   memory-child <feedBytes | objects> <level> [ours|dist|naive|per-run]
+// BENCH_GZIP_THREADS=N in the environment sets gzip's threads (e.g. 1, the default before round 6) for an A/B of defaults.
 // Prints one JSON line: { impl, records, bytes, seconds, maxRssBytes, hwmBytes, startRssBytes, outBytes }.
 import './env.js'
 import { readFileSync } from 'node:fs'
@@ -31,7 +32,8 @@ if (impl === 'naive') {
   if (objects !== records) throw new Error(`stored ${objects} of ${records} objects`)
 } else {
   // Default options everywhere but the gzip level: the memory target is about defaults.
-  const work = await ours(generatedStream(records), client, 'bench', { level })
+  const threads = process.env.BENCH_GZIP_THREADS === undefined ? {} : { threads: Number(process.env.BENCH_GZIP_THREADS) }
+  const work = await ours(generatedStream(records), client, 'bench', { level, ...threads })
   if (work.records !== records) throw new Error(`delivered ${work.records} of ${records} records`)
   outBytes = work.outBytes ?? 0
 }

@@ -9,7 +9,6 @@ import { faultRun, TEN_PERCENT } from './faults.js'
 import { feedBytes, feedStream } from './feed.js'
 import type { Work } from './measure.js'
 import { ParallelGzip } from '../lib/internal/parallel-gzip.js'
-import { WorkerGzip } from '../lib/internal/worker-gzip.js'
 import { hasZstd } from '../lib/internal/zstd.js'
 import { createUploadClient } from '../lib/internal/s3-client.js'
 import { ours } from './ours.js'
@@ -112,19 +111,11 @@ export async function buildRows (ctx: RowContext): Promise<{ rows: Row[], close:
     { id: `gzip@${level}`, label: '(part of the limit) gzip only, ready NDJSON', section: 'throughput', level, count: chunked, run: async () => ({ ...await gzipOnly(chunks, level), records: chunked }) },
     {
       id: `pgzip@${level}`,
-      label: `parallel gzip on zlib's pool only (${PARALLEL} blocks in flight), ready NDJSON`,
+      label: `parallel gzip only (one zlib pool job per block, ${PARALLEL} in flight), ready NDJSON`,
       section: 'throughput',
       level,
       count: chunked,
       run: async () => ({ ...await gzipOnly(chunks, level, () => new ParallelGzip({ level, blockSize: 1024 * 1024, blocksInFlight: PARALLEL })), records: chunked })
-    },
-    {
-      id: `wgzip@${level}`,
-      label: `parallel gzip on worker threads only (${PARALLEL} blocks in flight), ready NDJSON`,
-      section: 'throughput',
-      level,
-      count: chunked,
-      run: async () => ({ ...await gzipOnly(chunks, level, () => new WorkerGzip({ level, blockSize: 1024 * 1024, blocksInFlight: PARALLEL, workers: PARALLEL })), records: chunked })
     },
     { id: 'ours-s3rver', label: 'Ours → s3rver', section: 'throughput', level, count, run: async (n) => withBytes(n, await ours(feedStream(pool, n), s3(), 'bench-ours', { level })) },
     { id: 'naive-discard', label: 'Baseline: naive batcher (array, gzipSync, 1 PutObject) → discarding client', section: 'throughput', level, count: half, run: async (n) => await naiveFromPool(pool, n, discard(), 'bench', level) },

@@ -525,3 +525,26 @@ export class SourcePayloadError extends S3SinkError {
     this.id = id
   }
 }
+
+/**
+ * Compressing a batch body failed (zlib refused a block, or ran out of
+ * memory). `codec` is `'gzip'` or `'zstd'`, `cause` is zlib's error. The body
+ * stream fails with it, so its object is never completed: no partial `.gz`
+ * or `.zst` becomes visible (a multipart upload in flight is aborted).
+ *
+ * @example
+ * ```ts
+ * sink.on('error', (err) => { if (err.code === 'ERR_COMPRESSION') console.error(err.codec, err.cause) })
+ * ```
+ */
+export class CompressionFailedError extends S3SinkError {
+  override name = 'CompressionFailedError'
+  override readonly code = 'ERR_COMPRESSION'
+  readonly codec: string
+
+  constructor (codec: string, block: number | null, options?: { cause?: unknown }) {
+    const why = options?.cause instanceof Error ? `: ${options.cause.message}` : ''
+    super(`${codec} compression of the batch body failed${block === null ? '' : ` at block ${block}`}${why}`, options)
+    this.codec = codec
+  }
+}

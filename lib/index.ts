@@ -60,6 +60,7 @@ export {
   SourceAuthError,
   SourceServerError,
   SourcePayloadError,
+  CompressionFailedError,
   type ConfigIssue,
   type OptionIssue
 } from './errors.js'

@@ -1,13 +1,10 @@
-import { availableParallelism } from 'node:os'
 import type { Transform } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import { InvalidOptionError } from '../errors.js'
-import { deflateWorker } from './deflate-worker.js'
 import { canGzipInParallel, ParallelGzip } from './parallel-gzip.js'
-import { WorkerGzip } from './worker-gzip.js'
-import { WorkerZstd } from './worker-zstd.js'
+import { ParallelZstd } from './parallel-zstd.js'
 import { validateInteger, validateOneOf } from './validate.js'
-import { createZstd, requireZstd } from './zstd.js'
+import { requireZstd } from './zstd.js'
 
 /** How batch bodies are compressed. */
 export type Compression = 'gzip' | 'zstd' | 'none'
@@ -26,7 +23,8 @@ export interface CompressionOptions {
   /**
    * gzip only: blocks compressed at once. 1 is one zlib stream on one pool
    * thread; more cuts the body into `blockSize` blocks compressed in parallel
-   * on worker threads into one standard gzip member. Default 1 (see `gzip()`).
+   * on zlib's thread pool (one job per block) into one standard gzip member.
+   * Default 1 (see `gzip()`).
    */
   threads?: number
   /** gzip with threads > 1, and zstd: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a fresh deflate state and a 32 KiB dictionary per block cost less the larger the block; a zstd frame per block loses less history). */
@@ -47,11 +45,11 @@ export interface CompressionSettings {
 const KiB = 1024
 
 /**
- * gzip's threads by default: one zlib stream, the lightest. With its blocks
- * on worker threads, `threads: 2` ran the whole pipeline at 1.40x (Node 20)
- * to 1.44x (Node 24) one stream on a quiet 2-core machine, but the compiled
- * library then peaked at 165 to 245 MB RSS against about 130 MB
- * (bench/RESULTS.md, round 5): memory is the default's side of that trade.
+ * gzip's threads by default: one zlib stream, the lightest. With one pool
+ * job per block, `threads: 2` costs no worker thread, but on the compiled
+ * library's memory bench it still peaked 10 to 20 MB above one stream
+ * (Node 20, 200 MiB and 2 GiB feeds, bench/RESULTS.md round 6): memory is
+ * the default's side of that trade, and issue 12's budget is 120 MB.
  *
  * @example
  * ```ts
@@ -103,19 +101,8 @@ export function resolveCompression (options: CompressionOptions, name: string, f
  */
 export function createCompressor (s: CompressionSettings): Transform | null {
   if (s.compression === 'none') return null
-  if (s.compression === 'zstd') {
-    // One frame per block on a worker thread: node:zlib's zstd stream waits for this thread between 64 KiB chunks.
-    if (deflateWorker(0) !== null) return new WorkerZstd({ level: s.level, blockSize: s.blockSize, blocksInFlight: 2, workers: 1 })
-    return createZstd(s.level, s.chunkSize)
-  }
-  if (s.threads > 1) {
-    // Worker threads where they can start; else zlib's pool, whose every chunk waits for this thread.
-    if (deflateWorker(0) !== null) {
-      // The main thread keeps a core of its own (it serializes the records): one worker with two blocks in flight ran
-      // as fast as two workers on two cores (1.67x against 1.59x one stream, Node 20, quiet) for ~35 MB less RSS.
-      return new WorkerGzip({ level: s.level, blockSize: s.blockSize, blocksInFlight: s.threads, workers: Math.max(1, Math.min(s.threads, availableParallelism() - 1)) })
-    }
-    return new ParallelGzip({ level: s.level, blockSize: s.blockSize, blocksInFlight: s.threads })
-  }
+  // One pool job per block: node:zlib's streams wait for this thread between 64 KiB chunks.
+  if (s.compression === 'zstd') return new ParallelZstd({ level: s.level, blockSize: s.blockSize, blocksInFlight: 2 })
+  if (s.threads > 1) return new ParallelGzip({ level: s.level, blockSize: s.blockSize, blocksInFlight: s.threads })
   return createGzip({ level: s.level, chunkSize: s.chunkSize })
 }

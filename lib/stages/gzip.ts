@@ -10,14 +10,13 @@ export interface GzipOptions {
   /**
    * Blocks compressed at once. 1: one zlib stream, on one thread (wins on a
    * single core, and costs the same for a batch smaller than one block).
-   * Above 1: the body is cut into `blockSize` blocks deflated in parallel on
-   * worker threads (one per core besides the main thread's, at least one;
-   * started once, about 18 MB of RSS each) into one standard gzip member (pigz's design; ratio within 0.1% of
-   * one stream; needs `zlib.crc32`, Node >= 20.15). Use at most the cores
-   * free for it. Default 1, for memory: on a quiet 2-core
-   * machine `threads: 2` ran the whole pipeline at 1.40x (Node 20) to 1.44x
-   * (Node 24) one stream, for 35 to 110 MB more peak RSS (bench/RESULTS.md,
-   * round 5); choose it where throughput matters more than memory.
+   * Above 1: the body is cut into `blockSize` blocks, each deflated by one
+   * job on zlib's thread pool, `threads` at once, into one standard gzip
+   * member (pigz's design; ratio within 0.1% of one stream; needs
+   * `zlib.crc32`, Node >= 20.15). Use at most the cores free for it.
+   * Default 1, for memory: the blocks in flight cost 10 to 20 MB more peak
+   * RSS than one stream (bench/RESULTS.md, round 6); choose it where
+   * throughput matters more than memory.
    */
   threads?: number
   /** With threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a fresh deflate state and a 32 KiB dictionary per block cost less the larger the block). */
@@ -32,7 +31,7 @@ const KNOWN = ['level', 'threads', 'blockSize', 'chunkSize']
  * Compresses each batch into its own complete gzip stream, so every object
  * is a standalone `.gz` file. The batch is passed on at once with a
  * compressed `body`; compression runs as the body is read, on zlib's thread
- * pool, or on several worker threads at once with `threads` > 1. Same as
+ * pool, `threads` blocks at once with `threads` > 1. Same as
  * `compress({ compression: 'gzip', ... })`.
  *
  * @example

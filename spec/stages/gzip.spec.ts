@@ -175,7 +175,7 @@ describe('gzip()', () => {
       expect(bodies).to.deep.equal(texts)
     })
 
-    // One zlib stream holds little; parallel gzip (threads: 2) up to the block it fills and the two at its workers, 1 MiB each.
+    // One zlib stream holds little; parallel gzip (threads: 2) up to the block it fills and the two on the pool, 1 MiB each.
     for (const [threads, bound] of [[1, 1024 * 1024], [2, 4 * 1024 * 1024]] as const) {
     it(`stops the batch body when its compressed body is not read, with bounded buffering, then resumes (threads: ${threads})`, async () => {
       const raw = new PassThrough()

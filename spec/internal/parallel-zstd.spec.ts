@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { expect } from 'chai'
-import { WorkerZstd } from '../../lib/internal/worker-zstd.js'
+import { ParallelZstd } from '../../lib/internal/parallel-zstd.js'
 import { hasZstd } from '../../lib/internal/zstd.js'
 import { bytesOf } from '../helpers/streams.js'
 import { unzstd } from '../helpers/zstd.js'
@@ -20,13 +20,13 @@ function body (bytes: number): Buffer {
 async function zstdOf (data: Buffer, chunk: number, blockSize = 64 * KiB): Promise<Buffer> {
   const pieces: Buffer[] = []
   for (let at = 0; at < data.length; at += chunk) pieces.push(data.subarray(at, at + chunk))
-  const z = new WorkerZstd({ level: 3, blockSize, blocksInFlight: 2, workers: 1 })
+  const z = new ParallelZstd({ level: 3, blockSize, blocksInFlight: 2 })
   const out = bytesOf(z)
   await pipeline(Readable.from(pieces), z)
   return await out
 }
 
-describe(hasZstd() ? 'WorkerZstd' : `WorkerZstd (skipped: node:zlib has zstd from Node 22.15; this is ${process.version})`, function () {
+describe(hasZstd() ? 'ParallelZstd' : `ParallelZstd (skipped: node:zlib has zstd from Node 22.15; this is ${process.version})`, function () {
   before(function () { if (!hasZstd()) this.skip() })
 
   it('one zstd frame per block, read back whole by a real zstd decoder, whatever the input chunking', async () => {
@@ -43,7 +43,7 @@ describe(hasZstd() ? 'WorkerZstd' : `WorkerZstd (skipped: node:zlib has zstd fro
   })
 
   it('an empty body is one valid empty frame', async () => {
-    const z = new WorkerZstd({ level: 3, blockSize: 64 * KiB, blocksInFlight: 2, workers: 1 })
+    const z = new ParallelZstd({ level: 3, blockSize: 64 * KiB, blocksInFlight: 2 })
     const out = bytesOf(z)
     z.end()
     const bytes = await out
@@ -51,8 +51,8 @@ describe(hasZstd() ? 'WorkerZstd' : `WorkerZstd (skipped: node:zlib has zstd fro
     expect((await unzstd(bytes)).length).to.equal(0)
   })
 
-  it('takes no more input while its output is not read (a block filling and two at the worker), then resumes', async () => {
-    const z = new WorkerZstd({ level: 1, blockSize: 256 * KiB, blocksInFlight: 2, workers: 1 })
+  it('takes no more input while its output is not read (a block filling and two on the pool), then resumes', async () => {
+    const z = new ParallelZstd({ level: 1, blockSize: 256 * KiB, blocksInFlight: 2 })
     const sent: Buffer[] = []
     let accepted = 0
     for (;;) {
@@ -62,7 +62,7 @@ describe(hasZstd() ? 'WorkerZstd' : `WorkerZstd (skipped: node:zlib has zstd fro
       if (!z.write(b)) break
       if (accepted > 16 * 1024 * KiB) break
     }
-    // Let the worker answer: the output side then holds its high-water mark unread and the input stays stopped.
+    // Let the jobs end: the output side then holds its high-water mark unread and the input stays stopped.
     await new Promise((resolve) => setTimeout(resolve, 200))
     expect(z.writableNeedDrain).to.equal(true)
     expect(accepted).to.be.below(4 * 256 * KiB)

@@ -1,0 +1,206 @@
+import { Transform, type TransformCallback } from 'node:stream'
+import { CompressionFailedError } from '../errors.js'
+
+/** Settings of a {@link BlockCompressor}, checked by the stage that builds it. */
+export interface BlockCompressorOptions {
+  /** The codec's level. */
+  level: number
+  /** Input bytes per block, at least 32 KiB. */
+  blockSize: number
+  /** Blocks compressing at once on zlib's thread pool; input waits beyond that. */
+  blocksInFlight: number
+}
+
+/** The end of one block's job: its whole compressed output (in pieces, in order), or why there is none. */
+export type BlockDone = (err: Error | null, out?: Buffer | Buffer[]) => void
+
+/** A node:zlib engine (e.g. `createDeflateRaw()`), fresh. */
+export type ZlibEngine = Transform & { reset: () => void, close: () => void }
+
+/**
+ * Compresses `block` whole with a fresh `engine` whose output buffer should
+ * hold the result: ONE job on zlib's pool (what `zlib.deflateRaw(buf, cb)`
+ * does), then `done` with the output. The engine's state is allocated here,
+ * on the main thread (`reset()` makes node:zlib initialize at once): left to
+ * itself, node:zlib initializes on the pool thread of the first job, so each
+ * block's ~300 KB of deflate state came from one of four pool threads' malloc
+ * arenas, which kept ~20 MB more RSS than one stream (measured with
+ * MALLOC_ARENA_MAX=1 as the control).
+ *
+ * @example
+ * ```ts
+ * runBlockJob(zlib.createDeflateRaw({ level: 6, chunkSize: 256 * 1024 }), block, (err, out) => {})
+ * ```
+ */
+export function runBlockJob (engine: ZlibEngine, block: Buffer, done: BlockDone): void {
+  engine.reset()
+  const out: Buffer[] = []
+  engine.on('data', (chunk: Buffer) => { out.push(chunk) })
+  engine.once('error', (err: Error) => { done(err) })
+  engine.once('end', () => {
+    engine.close()
+    // The pieces as they are (views of one output buffer, mostly): a concat would copy each block's output once more.
+    done(null, out)
+  })
+  engine.end(block)
+}
+
+/**
+ * A compressor that cuts its input into blocks and has each block compressed
+ * whole by ONE job on zlib's thread pool (a zlib convenience call whose
+ * output buffer holds the whole result), then writes the results in input
+ * order between an optional head and a tail. One job per block is the point:
+ * node:zlib's streams run one pool job per chunk and start the next only from
+ * the main thread's event loop, so a busy main thread (serializing records)
+ * left the pool idle between chunks; a block's job needs the main thread only
+ * when it ends.
+ *
+ * Input is copied into block buffers: `blocksInFlight + 1` of them at most,
+ * each reused only after its job has ended (the pool thread reads it until
+ * then), so a long body allocates no buffer per block. Memory is bounded:
+ * input waits while `blocksInFlight` blocks are compressing and one is full,
+ * and no input is taken while the readable side holds its high-water mark
+ * unread. A failed job fails the stream with a {@link CompressionFailedError}
+ * (zlib's error as `cause`); nothing after the failed block is pushed.
+ */
+export abstract class BlockCompressor extends Transform {
+  protected readonly o: BlockCompressorOptions
+  /** Block buffers free for filling. */
+  readonly #spare: Buffer[] = []
+  #block: Buffer | null = null
+  #used = 0
+  #sent = 0
+  #emitted = 0
+  /** Compressed blocks that ended before an earlier one. */
+  readonly #early = new Map<number, Buffer | Buffer[]>()
+  #rest: Buffer | null = null
+  #readerAsked = false
+  #started = false
+  #waiting: TransformCallback | null = null
+  #ending: TransformCallback | null = null
+
+  constructor (options: BlockCompressorOptions) {
+    super()
+    this.o = options
+  }
+
+  /** Sees every input chunk once, in order (gzip's CRC-32 and size). */
+  protected input (_chunk: Buffer): void {}
+  /** Starts block `block`'s one pool job. `block` must stay untouched until `done` (it is reused only after). */
+  protected abstract compress (block: Buffer, done: BlockDone): void
+  /** Bytes before the first block's output. */
+  protected head (): Buffer | null { return null }
+  /** Bytes after the last block's output; `empty` when no block was compressed. */
+  protected abstract tail (empty: boolean): Buffer
+  /** What the error of a failed block names: the codec. */
+  protected abstract get codec (): string
+
+  override _transform (chunk: Buffer, _encoding: BufferEncoding, cb: TransformCallback): void {
+    this.input(chunk)
+    this.#rest = chunk
+    this.#waiting = cb
+    this.#feed()
+  }
+
+  override _read (size: number): void {
+    // Called before the reader takes its bytes off the buffer, and not again
+    // until something is pushed: the request stands until then.
+    this.#readerAsked = true
+    this.#feed()
+    super._read(size)
+  }
+
+  override _flush (cb: TransformCallback): void {
+    this.#ending = cb
+    this.#finish()
+  }
+
+  override _destroy (err: Error | null, cb: (error: Error | null) => void): void {
+    // A job already on the pool finishes there; its output is dropped (see #ended).
+    this.#early.clear()
+    this.#spare.length = 0
+    this.#block = null
+    this.#rest = null
+    this.#waiting = null
+    this.#ending = null
+    cb(err)
+  }
+
+  /** Copies pending input into blocks while a block can be sent, then takes the next input once the reader has room. */
+  #feed (): void {
+    let rest = this.#rest
+    while (rest !== null && rest.length > 0) {
+      if (this.#used === this.o.blockSize && !this.#sendWhenFree()) break
+      const block = this.#block ??= this.#spare.pop() ?? Buffer.allocUnsafe(this.o.blockSize)
+      const n = rest.copy(block, this.#used)
+      this.#used += n
+      rest = n === rest.length ? null : rest.subarray(n)
+    }
+    this.#rest = rest
+    if (this.#used === this.o.blockSize) this.#sendWhenFree()
+    if (this.#waiting === null || (rest !== null && rest.length > 0)) return
+    if (!this.#readerAsked && this.readableLength >= this.readableHighWaterMark) return
+    const cb = this.#waiting
+    this.#waiting = null
+    this.#rest = null
+    cb()
+  }
+
+  /** Starts the filled block's job if fewer than `blocksInFlight` are running; false when it must wait. */
+  #sendWhenFree (): boolean {
+    if (this.#sent - this.#emitted >= this.o.blocksInFlight) return false
+    const buffer = this.#block as Buffer
+    const seq = this.#sent++
+    const used = this.#used
+    this.#block = null
+    this.#used = 0
+    try {
+      this.compress(used === buffer.length ? buffer : buffer.subarray(0, used), (err, out) => { this.#ended(seq, buffer, err, out) })
+    } catch (err) {
+      // zlib refused the job before it started (e.g. settings it cannot use): the stream fails, not its writer's call.
+      process.nextTick(() => { this.#ended(seq, buffer, err as Error, undefined) })
+    }
+    return true
+  }
+
+  #ended (seq: number, buffer: Buffer, err: Error | null, out: Buffer | Buffer[] | undefined): void {
+    if (this.destroyed) return
+    if (err !== null || out === undefined) {
+      this.destroy(new CompressionFailedError(this.codec, seq, { cause: err }))
+      return
+    }
+    this.#spare.push(buffer)
+    this.#early.set(seq, out)
+    let next = this.#early.get(this.#emitted)
+    while (next !== undefined) {
+      this.#early.delete(this.#emitted++)
+      this.#emit(next)
+      next = this.#early.get(this.#emitted)
+    }
+    this.#feed()
+    this.#finish()
+  }
+
+  #emit (out: Buffer | Buffer[]): void {
+    if (!this.#started) {
+      this.#started = true
+      const head = this.head()
+      if (head !== null) this.push(head)
+    }
+    this.#readerAsked = false
+    for (const piece of Array.isArray(out) ? out : [out]) if (piece.length > 0) this.push(piece)
+  }
+
+  /** Once flushing and every block is back: the tail. */
+  #finish (): void {
+    if (this.#ending === null) return
+    if (this.#used > 0 && !this.#sendWhenFree()) return
+    if (this.#emitted < this.#sent) return
+    const empty = this.#sent === 0
+    if (!this.#started) this.#emit(Buffer.alloc(0))
+    this.#spare.length = 0
+    const cb = this.#ending
+    this.#ending = null
+    cb(null, this.tail(empty))
+  }
+}
