@@ -4,6 +4,11 @@ import type { BatchAcks } from './batch-acks.js'
 /**
  * Counters of a batch. The window stage updates them while it writes the
  * body, so they are final once `body` has ended.
+ *
+ * @example
+ * ```ts
+ * batch.body.on('end', () => { const { records, bytes }: BatchStats = batch.stats; console.log(records, bytes) })
+ * ```
  */
 export interface BatchStats {
   /** Records written into the batch. */
@@ -87,7 +92,7 @@ export interface Batch {
  *
  * @example
  * ```ts
- * new Writable({ objectMode: true, write (chunk, _, cb) { if (!isBatch(chunk)) return cb(new Error('not a batch')); ... } })
+ * new Writable({ objectMode: true, write (chunk, _, cb) { if (!isBatch(chunk)) return cb(new Error('not a batch')); chunk.body.resume(); cb() } })
  * ```
  */
 export function isBatch (value: unknown): value is Batch {

@@ -3,7 +3,15 @@ import { InvalidOptionError } from './errors.js'
 import type { Position } from './source-position.js'
 import { validateFunction, validateObject, validateString } from './internal/validate.js'
 
-/** Options of {@link createCheckpoint}. */
+/**
+ * Options of {@link createCheckpoint}.
+ *
+ * @example
+ * ```ts
+ * const options: CheckpointOptions<string> = { onCommit: (partition, offset) => { consumer.commit(partition, offset) } }
+ * const checkpoint = createCheckpoint(options)
+ * ```
+ */
 export interface CheckpointOptions<P extends Position = Position> {
   /**
    * Called, synchronously inside the acknowledgement that allowed it, each

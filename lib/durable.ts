@@ -26,7 +26,15 @@
  */
 export const onDurable: unique symbol = Symbol.for('s3-stream-sink.onDurable')
 
-/** The acknowledgement callback a record may carry under {@link onDurable}. */
+/**
+ * The acknowledgement callback a record may carry under {@link onDurable}.
+ *
+ * @example
+ * ```ts
+ * const ack: DurableCallback = () => { consumer.commit(offset) }
+ * feed.write({ ...record, [onDurable]: ack })
+ * ```
+ */
 export type DurableCallback = () => void
 
 /**

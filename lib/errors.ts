@@ -228,7 +228,7 @@ export class S3UploadError extends S3SinkError {
  *
  * @example
  * ```ts
- * try { destination.send({ payload }) } catch (err) { if (err.code === 'ERR_DESTINATION_CLOSED') ... }
+ * try { destination.send({ payload }) } catch (err) { if ((err as S3SinkError).code === 'ERR_DESTINATION_CLOSED') console.warn('closed: payload not taken') }
  * ```
  */
 export class DestinationClosedError extends S3SinkError {
@@ -341,7 +341,16 @@ export function toError (value: unknown): Error {
   return value instanceof Error ? value : new S3SinkError(`non-error thrown: ${String(value)}`, { cause: value })
 }
 
-/** One problem found in a sink config. */
+/**
+ * One problem found in a sink config.
+ *
+ * @example
+ * ```ts
+ * try { createS3Sink(config) } catch (err) {
+ *   if (err instanceof ConfigError) err.issues.forEach(({ path, problem, message }: ConfigIssue) => console.error(path, problem, message))
+ * }
+ * ```
+ */
 export interface ConfigIssue {
   /** Where: `bucket`, `apisToSend[2]`, `skipOnFailure` (an unknown field). */
   path: string

@@ -4,7 +4,15 @@ import { MISSING_FIELD_FOLDER, fieldSegment, readPath } from './internal/key-seg
 import { templateParts } from './internal/template-parts.js'
 import { validateKeyText, validateKnownKeys, validateObject, validateString } from './internal/validate.js'
 
-/** Options of {@link keyTemplate}. */
+/**
+ * Options of {@link keyTemplate}.
+ *
+ * @example
+ * ```ts
+ * const options: KeyTemplateOptions = { timeZone: 'Europe/Berlin' }
+ * const t = keyTemplate('runs/dt={YYYY}-{MM}-{DD}/{id}{ext}', options)
+ * ```
+ */
 export interface KeyTemplateOptions {
   /** IANA time zone of the date placeholders, e.g. `Europe/Berlin`. Default `UTC`. */
   timeZone?: string
@@ -18,7 +26,15 @@ export interface KeyTemplateOptions {
 
 const OPTION_NAMES = Object.keys({ timeZone: true, unique: true, option: true, timeZoneOption: true } satisfies Record<keyof KeyTemplateOptions, true>)
 
-/** What a key is rendered from. */
+/**
+ * What a key is rendered from.
+ *
+ * @example
+ * ```ts
+ * const values: KeyTemplateValues = { time: Date.now(), id: '9f2c', seq: 0, ext: '.gz', prefix: '', fields: { 'apiInfo.name': 'search' } }
+ * keyTemplate('runs/api={apiInfo.name}/{id}{ext}').render(values) // runs/api=search/9f2c.gz
+ * ```
+ */
 export interface KeyTemplateValues {
   /** ms since the epoch; the date placeholders show it in the template's time zone. */
   time: number
@@ -35,7 +51,16 @@ export interface KeyTemplateValues {
   special?: string
 }
 
-/** A parsed, validated key template. */
+/**
+ * A parsed, validated key template.
+ *
+ * @example
+ * ```ts
+ * const t: KeyTemplate = keyTemplate('runs/api={apiInfo.name}/dt={YYYY}-{MM}-{DD}/{id}{ext}')
+ * t.fields // ['apiInfo.name']
+ * const sink = s3Writable({ bucket: 'logs', region: 'us-west-2', keyTemplate: t })
+ * ```
+ */
 export interface KeyTemplate {
   /** The template text as given. */
   readonly source: string

@@ -20,7 +20,15 @@ import { CallbackError } from './errors.js'
  */
 export const sourcePosition: unique symbol = Symbol.for('s3-stream-sink.sourcePosition')
 
-/** A position in a source: an offset, an entry ID. Compared only for equality, never ordered. */
+/**
+ * A position in a source: an offset, an entry ID. Compared only for equality, never ordered.
+ *
+ * @example
+ * ```ts
+ * const position: Position = msg.offset // a string, number or bigint
+ * feed.write({ ...record, [sourcePosition]: position })
+ * ```
+ */
 export type Position = string | number | bigint
 
 /**

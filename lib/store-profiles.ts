@@ -9,13 +9,36 @@
 import { InvalidOptionError } from './errors.js'
 import { validateOneOf } from './internal/validate.js'
 
-/** The stores with a profile; `'custom'` is the cautious one for any other S3 API. */
+/**
+ * The stores with a profile; `'custom'` is the cautious one for any other S3 API.
+ *
+ * @example
+ * ```ts
+ * const store: StoreName = 'minio'
+ * const sink = s3Writable({ bucket: 'logs', endpoint: 'http://127.0.0.1:9000', store })
+ * ```
+ */
 export type StoreName = 'aws' | 'r2' | 'minio' | 'gcs' | 'b2' | 'ceph' | 'custom'
 
-/** The SDK's request checksum modes (client-s3 >= 3.729.0 defaults to `WHEN_SUPPORTED`). */
+/**
+ * The SDK's request checksum modes (client-s3 >= 3.729.0 defaults to `WHEN_SUPPORTED`).
+ *
+ * @example
+ * ```ts
+ * const mode: ChecksumMode = STORE_PROFILES.r2.requestChecksumCalculation // 'WHEN_REQUIRED'
+ * ```
+ */
 export type ChecksumMode = 'WHEN_SUPPORTED' | 'WHEN_REQUIRED'
 
-/** What a store needs. */
+/**
+ * What a store needs.
+ *
+ * @example
+ * ```ts
+ * const profile: StoreProfile = STORE_PROFILES.gcs
+ * if (!profile.conditionalWrites) console.warn('ifNoneMatch is not enforced by', profile.store)
+ * ```
+ */
 export interface StoreProfile {
   readonly store: StoreName
   /** Path-style URLs (`endpoint/bucket/key`) unless the caller sets `forcePathStyle`. */
@@ -128,7 +151,14 @@ export const STORE_PROFILES: Readonly<Record<StoreName, StoreProfile>> = Object.
   } satisfies StoreProfile)]
 )) as Record<StoreName, StoreProfile>)
 
-/** Every store name, for validation and usage text. */
+/**
+ * Every store name, for validation and usage text.
+ *
+ * @example
+ * ```ts
+ * if (!STORE_NAMES.includes(flag as StoreName)) throw new Error(`--store must be one of ${STORE_NAMES.join(', ')}`)
+ * ```
+ */
 export const STORE_NAMES = Object.freeze(Object.keys(STORE_PROFILES) as StoreName[])
 
 /** The client settings a store's profile adds to what the caller gave. */

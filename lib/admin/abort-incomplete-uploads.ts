@@ -14,6 +14,12 @@ export type { AbortedUpload, AbortIncompleteUploadsResult, FailedAbort } from '.
  * Options of {@link abortIncompleteUploads}: the connection fields of the
  * sink config (or a `client` of your own), the bucket and prefix to clean,
  * and how old an upload must be to count as abandoned.
+ *
+ * @example
+ * ```ts
+ * const options: AbortIncompleteUploadsOptions = { bucket: 'logs', region: 'us-west-2', olderThan: 24 * 3600_000, dryRun: true }
+ * const { aborted } = await abortIncompleteUploads(options)
+ * ```
  */
 export interface AbortIncompleteUploadsOptions extends S3ConnectionOptions {
   /** Accepted so a sink config can be passed as is; must be `'s3'` when given. */

@@ -10,21 +10,45 @@ import { createS3Client, type S3ConnectionOptions } from '../internal/s3-client.
 import { validateKnownKeys, validateObject, validateOneOf, validateString } from '../internal/validate.js'
 import { STORE_NAMES, STORE_PROFILES, type ChecksumMode, type StoreName } from '../store-profiles.js'
 
-/** Options of {@link doctor}: the sink's connection fields and its bucket. */
+/**
+ * Options of {@link doctor}: the sink's connection fields and its bucket.
+ *
+ * @example
+ * ```ts
+ * const options: DoctorOptions = { bucket: 'logs', endpoint: 'http://127.0.0.1:9000', store: 'minio', accessKeyId, secretAccessKey }
+ * const report = await doctor(options)
+ * ```
+ */
 export interface DoctorOptions extends S3ConnectionOptions {
   bucket: string
   /** Probe objects go under `[prefix]_s3-sink-doctor/<random>/`. Default: none. */
   prefix?: string
 }
 
-/** One check: `ok`; `ignored` (accepted but not enforced, e.g. a conditional write that overwrote); `failed`; `skipped`. */
+/**
+ * One check: `ok`; `ignored` (accepted but not enforced, e.g. a conditional write that overwrote); `failed`; `skipped`.
+ *
+ * @example
+ * ```ts
+ * const report = await doctor({ bucket: 'logs', region: 'us-west-2' })
+ * report.probes.forEach(({ name, status, detail }: DoctorProbe) => console.log(name, status, detail))
+ * ```
+ */
 export interface DoctorProbe {
   name: string
   status: 'ok' | 'ignored' | 'failed' | 'skipped'
   detail: string
 }
 
-/** What {@link doctor} found. */
+/**
+ * What {@link doctor} found.
+ *
+ * @example
+ * ```ts
+ * const { store, fits, problems }: DoctorReport = await doctor({ bucket: 'logs', region: 'us-west-2' })
+ * if (problems.length > 0) console.error(`${store}: ${problems.join('; ')} (fits: ${fits.join(', ')})`)
+ * ```
+ */
 export interface DoctorReport {
   /** The profile whose settings were judged (`aws` when none was given). */
   store: StoreName

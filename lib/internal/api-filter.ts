@@ -1,13 +1,27 @@
 import { CallbackError, InvalidOptionError } from '../errors.js'
 import { validateBoolean, validateFunction, validateObject, validateStringArray } from './validate.js'
 
-/** Why a record was dropped. */
+/**
+ * Why a record was dropped.
+ *
+ * @example
+ * ```ts
+ * const reasons = new Map<DropReason, number>()
+ * filter.on('drop', ({ reason }: DroppedRecord) => reasons.set(reason, (reasons.get(reason) ?? 0) + 1))
+ * ```
+ */
 export type DropReason = 'api' | 'failed'
 
 /**
  * Options of `filterApis()`, shared with the per-Run sink: `apisToSend` and
  * `skipOnFail` as in the sink config, plus callbacks for records that are not
  * Intuned Runs.
+ *
+ * @example
+ * ```ts
+ * const options: FilterApisOptions = { apisToSend: ['search'], skipOnFail: true, apiName: (r) => (r as { api?: string }).api }
+ * await pipeline(source, filterApis(options), minuteWindow(), gzip(), s3Writable(cfg))
+ * ```
  */
 export interface FilterApisOptions {
   /** Keep only records whose API name is in this list (not empty). Default: every API. */

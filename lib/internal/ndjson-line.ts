@@ -1,7 +1,15 @@
 import { SerializationError, describe } from '../errors.js'
 import { typeName } from './validate.js'
 
-/** Turns one record into its JSON text; must not contain a raw newline. */
+/**
+ * Turns one record into its JSON text; must not contain a raw newline.
+ *
+ * @example
+ * ```ts
+ * const stringify: Stringify = (record) => JSON.stringify(record, (_key, value: unknown) => typeof value === 'bigint' ? String(value) : value)
+ * minuteWindow({ stringify })
+ * ```
+ */
 export type Stringify = (record: unknown) => string
 
 /**

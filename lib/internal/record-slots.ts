@@ -4,7 +4,16 @@ import { fieldSegment, readPath } from './key-segment.js'
 import { validateStringArray } from './validate.js'
 import { MAIN, type Slot } from './window-batches.js'
 
-/** `partitionBy` of minuteWindow: dotted field paths, or a function giving the field values of a record. */
+/**
+ * `partitionBy` of minuteWindow: dotted field paths, or a function giving the field values of a record.
+ *
+ * @example
+ * ```ts
+ * const byApi: PartitionBy = ['apiInfo.name']
+ * const byHost: PartitionBy = (record) => ({ host: (record as { host: string }).host })
+ * minuteWindow({ partitionBy: byApi })
+ * ```
+ */
 export type PartitionBy = readonly string[] | ((record: unknown) => Readonly<Record<string, unknown>>)
 
 /** A record later than allowed: its event time and the watermark then. */

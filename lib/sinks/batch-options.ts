@@ -1,6 +1,14 @@
 import type { BatchObjectOptions } from './batch-object-options.js'
 
-/** Options of the batched sink (`batched: { ... }`): those it shares with `createS3Destination()`, and its own for event time, partitions and stable keys. */
+/**
+ * Options of the batched sink (`batched: { ... }`): those it shares with `createS3Destination()`, and its own for event time, partitions and stable keys.
+ *
+ * @example
+ * ```ts
+ * const batched: BatchOptions = { windowMs: 10_000, compression: 'zstd', stableKeys: true }
+ * const sink = createS3Sink({ type: 's3', bucket: 'runs', region: 'us-west-2', batched })
+ * ```
+ */
 export interface BatchOptions extends BatchObjectOptions {
   /** Windows by event time: the Run's time in ms (see `minuteWindow()`). Default: arrival time. */
   timeOf?: (record: unknown) => number

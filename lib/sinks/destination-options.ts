@@ -15,7 +15,15 @@ import { resolveKeyTemplate } from '../internal/template-key.js'
 import type { KeyTemplate } from '../key-template.js'
 import { minuteWindow } from '../stages/minute-window.js'
 
-/** Options of `createS3Destination()`: where to deliver, how to batch, how to connect. */
+/**
+ * Options of `createS3Destination()`: where to deliver, how to batch, how to connect.
+ *
+ * @example
+ * ```ts
+ * const options: S3DestinationOptions = { bucket: 'logs', region: 'us-west-2', windowMs: 10_000, compression: 'zstd' }
+ * const destination = createS3Destination(options)
+ * ```
+ */
 export interface S3DestinationOptions extends S3ConnectionOptions, BatchObjectOptions {
   /** Default bucket for `send()` calls that name none. */
   bucket?: string
@@ -51,7 +59,15 @@ export interface S3DestinationOptions extends S3ConnectionOptions, BatchObjectOp
   maxOpenPartitions?: number
 }
 
-/** The argument of `send()`, as `$send.s3()` takes it. */
+/**
+ * The argument of `send()`, as `$send.s3()` takes it.
+ *
+ * @example
+ * ```ts
+ * const event: S3DestinationEvent = { prefix: 'clicks/', payload: { page: '/', at: Date.now() }, onDurable: () => message.ack() }
+ * destination.send(event)
+ * ```
+ */
 export interface S3DestinationEvent {
   /** Target bucket; required unless `options.bucket` was given. */
   bucket?: string
@@ -69,7 +85,15 @@ export interface S3DestinationEvent {
   onDurable?: DurableCallback
 }
 
-/** Counters of a destination; a fresh snapshot on every read. */
+/**
+ * Counters of a destination; a fresh snapshot on every read.
+ *
+ * @example
+ * ```ts
+ * const { delivered, failed, pending }: S3DestinationStats = destination.stats
+ * console.log(`${delivered} stored, ${failed} lost, ${pending} under way`)
+ * ```
+ */
 export interface S3DestinationStats {
   /** Payloads accepted by `send()`. */
   readonly queued: number

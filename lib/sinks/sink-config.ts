@@ -25,6 +25,12 @@ export type { SinkRoute } from './sink-route.js'
  * The S3 sink config as the Intuned Run and Job APIs document it, plus the
  * tuning fields of this package. Every field is checked; unknown ones are
  * errors, so a typo (`skipOnFailure`) never passes silently.
+ *
+ * @example
+ * ```ts
+ * const config: S3SinkConfig = { type: 's3', bucket: 'runs', region: 'us-west-2', accessKeyId, secretAccessKey, skipOnFail: true, batched: true }
+ * await pipeline(runs, createS3Sink(config))
+ * ```
  */
 export interface S3SinkConfig extends S3ConnectionOptions {
   /** Must be `'s3'`. */

@@ -5,6 +5,12 @@ import type { BatchOptions } from './batch-options.js'
  * One output of a routed sink (`routes`): which Runs, and how they are
  * stored. Without `batched`, one `.json` object per Run, as the sink's
  * per-Run mode writes it; with it, NDJSON windows.
+ *
+ * @example
+ * ```ts
+ * const failures: SinkRoute = { name: 'failures', when: isFailedRun, prefix: 'failed/' }
+ * const sink = createS3Sink({ type: 's3', bucket: 'runs', region: 'us-west-2', routes: [failures, { name: 'rest', batched: true }] })
+ * ```
  */
 export interface SinkRoute {
   /** Names the route in errors. */

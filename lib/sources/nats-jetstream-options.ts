@@ -7,6 +7,12 @@ import { LOG_SOURCE_KEYS, logSourceSettings, type LogSourceOptions, type LogSour
 /**
  * A NATS connection, as far as this package's types go: declared here so
  * that the types need no NATS client (an optional peer dependency).
+ *
+ * @example
+ * ```ts
+ * const connection: NatsConnectionLike = await connect({ servers: 'nats://10.0.0.5:4222' }) // the NATS client's connect(); never closed by the source
+ * const source = natsJetStreamSource({ connection, stream: 'RUNS', durable: 's3-sink' })
+ * ```
  */
 export interface NatsConnectionLike {
   /** Publishes a message. */
@@ -20,7 +26,15 @@ export function isNatsConnection (value: unknown): value is NatsConnectionLike {
   return typeof value === 'object' && value !== null && typeof (value as NatsConnectionLike).publish === 'function' && typeof (value as NatsConnectionLike).status === 'function'
 }
 
-/** Options of {@link natsJetStreamSource}. */
+/**
+ * Options of {@link natsJetStreamSource}.
+ *
+ * @example
+ * ```ts
+ * const options: NatsJetStreamSourceOptions = { url: 'nats://10.0.0.5:4222', stream: 'RUNS', durable: 's3-sink', signal: stop.signal }
+ * await pipeline(natsJetStreamSource(options), createS3Sink(config))
+ * ```
+ */
 export interface NatsJetStreamSourceOptions extends LogSourceOptions {
   /** `nats://[user:password@|token@]host:port`. Give this or `connection`. Credentials never appear in an error. */
   url?: string

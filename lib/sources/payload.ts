@@ -5,10 +5,24 @@ import { typeName } from '../internal/validate.js'
 /**
  * Turns an entry's payload text into the record pushed downstream; throws
  * for a payload that is not a record. `id` is the entry's id in the log.
+ *
+ * @example
+ * ```ts
+ * const decode: Decode = (text, id) => ({ ...JSON.parse(text) as object, entryId: id })
+ * const source = redisStreamSource({ url: 'redis://10.0.0.5:6379', stream: 'runs', group: 's3-sink', decode })
+ * ```
  */
 export type Decode = (text: string, id: string) => object
 
-/** What a log source does with an entry whose payload is not a record. */
+/**
+ * What a log source does with an entry whose payload is not a record.
+ *
+ * @example
+ * ```ts
+ * const onInvalid: SourceOnInvalid = 'dead-letter'
+ * const source = redisStreamSource({ url: 'redis://10.0.0.5:6379', stream: 'runs', group: 's3-sink', onInvalid })
+ * ```
+ */
 export type SourceOnInvalid = 'error' | 'skip' | 'dead-letter'
 
 /** The default {@link Decode}: the payload must be a JSON object. */

@@ -7,6 +7,12 @@ import { LOG_SOURCE_KEYS, logSourceSettings, type LogSourceOptions, type LogSour
 /**
  * An ioredis client, as far as this package's types go: declared here so
  * that the types need no ioredis (an optional peer dependency).
+ *
+ * @example
+ * ```ts
+ * const client: RedisClientLike = new Redis('redis://10.0.0.5:6379') // ioredis; never closed by the source
+ * const source = redisStreamSource({ client, stream: 'runs', group: 's3-sink' })
+ * ```
  */
 export interface RedisClientLike {
   /** Sends a command (`client.call('XACK', ...)`). */
@@ -15,7 +21,15 @@ export interface RedisClientLike {
   duplicate: (...args: never[]) => unknown
 }
 
-/** Options of {@link redisStreamSource}. */
+/**
+ * Options of {@link redisStreamSource}.
+ *
+ * @example
+ * ```ts
+ * const options: RedisStreamSourceOptions = { url: 'redis://10.0.0.5:6379', stream: 'runs', group: 's3-sink', signal: stop.signal }
+ * await pipeline(redisStreamSource(options), createS3Sink(config))
+ * ```
+ */
 export interface RedisStreamSourceOptions extends LogSourceOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://`). Give this or `client`. The password never appears in an error. */
   url?: string

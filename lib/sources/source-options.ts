@@ -24,7 +24,15 @@ export interface LogSourceOptions {
   clock?: Clock
 }
 
-/** What a log source has done so far. */
+/**
+ * What a log source has done so far.
+ *
+ * @example
+ * ```ts
+ * const { read, acknowledged, redelivered }: LogSourceStats = source.stats
+ * console.log(`${acknowledged}/${read} acknowledged, ${redelivered} redelivered`)
+ * ```
+ */
 export interface LogSourceStats {
   /** Entries received (new and taken over), invalid ones included. */
   read: number

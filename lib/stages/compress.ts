@@ -6,7 +6,15 @@ import { validateKnownKeys, validateObject } from '../internal/validate.js'
 
 export type { Compression } from '../internal/compression.js'
 
-/** Options of {@link compress}. */
+/**
+ * Options of {@link compress}.
+ *
+ * @example
+ * ```ts
+ * const options: CompressOptions = { compression: 'zstd', level: 3 }
+ * await pipeline(source, minuteWindow(), compress(options), s3Writable(cfg))
+ * ```
+ */
 export interface CompressOptions extends CompressionOptions {}
 
 const KNOWN = ['compression', 'level', 'threads', 'blockSize', 'chunkSize']

@@ -9,7 +9,14 @@ export type { FilterApisOptions }
 
 export type { DropReason }
 
-/** What a `'drop'` event carries: the record and why it was left out. */
+/**
+ * What a `'drop'` event carries: the record and why it was left out.
+ *
+ * @example
+ * ```ts
+ * filterApis({ apisToSend: ['search'] }).on('drop', ({ record, reason }: DroppedRecord) => console.log(reason, record))
+ * ```
+ */
 export interface DroppedRecord {
   record: unknown
   reason: DropReason

@@ -3,7 +3,15 @@ import { resolveCompression } from '../internal/compression.js'
 import { validateKnownKeys, validateObject } from '../internal/validate.js'
 import { compressStage } from './compress.js'
 
-/** Options of {@link gzip}. */
+/**
+ * Options of {@link gzip}.
+ *
+ * @example
+ * ```ts
+ * const options: GzipOptions = { level: 9 }
+ * await pipeline(source, minuteWindow(), gzip(options), s3Writable(cfg))
+ * ```
+ */
 export interface GzipOptions {
   /** zlib compression level, 0 (none) to 9 (smallest). Default 6, zlib's own default. */
   level?: number

@@ -6,7 +6,15 @@ import { resolveKeyTemplate, templateKey } from '../internal/template-key.js'
 import type { KeyTemplate } from '../key-template.js'
 import { validateBoolean, validateFunction, validateKeyText, validateKnownKeys, validateObject } from '../internal/validate.js'
 
-/** Options of {@link keyRotate}. */
+/**
+ * Options of {@link keyRotate}.
+ *
+ * @example
+ * ```ts
+ * const options: KeyRotateOptions = { prefix: 'runs/', keyTemplate: '{prefix}dt={YYYY}-{MM}-{DD}/{id}{ext}' }
+ * await pipeline(source, minuteWindow(), gzip(), keyRotate(options), s3Writable(cfg))
+ * ```
+ */
 export interface KeyRotateOptions {
   /** Key prefix; `logs` and `logs/` give the same keys. Default: none. */
   prefix?: string

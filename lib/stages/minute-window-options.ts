@@ -4,7 +4,15 @@ import type { Stringify } from '../internal/ndjson-line.js'
 import { validatePartitionBy, type PartitionBy } from '../internal/record-slots.js'
 import { validateBoolean, validateClock, validateFunction, validateInteger, validateKnownKeys, validateObject, validateOneOf } from '../internal/validate.js'
 
-/** Options of `minuteWindow()`. */
+/**
+ * Options of `minuteWindow()`.
+ *
+ * @example
+ * ```ts
+ * const options: MinuteWindowOptions = { windowMs: 10_000, maxRecords: 50_000, onInvalid: 'dead-letter' }
+ * await pipeline(source, minuteWindow(options), gzip(), s3Writable(cfg))
+ * ```
+ */
 export interface MinuteWindowOptions {
   /** Window length in ms; windows start at multiples of it (UTC). Default 60000. */
   windowMs?: number

@@ -14,7 +14,16 @@ import { resolveWindowOptions, type MinuteWindowOptions, type WindowSettings } f
 
 export type { MinuteWindowOptions } from './minute-window-options.js'
 
-/** The stream {@link minuteWindow} returns. */
+/**
+ * The stream {@link minuteWindow} returns.
+ *
+ * @example
+ * ```ts
+ * const window: MinuteWindowStream = minuteWindow({ onInvalid: 'skip' })
+ * await pipeline(source, window, gzip(), s3Writable(cfg))
+ * console.log(`${window.skipped} skipped, ${window.late} late`)
+ * ```
+ */
 export interface MinuteWindowStream extends Transform {
   /** Invalid records let go: dropped under `onInvalid: 'skip'` or dead-lettered under `'dead-letter'`. */
   readonly skipped: number

@@ -8,7 +8,15 @@ import { compress } from './compress.js'
 import { keyRotate } from './key-rotate.js'
 import { minuteWindow, type MinuteWindowOptions } from './minute-window.js'
 
-/** One output of {@link route}: which records, and how they are batched, compressed and named. */
+/**
+ * One output of {@link route}: which records, and how they are batched, compressed and named.
+ *
+ * @example
+ * ```ts
+ * const errors: RouteOutput = { name: 'errors', when: failed, window: { maxRecords: 1 }, compression: 'none', prefix: 'errors/' }
+ * await pipeline(source, route({ outputs: [errors, { name: 'runs', when: () => true, prefix: 'runs/' }] }), s3Writable(cfg))
+ * ```
+ */
 export interface RouteOutput {
   /** Names the output in errors and `'drop'` events. */
   name: string
@@ -31,7 +39,15 @@ export interface RouteOutput {
   timeZone?: string
 }
 
-/** Options of {@link route}. */
+/**
+ * Options of {@link route}.
+ *
+ * @example
+ * ```ts
+ * const options: RouteOptions = { outputs: [{ name: 'search', when: isSearch, prefix: 'search/' }], unmatched: 'drop' }
+ * await pipeline(source, route(options), s3Writable(cfg))
+ * ```
+ */
 export interface RouteOptions {
   outputs: RouteOutput[]
   /**

@@ -6,7 +6,15 @@ import { recordLine, type Stringify } from '../internal/ndjson-line.js'
 import { positionOf } from '../source-position.js'
 import { validateFunction, validateInteger, validateKnownKeys, validateObject, validateOneOf } from '../internal/validate.js'
 
-/** Options of {@link serialize}. */
+/**
+ * Options of {@link serialize}.
+ *
+ * @example
+ * ```ts
+ * const options: SerializeOptions = { onInvalid: 'skip', chunkSize: 64 * 1024 }
+ * await pipeline(source, serialize(options), minuteWindow(), gzip(), s3Writable(cfg))
+ * ```
+ */
 export interface SerializeOptions {
   /** Output format. Only `'ndjson'` today. */
   format?: 'ndjson'
