@@ -9,6 +9,7 @@ import { normalizePrefix } from '../internal/object-key.js'
 import { createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
 import { validateKnownKeys, validateObject, validateOneOf, validateString } from '../internal/validate.js'
 import { STORE_NAMES, STORE_PROFILES, type ChecksumMode, type StoreName } from '../store-profiles.js'
+import type { DoctorProbe, DoctorReport } from './doctor-report.js'
 
 /**
  * Options of {@link doctor}: the sink's connection fields and its bucket.
@@ -23,42 +24,6 @@ export interface DoctorOptions extends S3ConnectionOptions {
   bucket: string
   /** Probe objects go under `[prefix]_s3-sink-doctor/<random>/`. Default: none. */
   prefix?: string
-}
-
-/**
- * One check: `ok`; `ignored` (accepted but not enforced, e.g. a conditional write that overwrote); `failed`; `skipped`.
- *
- * @example
- * ```ts
- * const report = await doctor({ bucket: 'logs', region: 'us-west-2' })
- * report.probes.forEach(({ name, status, detail }: DoctorProbe) => console.log(name, status, detail))
- * ```
- */
-export interface DoctorProbe {
-  name: string
-  status: 'ok' | 'ignored' | 'failed' | 'skipped'
-  detail: string
-}
-
-/**
- * What {@link doctor} found.
- *
- * @example
- * ```ts
- * const { store, fits, problems }: DoctorReport = await doctor({ bucket: 'logs', region: 'us-west-2' })
- * if (problems.length > 0) console.error(`${store}: ${problems.join('; ')} (fits: ${fits.join(', ')})`)
- * ```
- */
-export interface DoctorReport {
-  /** The profile whose settings were judged (`aws` when none was given). */
-  store: StoreName
-  probes: DoctorProbe[]
-  /** Profiles whose settings would work against this store. */
-  fits: StoreName[]
-  /** What would fail with the chosen settings; empty when they work. */
-  problems: string[]
-  /** What works but limits the sink (no abort, no listing). */
-  warnings: string[]
 }
 
 const PROBES = ['HeadBucket', 'PutObject with checksum headers', 'PutObject without checksum headers', 'Multipart upload, 2 parts',

@@ -1,4 +1,5 @@
-import { doctor, type DoctorReport } from '../admin/doctor.js'
+import { doctor } from '../admin/doctor.js'
+import type { DoctorReport } from '../admin/doctor-report.js'
 import { InvalidOptionError } from '../errors.js'
 import { parseCliArgs } from './args.js'
 

@@ -1,6 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { MAX_TIMER_MS, systemClock, type Clock } from '../clock.js'
-import type { DurableCallback } from '../durable.js'
 import { resolveCompression, type CompressionSettings } from '../internal/compression.js'
 import { normalizePrefix } from '../internal/object-key.js'
 import { CONNECTION_FIELDS, type S3ConnectionOptions } from '../internal/s3-client.js'
@@ -57,56 +56,6 @@ export interface S3DestinationOptions extends S3ConnectionOptions, BatchObjectOp
   allowedLatenessMs?: number
   /** Most partitions open at once per pair. Default 16. */
   maxOpenPartitions?: number
-}
-
-/**
- * The argument of `send()`, as `$send.s3()` takes it.
- *
- * @example
- * ```ts
- * const event: S3DestinationEvent = { prefix: 'clicks/', payload: { page: '/', at: Date.now() }, onDurable: () => message.ack() }
- * destination.send(event)
- * ```
- */
-export interface S3DestinationEvent {
-  /** Target bucket; required unless `options.bucket` was given. */
-  bucket?: string
-  /** Key prefix; overrides `options.prefix`. */
-  prefix?: string
-  /** Anything `JSON.stringify` turns into text; becomes one NDJSON line. */
-  payload: unknown
-  /**
-   * Called once the object holding this payload is complete in S3: the
-   * moment to acknowledge it to where it came from. Never called for a
-   * payload whose object failed or was dropped by `destroy()`, nor for one
-   * `send()` refused. One that throws fails the destination with
-   * `ERR_CALLBACK` (emitted as `'error'`).
-   */
-  onDurable?: DurableCallback
-}
-
-/**
- * Counters of a destination; a fresh snapshot on every read.
- *
- * @example
- * ```ts
- * const { delivered, failed, pending }: S3DestinationStats = destination.stats
- * console.log(`${delivered} stored, ${failed} lost, ${pending} under way`)
- * ```
- */
-export interface S3DestinationStats {
-  /** Payloads accepted by `send()`. */
-  readonly queued: number
-  /** Payloads stored in S3. */
-  readonly delivered: number
-  /** Objects stored in S3. */
-  readonly objects: number
-  /** Payloads lost: their route failed or was destroyed before they were stored. */
-  readonly failed: number
-  /** Payloads accepted and neither delivered nor failed yet. */
-  readonly pending: number
-  /** Payloads later than `allowedLatenessMs` (with `timeOf`): stored under `late/`, and counted in `delivered` too once stored. */
-  readonly late: number
 }
 
 /** The options of a destination once checked and defaulted. */

@@ -5,11 +5,15 @@ import { ndjsonLine } from '../internal/ndjson-line.js'
 import { normalizePrefix } from '../internal/object-key.js'
 import { validateFunction, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
 import type { DurableCallback } from '../durable.js'
-import type { ResolvedOptions, S3DestinationEvent, S3DestinationStats } from './destination-options.js'
+import type { ResolvedOptions } from './destination-options.js'
+import type { S3DestinationEvent } from './s3-destination-event.js'
+import type { S3DestinationStats } from './s3-destination-stats.js'
 import { Route, type RouteSettings } from './destination-route.js'
 import type { ObjectWritten } from './object-written.js'
 
-export type { S3DestinationEvent, S3DestinationOptions, S3DestinationStats } from './destination-options.js'
+export type { S3DestinationOptions } from './destination-options.js'
+export type { S3DestinationEvent } from './s3-destination-event.js'
+export type { S3DestinationStats } from './s3-destination-stats.js'
 // Its error lives with the others; exported from here as before.
 export { DestinationClosedError } from '../errors.js'
 
