@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { PassThrough, type Writable } from 'node:stream'
@@ -188,7 +188,8 @@ describe('outDirRecords()', () => {
     const b = settled(escaping)
     escaping.write(run(1))
     expect(await b).to.include({ code: 'ERR_FILE_WRITE' })
-    expect(await files(join(dir, '..')).then((names) => names.includes('outside.json'))).to.equal(false)
+    // Only the path the key names: walking the whole temporary directory took seconds on a loaded machine.
+    expect(await stat(join(dir, '..', 'outside.json')).then(() => true, () => false)).to.equal(false)
   })
 
   it('validates its options', () => {
