@@ -2,21 +2,35 @@
 // one process, variants interleaved round by round (every other round
 // reversed), into the discarding client: no wire, so every microsecond is
 // the client's. CPU time per object is the figure least moved by other load;
-// the minimum and the median over rounds are printed.
-//   node --import tsx bench/per-run-cost.ts [objects=3000] [rounds=6] [variants=loop-string,loop-buffer,sink]
+// the minimum and the median over rounds are printed, with the main thread's
+// own CPU (V8's helper threads left out) and the GC pauses per object.
+//   node --expose-gc --import tsx bench/per-run-cost.ts [objects=3000] [rounds=6] [variants=loop-string,loop-buffer,sink]
 // Variants: loop-string / loop-buffer (a PutObject per Run with the body as a
 // string / a Buffer, 8 in flight), loop-signal (loop-buffer with an
-// AbortController per object, its signal passed to send()), loop-job (the
-// loop sending through the sink's UploadJob: its retries, lost-answer checks
-// and cancellation, no stream, no pool), sink (createS3Sink() with default options).
+// AbortController per object, its signal passed to send()), loop-crc
+// (loop-buffer sending its own CRC32 and length), loop-cached (loop-buffer on a
+// client with cacheMiddleware), loop-job (the loop sending through the sink's
+// PutJob: its retries and outcome bookkeeping, no stream, no pool),
+// loop-stream / loop-stream16 (the feed piped into a bare Writable that keeps 8
+// PutObjects in flight, highWaterMark 2 / 16), feed-only / feed-async (the feed
+// into a Writable that only serializes), sink (createS3Sink() with default
+// options), sink-cN (the same with concurrency N), loop-null / sink-null (a
+// client whose send() costs nothing: each side's own cost per object).
+// PER_RUN_BASE=/other/checkout/lib/sinks/create-s3-sink.ts adds sink-base and
+// sink-base-null: another version of the sink, A/B in the same process.
 import './env.js'
+import { readFileSync } from 'node:fs'
+import { PerformanceObserver } from 'node:perf_hooks'
+import { Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { crc32 } from 'node:zlib'
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { putObjectLoop } from './baselines/put-object-loop.js'
 import { systemClock } from '../lib/clock.js'
-import { UploadJob } from '../lib/internal/upload-job.js'
+import { PutJob, type PutJobSettings } from '../lib/internal/put-job.js'
 import { createS3Sink } from '../lib/sinks/create-s3-sink.js'
 import { discardClient } from './discard-client.js'
-import { recordPool } from './feed.js'
+import { feedStream, recordPool } from './feed.js'
 import { median } from './measure.js'
 import { perRunSink } from './per-run.js'
 
@@ -39,21 +53,69 @@ const VARIANTS: Record<string, () => Promise<unknown>> = {
   'loop-signal': async () => await loop(discard().client, async (client, Body, Key) => {
     await client.send(new PutObjectCommand({ Bucket: 'bench', Key, Body, ContentType: 'application/json' }), { abortSignal: new AbortController().signal })
   }),
-  'loop-job': async () => await loop(discard().client, async (client, body, Key) => {
-    const job = new UploadJob({
-      client,
-      params: { ContentType: 'application/json', Bucket: 'bench', Key },
-      body,
-      partSize: Math.max(5 * 1024 * 1024, body.length),
-      queueSize: 1,
-      abortTimeout: 1000,
-      retry: { retryFor: 900_000, maxAttempts: Infinity, clock: systemClock, random: Math.random },
-      onRetry: () => {}
+  'loop-job': async () => {
+    const { client } = discard()
+    const settings = jobSettings(client)
+    await loop(client, async (_client, body, Key) => {
+      const job = new PutJob(settings, Key, body)
+      await job.settled
+      if (!job.ok) throw job.failure
     })
-    await job.settled
-    if (!job.ok) throw job.failure
+  },
+  'loop-crc': async () => await loop(discard().client, async (client, Body, Key) => {
+    await client.send(new PutObjectCommand({ Bucket: 'bench', Key, Body, ContentType: 'application/json', ContentLength: Body.length, ChecksumCRC32: crc32Of(Body) }))
   }),
+  'loop-stream': async () => await streamLoop(discard().client, 2),
+  'loop-stream16': async () => await streamLoop(discard().client, 16),
+  'feed-only': async () => { await pipeline(feedStream(pool, objects), new Writable({ objectMode: true, highWaterMark: 2, write (r, _e, cb) { Buffer.from(JSON.stringify(r)); cb() } })) },
+  'feed-async': async () => { await pipeline(feedStream(pool, objects), new Writable({ objectMode: true, highWaterMark: 2, write (r, _e, cb) { Buffer.from(JSON.stringify(r)); setImmediate(cb) } })) },
+  // A client whose send() costs nothing: what is left is each side's own cost per object, without the SDK's noise.
+  'loop-null': async () => await loop(nullClient(), async (client, Body, Key) => { await client.send(new PutObjectCommand({ Bucket: 'bench', Key, Body, ContentType: 'application/json' })) }),
+  'sink-null': async () => await perRunSink(createS3Sink as never, pool, objects, { type: 's3', bucket: 'bench', client: nullClient(), prefix: `r${run++}` }),
   sink: async () => await perRunSink(createS3Sink as never, pool, objects, { type: 's3', bucket: 'bench', client: discard().client, prefix: `r${run++}` })
+}
+function jobSettings (client: S3Client): PutJobSettings {
+  return {
+    client,
+    params: { ContentType: 'application/json', Bucket: 'bench' },
+    cancel: new AbortController(),
+    abortTimeout: 1000,
+    retry: { retryFor: 900_000, maxAttempts: Infinity, clock: systemClock, random: Math.random },
+    onRetry: () => {}
+  }
+}
+function nullClient (): S3Client {
+  return { send: async () => ({ ETag: '"null"', $metadata: {} }), destroy: () => {}, config: {} } as unknown as S3Client
+}
+function crc32Of (body: Buffer): string {
+  const b = Buffer.allocUnsafe(4)
+  b.writeUInt32BE(crc32(body))
+  return b.toString('base64')
+}
+/** The feed piped into a bare Writable that keeps 8 PutObjects in flight. */
+async function streamLoop (client: S3Client, highWaterMark: number): Promise<void> {
+  const prefix = `s${run++}`
+  let i = 0
+  let inFlight = 0
+  let parked: (() => void) | null = null
+  let idle: (() => void) | null = null
+  await pipeline(feedStream(pool, objects), new Writable({
+    objectMode: true,
+    highWaterMark,
+    write (record, _e, cb) {
+      const Body = Buffer.from(JSON.stringify(record))
+      inFlight++
+      void client.send(new PutObjectCommand({ Bucket: 'bench', Key: `${prefix}/${i++}.json`, Body, ContentType: 'application/json' })).then(() => {
+        inFlight--
+        if (parked !== null) { const p = parked; parked = null; p() }
+        if (inFlight === 0 && idle !== null) idle()
+      })
+      if (inFlight < 8) cb()
+      else parked = () => { cb() }
+    },
+    final (cb) { if (inFlight === 0) cb(); else idle = () => { cb() } }
+  }))
+  client.destroy()
 }
 /** 8 workers, one object per record, each sent by `put`. */
 async function loop (client: S3Client, put: (client: S3Client, body: Buffer, key: string) => Promise<void>): Promise<void> {
@@ -69,6 +131,13 @@ async function loop (client: S3Client, put: (client: S3Client, body: Buffer, key
   client.destroy()
 }
 
+// A/B against another checkout in the same process: PER_RUN_BASE=/path/to/other/lib/sinks/create-s3-sink.ts adds `sink-base`.
+const other = process.env.PER_RUN_BASE
+if (other !== undefined) {
+  const create = (await import(other) as { createS3Sink: typeof createS3Sink }).createS3Sink
+  VARIANTS['sink-base'] = async () => await perRunSink(create as never, pool, objects, { type: 's3', bucket: 'bench', client: discard().client, prefix: `r${run++}` })
+  VARIANTS['sink-base-null'] = async () => await perRunSink(create as never, pool, objects, { type: 's3', bucket: 'bench', client: nullClient(), prefix: `r${run++}` })
+}
 const names = variantsArg.split(',')
 for (const name of names) {
   const n = /^sink-c(\d+)$/.exec(name)?.[1]
@@ -77,6 +146,21 @@ for (const name of names) {
 for (const name of names) if (VARIANTS[name] === undefined) throw new Error(`unknown variant ${name}; one of ${Object.keys(VARIANTS).join(', ')}`)
 
 const cpu = new Map<string, number[]>(names.map((n) => [n, []]))
+// Time in GC pauses on the main thread (the CPU figure also holds V8's helper threads).
+const gcTime = new Map<string, number[]>(names.map((n) => [n, []]))
+let gcMs = 0
+// CPU of the main thread alone (Linux): V8's helper threads (concurrent marking, parallel scavenges) are left out.
+const mainCpu = new Map<string, number[]>(names.map((n) => [n, []]))
+function mainThreadMs (): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return NaN
+  }
+}
+const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration })
+gcObserver.observe({ entryTypes: ['gc'] })
 const rate = new Map<string, number[]>(names.map((n) => [n, []]))
 // Warm-up: JIT and the SDK's first-call costs stay out of the figures.
 for (const name of names) await VARIANTS[name]?.()
@@ -84,18 +168,23 @@ for (let round = 0; round < rounds; round++) {
   for (const name of round % 2 === 0 ? names : [...names].reverse()) {
     const gc = (globalThis as { gc?: () => void }).gc
     if (gc !== undefined) gc()
+    const g0 = gcMs
+    const m0 = mainThreadMs()
     const c0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
     await VARIANTS[name]?.()
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9
     const c = process.cpuUsage(c0)
+    mainCpu.get(name)?.push((mainThreadMs() - m0) * 1000 / objects)
+    await new Promise((resolve) => setImmediate(resolve))
+    gcTime.get(name)?.push((gcMs - g0) * 1000 / objects)
     cpu.get(name)?.push((c.user + c.system) / objects)
     rate.get(name)?.push(objects / seconds)
   }
 }
 const base = names[0] as string
-console.log(`${objects} objects per run, ${rounds} rounds, Node ${process.version}, answers after ${latency} ms; CPU µs/object (min / median), objects/s (median), median CPU vs ${base}`)
+console.log(`${objects} objects per run, ${rounds} rounds, Node ${process.version}, answers after ${latency} ms; CPU µs/object (min / median), objects/s (median), median CPU vs ${base}, main thread's CPU µs/object (median), GC pauses µs/object (median)`)
 for (const name of names) {
   const c = cpu.get(name) ?? []
-  console.log(`${name.padEnd(12)} ${Math.min(...c).toFixed(0).padStart(5)} / ${median(c).toFixed(0).padStart(5)} µs   ${Math.round(median(rate.get(name) ?? [])).toLocaleString('en-US').padStart(6)} /s   ${(median(c) / median(cpu.get(base) ?? [])).toFixed(2)}x`)
+  console.log(`${name.padEnd(12)} ${Math.min(...c).toFixed(0).padStart(5)} / ${median(c).toFixed(0).padStart(5)} µs   ${Math.round(median(rate.get(name) ?? [])).toLocaleString('en-US').padStart(6)} /s   ${(median(c) / median(cpu.get(base) ?? [])).toFixed(2)}x   ${median(mainCpu.get(name) ?? []).toFixed(0).padStart(5)} µs main   ${median(gcTime.get(name) ?? []).toFixed(0).padStart(4)} µs`)
 }

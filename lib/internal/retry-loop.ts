@@ -35,6 +35,8 @@ export interface RetryContext {
  * between attempts on the policy's clock, so no per-client budget can stop
  * the retries early. The window opens at the first failure, not at the
  * first attempt: a part sent an hour into a long upload still gets all of it.
+ * `first`, when given, is a first attempt the caller already made and saw
+ * fail (a fast path that enters the loop only on failure).
  *
  * @example
  * ```ts
@@ -42,13 +44,14 @@ export interface RetryContext {
  * await retrying(() => client.send(new PutObjectCommand(input), { abortSignal }), ctx, log)
  * ```
  */
-export async function retrying<T> (attempt: () => Promise<T>, ctx: RetryContext, log: AttemptLog): Promise<T> {
+export async function retrying<T> (attempt: () => Promise<T>, ctx: RetryContext, log: AttemptLog, first?: { failure: unknown }): Promise<T> {
   const { policy } = ctx
   let deadline: number | undefined
   log.startedAt ??= policy.clock.now()
   for (let retry = 0; ; retry++) {
     try {
       log.attempts++
+      if (retry === 0 && first !== undefined) throw first.failure
       return await attempt()
     } catch (err) {
       const kind = classifyFailure(err)

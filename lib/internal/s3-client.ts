@@ -66,7 +66,7 @@ export interface ClientRetries {
  * The client of an upload sink: {@link createS3Client} with this package's
  * own retries (the SDK tries each call once), and the SDK's `cacheMiddleware`:
  * a request sent without options (the per-Run sink's PutObjects, see
- * `UploadJob`'s `unsignalled`) reuses the middleware stack resolved for its
+ * `PutJob`) reuses the middleware stack resolved for its
  * command class instead of resolving it again, about a fifth of the SDK's CPU
  * per small request. Nothing of ours changes a client's middleware, and each
  * client built here serves one bucket (the cached stack shares one context

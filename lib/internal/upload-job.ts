@@ -1,14 +1,19 @@
 import { createHash } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, HeadObjectCommand, PutObjectCommand,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, PutObjectCommand,
   type PutObjectCommandInput, type S3Client
 } from '@aws-sdk/client-s3'
 import { MultipartUpload } from './multipart-upload.js'
 import { retrying, type AttemptLog, type RetryContext, type RetryNotice } from './retry-loop.js'
 import type { RetryPolicy } from './retry-policy.js'
-import { isSentObject } from './stored-object.js'
-import type { AbandonedOutcome } from '../sinks/object-abandoned.js'
+import { findSent } from './find-sent.js'
+import { settledWithin } from './settled-within.js'
+import { refused, isPreconditionFailed, type UploadOutcome } from './upload-outcome.js'
+import { fullObjectChecksum, type ChecksumFields, type FullObjectChecksum } from './full-object-checksum.js'
+
+export type { UploadOutcome } from './upload-outcome.js'
+export type { FullObjectChecksum } from './full-object-checksum.js'
 
 export interface UploadJobOptions {
   client: S3Client
@@ -25,12 +30,6 @@ export interface UploadJobOptions {
   onRetry: (notice: RetryNotice) => void
   /** Sending starts once this settles (an earlier upload to the same key). */
   after?: Promise<unknown>
-  /**
-   * Requests go without the job's abort signal: the owner cancels them by
-   * closing the client's connections (a client it built). Without options a
-   * client with `cacheMiddleware` reuses its resolved middleware stack.
-   */
-  unsignalled?: boolean
 }
 
 /** A command as this job or its multipart upload hands it over: its class makes a fresh copy per attempt. */
@@ -49,7 +48,8 @@ type CommandClass = new (input: object) => AnyCommand
  * A CompleteMultipartUpload whose answer was lost (the retry then fails,
  * e.g. NoSuchUpload) ends as a success when HeadObject shows this very
  * object; with `IfNoneMatch: '*'`, a 412 says the key is taken and counts as
- * stored too (`alreadyPresent`).
+ * stored too (`alreadyPresent`). (A Run, one small PutObject, goes as a
+ * lighter `PutJob`.)
  *
  * A failed multipart upload is aborted here (by the caller, through
  * `abort()`), so a failing AbortMultipartUpload never replaces the error
@@ -132,8 +132,8 @@ export class UploadJob {
     // The requests that make an object visible: once one is out, only its answer says whether it did.
     const commits = completes || command instanceof PutObjectCommand
     // A fresh command per attempt: middleware may annotate the one it sent.
-    const send = client.send.bind(client) as (command: unknown, options?: { abortSignal: AbortSignal }) => Promise<unknown>
-    const options = this.#o.unsignalled === true ? undefined : { abortSignal: signal }
+    const send = client.send.bind(client) as (command: unknown, options: { abortSignal: AbortSignal }) => Promise<unknown>
+    const options = { abortSignal: signal }
     const attempt = async (): Promise<unknown> => {
       if (signal.aborted) throw signal.reason
       if (commits) this.#committing++
@@ -144,7 +144,8 @@ export class UploadJob {
         // After a Complete whose answer may have been lost, stores answer the
         // retry with NoSuchUpload (S3) or a 500 (s3rver): look before retrying on.
         if (completes && log.ambiguous && !signal.aborted) {
-          const found = await this.#findSent(ctx)
+          const md5 = (): string => this.#upload?.md5() ?? createHash('md5').update(this.#o.body as Buffer).digest('hex')
+          const found = await findSent(client, this.#o.params, { bytes: this.bytes, md5, partEtags: this.#upload?.partEtags ?? new Map() }, ctx)
           if (found !== null) return found
         }
         throw err
@@ -169,16 +170,6 @@ export class UploadJob {
       }
       throw err
     }
-  }
-
-  /** HeadObject: this job's object, if S3 holds it (a synthetic Complete answer), else `null`. */
-  async #findSent (ctx: RetryContext): Promise<{ ETag?: string } | null> {
-    const { Bucket, Key } = this.#o.params
-    const head = await retrying(async () => await this.#o.client.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: this.#cancel.signal }),
-      ctx, { attempts: 0, ambiguous: false }).catch(() => null)
-    const md5 = (): string => this.#upload?.md5() ?? createHash('md5').update(this.#o.body as Buffer).digest('hex')
-    if (head === null || !isSentObject(head, { bytes: this.bytes, md5, partEtags: this.#upload?.partEtags ?? new Map() })) return null
-    return { ETag: head.ETag }
   }
 
   /** The key was taken before our Complete: the parts we stored are of no use. Best effort. */
@@ -214,13 +205,7 @@ export class UploadJob {
     // Only a body this job has started reading is ours to stop (as the stream feeding it).
     if (this.#upload !== null && !Buffer.isBuffer(body) && !body.destroyed) body.destroy(reason)
     this.#cancel.abort(reason)
-    let timer: NodeJS.Timeout | undefined
-    const timedOut = await Promise.race([
-      this.settled.then(() => false),
-      new Promise<boolean>((resolve) => { timer = setTimeout(resolve, this.#o.abortTimeout, true) })
-    ])
-    clearTimeout(timer)
-    if (timedOut) {
+    if (!await settledWithin(this.settled, this.#o.abortTimeout)) {
       // A request hanging past abortTimeout: stop waiting for it.
       if (this.#upload === null) {
         this.failure ??= reason
@@ -239,36 +224,4 @@ export class UploadJob {
       return err
     }
   }
-}
-
-/** `'stored'`: S3 confirmed it; else what it left (see {@link AbandonedOutcome}). */
-export type UploadOutcome = 'stored' | AbandonedOutcome
-
-/**
- * The store answered and said no: a 4xx, or 503 (S3 sends SlowDown before
- * doing anything). A 500, a timeout, a reset or a cancelled request says
- * nothing of whether the write took effect.
- */
-function refused (err: unknown): boolean {
-  const status = (err as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode
-  return typeof status === 'number' && ((status >= 400 && status < 500) || status === 503)
-}
-
-function isPreconditionFailed (err: unknown): boolean {
-  const e = err as { name?: unknown, $metadata?: { httpStatusCode?: unknown } } | null
-  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412
-}
-
-/** A checksum the store computed over the whole object. */
-export interface FullObjectChecksum { algorithm: 'CRC32' | 'CRC32C' | 'CRC64NVME', type: 'FULL_OBJECT', value: string }
-
-interface ChecksumFields { ChecksumType?: string, ChecksumCRC32?: string, ChecksumCRC32C?: string, ChecksumCRC64NVME?: string }
-
-/** Multipart objects usually get a checksum of the part checksums (COMPOSITE), which says nothing about the bytes as a whole: only FULL_OBJECT counts. */
-function fullObjectChecksum (result: ChecksumFields): FullObjectChecksum | undefined {
-  if (result.ChecksumType !== 'FULL_OBJECT') return undefined
-  if (result.ChecksumCRC64NVME !== undefined) return { algorithm: 'CRC64NVME', type: 'FULL_OBJECT', value: result.ChecksumCRC64NVME }
-  if (result.ChecksumCRC32C !== undefined) return { algorithm: 'CRC32C', type: 'FULL_OBJECT', value: result.ChecksumCRC32C }
-  if (result.ChecksumCRC32 !== undefined) return { algorithm: 'CRC32', type: 'FULL_OBJECT', value: result.ChecksumCRC32 }
-  return undefined
 }

@@ -1,16 +1,18 @@
+import { setMaxListeners } from 'node:events'
 import { Writable } from 'node:stream'
 import { systemClock, type Clock } from '../clock.js'
 import { CallbackError, S3UploadError, toError } from '../errors.js'
 import { apiFilter, type DropReason } from '../internal/api-filter.js'
 import { ackNow, callDurable, durableOf } from '../internal/durable-callback.js'
 import type { DurableCallback } from '../durable.js'
-import { recordLine } from '../internal/ndjson-line.js'
+import { recordText } from '../internal/ndjson-line.js'
 import { retryReporter } from '../internal/retry-events.js'
 import { retryPolicyFor } from '../internal/retry-options.js'
 import type { RetryPolicy } from '../internal/retry-policy.js'
+import type { RetryNotice } from '../internal/retry-loop.js'
 import { runKey } from '../internal/run-key.js'
 import { templateRunKey } from '../internal/template-key.js'
-import { UploadJob } from '../internal/upload-job.js'
+import { PutJob, type PutJobSettings } from '../internal/put-job.js'
 import { JobPool } from '../internal/job-pool.js'
 import { batchedSink } from '../internal/batched-sink.js'
 import { routedSink } from '../internal/routed-sink.js'
@@ -33,7 +35,6 @@ export interface RunWritten {
 /** Objects the per-Run sink uploads at once by default (the bench's PutObject loop uses the same). */
 export const RUN_CONCURRENCY = 8
 const DEFAULTS = Object.freeze({ concurrency: RUN_CONCURRENCY, clock: systemClock })
-const MIN_PART_SIZE = 5 * 1024 * 1024
 /** A PutObject is cancelled at once on destroy; this only bounds a request that ignores it. */
 const ABORT_TIMEOUT = 1000
 
@@ -92,20 +93,15 @@ export function createS3Sink (config: S3SinkConfig): Writable {
 type Callback = (err?: Error | null) => void
 
 
-/** What the per-Run sink remembers of a Run while its object is uploaded. */
-interface RunJob {
-  bytes: number
-  callback: DurableCallback | undefined
-}
-
 class RunSink extends Writable {
   readonly #s: SinkSettings
   readonly #clock: Clock
   readonly #decide: (record: unknown) => DropReason | null
-  readonly #pool: JobPool<UploadJob, RunJob>
-  readonly #retry: RetryPolicy
+  /** What every Run's job shares. */
+  readonly #job: PutJobSettings
+  readonly #pool: JobPool<PutJob, DurableCallback | null>
   /** The latest job per key still under way: a Run for the same key waits for it. */
-  readonly #lastByKey = new Map<string, UploadJob>()
+  readonly #lastByKey = new Map<string, PutJob>()
   #index = 0
 
   constructor (s: SinkSettings) {
@@ -114,14 +110,29 @@ class RunSink extends Writable {
     this.#s = s
     this.#clock = s.clock ?? DEFAULTS.clock
     this.#decide = apiFilter({ apisToSend: s.apisToSend, skipOnFail: s.skipOnFail }, 'config')
-    this.#retry = retryPolicyFor(s.client, s.retryFor, this.#clock)
-    this.#pool = new JobPool<UploadJob, RunJob>({
+    const retry: RetryPolicy = retryPolicyFor(s.client, s.retryFor, this.#clock)
+    // A client of our own is closed on destroy instead (see _destroy), so its requests need no signal;
+    // a caller's client gets one signal for all the requests, aborted with every job at once.
+    const cancel = s.ownsClient ? null : new AbortController()
+    // Each request in flight listens to it once or twice: far more than EventTarget's warning threshold.
+    if (cancel !== null) setMaxListeners(0, cancel.signal)
+    this.#job = {
+      client: s.client,
+      // A Run is already whole in memory: one PutObject, retryable, cancelled on destroy.
+      params: Object.freeze({ ContentType: 'application/json', ...s.params, Bucket: s.bucket, ...(s.ifNoneMatch ? { IfNoneMatch: '*' } : {}) }),
+      cancel,
+      abortTimeout: ABORT_TIMEOUT,
+      retry,
+      onRetry: (notice: RetryNotice, key: string) => { retryReporter(key, this, this.#pool)(notice) }
+    }
+    this.#pool = new JobPool<PutJob, DurableCallback | null>({
       wrap: (job, cause) => new S3UploadError(s.bucket, job.key, cause, job.failedAfter),
       concurrency: s.concurrency ?? DEFAULTS.concurrency,
-      onDone: (job, { bytes, callback }) => {
-        const written: RunWritten = { bucket: s.bucket, key: job.key, etag: job.etag, bytes, records: 1 }
+      onDone: (job, callback) => {
+        if (this.#lastByKey.get(job.key) === job) this.#lastByKey.delete(job.key)
+        const written: RunWritten = { bucket: s.bucket, key: job.key, etag: job.etag, bytes: job.bytes, records: 1 }
         this.emit('object', written)
-        const error = callback === undefined ? null : callDurable(callback)
+        const error = callback === null ? null : callDurable(callback)
         if (error !== null) this.destroy(error)
       },
       onFailure: (error) => { this.destroy(error) },
@@ -146,29 +157,16 @@ class RunSink extends Writable {
       }
       callback = durableOf(run)
       // The object's content is exactly JSON.stringify(run): the NDJSON line without its newline.
-      body = Buffer.from(recordLine(run, index).slice(0, -1))
+      body = Buffer.from(recordText(run, index))
       key = this.#s.template === undefined ? runKey(this.#s.prefix, run, this.#now()) : templateRunKey(this.#s.template, this.#s.prefix, run, this.#now(), index)
     } catch (err) {
       return cb(toError(err))
     }
-    const job = new UploadJob({
-      client: this.#s.client,
-      params: { ContentType: 'application/json', ...this.#s.params, Bucket: this.#s.bucket, Key: key, ...(this.#s.ifNoneMatch ? { IfNoneMatch: '*' } : {}) },
-      // A Run is already whole in memory: one PutObject, retryable, cancelled on destroy.
-      body,
-      partSize: Math.max(MIN_PART_SIZE, body.length),
-      queueSize: 1,
-      abortTimeout: ABORT_TIMEOUT,
-      retry: this.#retry,
-      // Two writes racing to one key may land in either order: the later Run must win.
-      after: this.#lastByKey.get(key)?.settled,
-      onRetry: retryReporter(key, this, this.#pool),
-      // A client of our own is closed on destroy instead (see _destroy), so its requests need no signal.
-      unsignalled: this.#s.ownsClient
-    })
+    // Two writes racing to one key may land in either order: the later Run must win.
+    const job = new PutJob(this.#job, key, body, this.#lastByKey.get(key)?.settled)
     this.#lastByKey.set(key, job)
-    void job.settled.then(() => { if (this.#lastByKey.get(key) === job) this.#lastByKey.delete(key) })
-    this.#pool.add(job, { bytes: body.length, callback }, cb)
+    // The pool holds the Run's callback (`null` for none) until its object is stored.
+    this.#pool.add(job, callback ?? null, cb)
   }
 
   override _final (cb: Callback): void {
@@ -176,7 +174,8 @@ class RunSink extends Writable {
   }
 
   override _destroy (err: Error | null, cb: Callback): void {
-    // First: every job's own signal aborts at once, so no request is retried after its connection closes.
+    // First: every job is aborted at once (with a caller's client, their shared signal too), so no
+    // request is retried after its connection closes.
     const done = this.#pool.destroy(err)
     // The requests of a client of our own go without an abort signal (the SDK then reuses its
     // middleware stack, a fifth of its CPU per Run): closing that client's connections cancels them.
