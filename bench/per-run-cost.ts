@@ -33,6 +33,7 @@ import { discardClient } from './discard-client.js'
 import { feedStream, recordPool } from './feed.js'
 import { median } from './measure.js'
 import { perRunSink } from './per-run.js'
+import { VariantProfiles } from './variant-profiles.js'
 
 const [objectsArg = '3000', roundsArg = '6', variantsArg = 'loop-string,loop-buffer,sink'] = process.argv.slice(2)
 const objects = Number(objectsArg)
@@ -162,6 +163,9 @@ function mainThreadMs (): number {
 const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration })
 gcObserver.observe({ entryTypes: ['gc'] })
 const rate = new Map<string, number[]>(names.map((n) => [n, []]))
+// PER_RUN_PROFILE=a,b: each round profiled alone, then where b's main thread spends more than a's.
+const profilePair = process.env.PER_RUN_PROFILE?.split(',')
+const profiles = profilePair === undefined ? null : await VariantProfiles.start()
 // Warm-up: JIT and the SDK's first-call costs stay out of the figures.
 for (const name of names) await VARIANTS[name]?.()
 for (let round = 0; round < rounds; round++) {
@@ -172,7 +176,8 @@ for (let round = 0; round < rounds; round++) {
     const m0 = mainThreadMs()
     const c0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
-    await VARIANTS[name]?.()
+    if (profiles === null) await VARIANTS[name]?.()
+    else await profiles.around(name, async () => await VARIANTS[name]?.())
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9
     const c = process.cpuUsage(c0)
     mainCpu.get(name)?.push((mainThreadMs() - m0) * 1000 / objects)
@@ -188,3 +193,4 @@ for (const name of names) {
   const c = cpu.get(name) ?? []
   console.log(`${name.padEnd(12)} ${Math.min(...c).toFixed(0).padStart(5)} / ${median(c).toFixed(0).padStart(5)} µs   ${Math.round(median(rate.get(name) ?? [])).toLocaleString('en-US').padStart(6)} /s   ${(median(c) / median(cpu.get(base) ?? [])).toFixed(2)}x   ${median(mainCpu.get(name) ?? []).toFixed(0).padStart(5)} µs main   ${median(gcTime.get(name) ?? []).toFixed(0).padStart(4)} µs`)
 }
+if (profiles !== null && profilePair !== undefined) profiles.diff(profilePair[0] ?? '', profilePair[1] ?? '', objects * rounds)
