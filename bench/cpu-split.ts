@@ -39,8 +39,8 @@ function threadTimes (): Map<string, { us: number, name: string }> {
 
 // Node 22+ names its threads ('V8 DefaultWorke', 'libuv-worker'); Node 20 calls them all 'node'. There,
 // libuv's pool is told apart by giving it work and seeing which threads ran it, and the other threads
-// already running before the benchmark starts any worker are V8's platform threads; later ones are
-// worker threads (the deflate and zstd workers) and count as 'other'.
+// already running before the benchmark starts are V8's platform threads; later ones (a worker thread,
+// should anything start one) count as 'other'.
 const startThreads = threadTimes()
 await Promise.all(Array.from({ length: 16 }, async () => await new Promise((resolve) => { pbkdf2('probe', 'salt', 20_000, 32, 'sha256', resolve) })))
 const poolTids = new Set([...threadTimes()].filter(([tid, t]) => t.us > (startThreads.get(tid)?.us ?? 0) && Number(tid) !== process.pid).map(([tid]) => tid))
@@ -53,7 +53,7 @@ function groupOf (tid: string, name: string): Group {
   return poolTids.has(tid) ? 'pool' : startThreads.has(tid) ? 'v8' : 'other'
 }
 
-/** CPU µs so far per thread group: main, V8 workers, libuv pool, anything else, e.g. the deflate worker threads. */
+/** CPU µs so far per thread group: main, V8 workers, libuv pool (zlib, parallel gzip and zstd blocks), anything else. */
 function threadGroups (): Record<Group, number> {
   const out: Record<Group, number> = { main: 0, v8: 0, pool: 0, other: 0 }
   for (const [tid, { us, name }] of threadTimes()) out[groupOf(tid, name)] += us
