@@ -25,10 +25,15 @@ export class Issues {
       return run()
     } catch (err) {
       if (!(err instanceof InvalidOptionError)) throw err
-      const path = under + err.option.replace(/^(config|options)\./, '')
-      this.add(path, problem(path, value), err.message.slice(err.option.length + 1))
+      this.addError(err, value, problem, under)
       return undefined
     }
+  }
+
+  /** An `InvalidOptionError` as an issue at the option it names (see {@link Issues.check}). */
+  addError (err: InvalidOptionError, value: unknown, problem = problemOf, under = ''): void {
+    const path = under + err.option.replace(/^(config|options)\./, '')
+    this.add(path, problem(path, value), err.message.slice(err.option.length + 1))
   }
 }
 

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { InvalidOptionError } from '../errors.js'
-import { createUploadClient, type S3ConnectionOptions } from './s3-client.js'
+import type { S3ConnectionOptions } from './s3-client.js'
+import { tryUploadClient } from './try-upload-client.js'
 import { validateKnownKeys } from './validate.js'
 
 /**
@@ -31,6 +32,7 @@ export class OptionProblems {
     }
   }
 
+  /** Keeps a problem found without a validate helper (a rule between two options). */
   add (option: string, message: string): void {
     this.#keep(new InvalidOptionError(option, message))
   }
@@ -42,33 +44,14 @@ export class OptionProblems {
 
   /**
    * The upload client of `options`' connection fields, or `undefined` with
-   * every bad field kept: the client factory stops at the first, so it is
-   * asked again without each field it names. Built only when nothing else
-   * was wrong (a client holds sockets).
+   * every bad field kept (see `tryUploadClient()`). Kept only when nothing
+   * else was wrong: a client holds sockets.
    */
   connect (options: S3ConnectionOptions, name: string, fields: readonly string[]): S3Client | undefined {
-    const given = options as Record<string, unknown>
-    const trial: Record<string, unknown> = {}
-    for (const field of fields) if (given[field] !== undefined) trial[field] = given[field]
-    for (;;) {
-      let client: S3Client | undefined
-      try {
-        client = createUploadClient(trial, name)
-      } catch (err) {
-        if (!(err instanceof InvalidOptionError)) throw err
-        this.#keep(err)
-        const field = err.option.slice(name.length + 1)
-        const before = Object.keys(trial).length
-        // The key-pair rule may name the absent half: drop the pair instead.
-        if (field in trial) delete trial[field]
-        else for (const half of ['accessKeyId', 'secretAccessKey', 'sessionToken']) delete trial[half]
-        if (Object.keys(trial).length === before) return undefined
-        continue
-      }
-      if (this.#found.length === 0) return client
-      client.destroy()
-      return undefined
-    }
+    const client = tryUploadClient(options as Record<string, unknown>, name, fields, (err) => { this.#keep(err) })
+    if (client === undefined || this.#found.length === 0) return client
+    client.destroy()
+    return undefined
   }
 
   /** Throws every problem kept, as one `InvalidOptionError` (the first one's `option`, all of them in `issues`). */
