@@ -536,7 +536,7 @@ export class SourcePayloadError extends S3SinkError {
 }
 
 /**
- * Compressing a batch body failed (zlib refused a block, or ran out of
+ * Compressing a batch body failed (zlib refused a block or a chunk, or ran out of
  * memory). `codec` is `'gzip'` or `'zstd'`, `cause` is zlib's error. The body
  * stream fails with it, so its object is never completed: no partial `.gz`
  * or `.zst` becomes visible (a multipart upload in flight is aborted).

@@ -1,6 +1,7 @@
 import type { Transform } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import { InvalidOptionError } from '../errors.js'
+import { codedZlibErrors } from './coded-zlib-errors.js'
 import { canGzipInParallel, ParallelGzip } from './parallel-gzip.js'
 import { ParallelZstd } from './parallel-zstd.js'
 import { validateInteger, validateOneOf } from './validate.js'
@@ -104,5 +105,5 @@ export function createCompressor (s: CompressionSettings): Transform | null {
   // One pool job per block: node:zlib's streams wait for this thread between 64 KiB chunks.
   if (s.compression === 'zstd') return new ParallelZstd({ level: s.level, blockSize: s.blockSize, blocksInFlight: 2 })
   if (s.threads > 1) return new ParallelGzip({ level: s.level, blockSize: s.blockSize, blocksInFlight: s.threads })
-  return createGzip({ level: s.level, chunkSize: s.chunkSize })
+  return codedZlibErrors(createGzip({ level: s.level, chunkSize: s.chunkSize }), 'gzip')
 }

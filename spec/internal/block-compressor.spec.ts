@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { PassThrough, Readable } from 'node:stream'
+import { PassThrough, Readable, type Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { gunzipSync } from 'node:zlib'
 import { expect } from 'chai'
@@ -8,6 +8,7 @@ import type { Batch } from '../../lib/batch.js'
 import { CompressionFailedError, S3SinkError } from '../../lib/errors.js'
 import { s3Writable } from '../../lib/index.js'
 import type { BlockDone } from '../../lib/internal/block-compressor.js'
+import { createCompressor, resolveCompression } from '../../lib/internal/compression.js'
 import { canGzipInParallel, ParallelGzip, type ParallelGzipOptions } from '../../lib/internal/parallel-gzip.js'
 import { startS3rver, type LocalS3 } from '../helpers/s3rver.js'
 import { bytesOf, handBatch, watch } from '../helpers/streams.js'
@@ -86,6 +87,24 @@ describe('block compression failures', function () {
     const full = await whole
     expect(passed).to.deep.equal(full.subarray(0, full.length - 10))
     expect(() => gunzipSync(passed)).to.throw()
+  })
+
+  it('one zlib stream (threads: 1) fails with ERR_COMPRESSION too when zlib itself fails; other errors pass unchanged', async () => {
+    const gz = createCompressor(resolveCompression({ threads: 1 }, 'options')) as Transform
+    const failed = once(gz, 'error')
+    // How node:zlib reports a failed job: destroy() with zlib's code and errno.
+    const zlibError = Object.assign(new Error('insufficient memory'), { code: 'Z_MEM_ERROR', errno: -4 })
+    gz.write(body(64 * KiB))
+    gz.destroy(zlibError)
+    const [err] = await failed as [CompressionFailedError]
+    expect(err).to.be.instanceOf(CompressionFailedError)
+    expect(err).to.include({ code: 'ERR_COMPRESSION', codec: 'gzip' })
+    expect(err.cause).to.equal(zlibError)
+    const other = createCompressor(resolveCompression({ threads: 1 }, 'options')) as Transform
+    const boom = new Error('the body failed')
+    const otherFailed = once(other, 'error')
+    other.destroy(boom)
+    expect((await otherFailed)[0]).to.equal(boom)
   })
 
   describe('into S3 (s3rver)', function () {
