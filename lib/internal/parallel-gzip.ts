@@ -29,16 +29,8 @@ export function canGzipInParallel (): boolean {
   return typeof (zlib as { crc32?: unknown }).crc32 === 'function'
 }
 
-/**
- * The output buffer of a block's job, from what the block before it became:
- * a quarter more than that, so one job nearly always writes the whole block
- * (zlib comes back through this thread for more room only when a block
- * compresses much worse than the last). Not deflate's worst case: a buffer
- * that size per block (1 MiB, ~85% of it unused on NDJSON) is garbage off
- * V8's heap, and dozens of them awaited each collection (+20 to +38 MB of
- * peak RSS, measured).
- */
-const outputRoom = (previous: number | undefined, bytes: number): number => Math.min(bytes + 5 * Math.ceil(bytes / 16384) + 64, Math.ceil((previous ?? bytes / 4) * 1.25) + 4096)
+/** deflate's worst case for `bytes` of input: stored blocks, 5 bytes per 16 KiB, and the sync flush's marker. */
+const worstCase = (bytes: number): number => bytes + 5 * Math.ceil(bytes / 16384) + 64
 
 /**
  * One standard gzip member made on several cores, the way pigz makes it: the
@@ -58,8 +50,6 @@ const outputRoom = (previous: number | undefined, bytes: number): number => Math
  */
 export class ParallelGzip extends BlockCompressor {
   #dictionary: Buffer | undefined
-  /** The last block's compressed size, per input byte. */
-  #ratio: number | undefined
   #crc = 0
   #size = 0
 
@@ -76,18 +66,18 @@ export class ParallelGzip extends BlockCompressor {
     const dictionary = this.#dictionary
     // A copy: the block's buffer is refilled once its job ends, possibly before the next block's job starts.
     this.#dictionary = block.length >= WINDOW ? Buffer.from(block.subarray(block.length - WINDOW)) : undefined
-    const bytes = block.length
     const engine = zlib.createDeflateRaw({
       level: this.o.level,
-      chunkSize: outputRoom(this.#ratio === undefined ? undefined : this.#ratio * bytes, bytes),
+      chunkSize: this.outputRoom(block.length, worstCase(block.length)),
       // Every block ends byte-aligned; FINAL_BLOCK ends the stream.
       finishFlush: zlib.constants.Z_SYNC_FLUSH,
       ...(dictionary === undefined ? {} : { dictionary })
     })
-    runBlockJob(engine, block, (err, out) => {
-      if (out !== undefined) this.#ratio = (Array.isArray(out) ? out.reduce((sum, piece) => sum + piece.length, 0) : out.length) / bytes
-      done(err, out)
-    })
+    // The deflate state (~300 KB) is allocated now, on this thread: node:zlib would initialize it on the pool thread of
+    // the first job, and each block's state then came from one of the pool threads' malloc arenas (~15 MB more peak RSS,
+    // measured against MALLOC_ARENA_MAX=1). reset() keeps the dictionary (node:zlib sets it again).
+    engine.reset()
+    runBlockJob(engine, block, done)
   }
 
   protected override head (): Buffer {

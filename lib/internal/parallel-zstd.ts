@@ -1,19 +1,20 @@
 import * as zlib from 'node:zlib'
-import { BlockCompressor, type BlockCompressorOptions, type BlockDone } from './block-compressor.js'
+import type { Transform } from 'node:stream'
+import { BlockCompressor, runBlockJob, type BlockCompressorOptions, type BlockDone, type ZlibEngine } from './block-compressor.js'
 
 /** Settings of a {@link ParallelZstd}, checked by the stage that builds it. */
 export type ParallelZstdOptions = BlockCompressorOptions
 
-/** node:zlib's zstd convenience calls, typed here: @types/node 20 does not know them. */
+/** node:zlib's zstd, typed here: @types/node 20 does not know it. */
 interface ZstdApi {
-  zstdCompress?: (data: Uint8Array, options: { params: Record<number, number>, chunkSize?: number }, cb: BlockDone) => void
+  createZstdCompress?: (options: { params: Record<number, number>, chunkSize?: number }) => Transform
   zstdCompressSync?: (data: Uint8Array, options: { params: Record<number, number> }) => Buffer
   constants: Record<string, number | undefined>
 }
 const api = zlib as unknown as ZstdApi
 
-/** zstd's worst case for `bytes` of input (ZSTD_COMPRESSBOUND), so one job writes the whole frame. */
-const outputRoom = (bytes: number): number => bytes + (bytes >> 8) + 64 + (bytes < 131072 ? (131072 - bytes) >> 11 : 0)
+/** zstd's worst case for `bytes` of input (ZSTD_COMPRESSBOUND). */
+const worstCase = (bytes: number): number => bytes + (bytes >> 8) + 64 + (bytes < 131072 ? (131072 - bytes) >> 11 : 0)
 
 /**
  * zstd whose blocks are each compressed by one job on zlib's thread pool
@@ -36,7 +37,9 @@ export class ParallelZstd extends BlockCompressor {
 
   protected override compress (block: Buffer, done: BlockDone): void {
     const params = { [api.constants.ZSTD_c_compressionLevel as number]: this.o.level }
-    ;(api.zstdCompress as NonNullable<ZstdApi['zstdCompress']>)(block, { params, chunkSize: outputRoom(block.length) }, done)
+    const create = api.createZstdCompress as NonNullable<ZstdApi['createZstdCompress']>
+    // No reset() here: on a zstd engine it also resets the parameters (the level), measured.
+    runBlockJob(create({ params, chunkSize: this.outputRoom(block.length, worstCase(block.length)) }) as ZlibEngine, block, done)
   }
 
   protected override tail (empty: boolean): Buffer {
