@@ -19,8 +19,7 @@
 // PER_RUN_BASE=/other/checkout/lib/sinks/create-s3-sink.ts adds sink-base and
 // sink-base-null: another version of the sink, A/B in the same process.
 import './env.js'
-import { readFileSync } from 'node:fs'
-import { PerformanceObserver } from 'node:perf_hooks'
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { crc32 } from 'node:zlib'
@@ -28,7 +27,10 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { putObjectLoop } from './baselines/put-object-loop.js'
 import { systemClock } from '../lib/clock.js'
 import { PutJob, type PutJobSettings } from '../lib/internal/put-job.js'
-import { createS3Sink } from '../lib/sinks/create-s3-sink.js'
+import { createS3Sink, RUN_CONCURRENCY } from '../lib/sinks/create-s3-sink.js'
+import { createUploadClient } from '../lib/internal/s3-client.js'
+import { procCpuMs } from './proc-cpu.js'
+import { startBenchS3rver } from './s3rver.js'
 import { discardClient } from './discard-client.js'
 import { feedStream, recordPool } from './feed.js'
 import { median } from './measure.js'
@@ -132,6 +134,17 @@ async function loop (client: S3Client, put: (client: S3Client, body: Buffer, key
   client.destroy()
 }
 
+// Into s3rver (its own process, same two cores): the sink on its own client, the loop on a client built the same way.
+const server = variantsArg.includes('s3rver') ? await startBenchS3rver() : null
+if (server !== null) {
+  await server.createBucket('bench')
+  VARIANTS['s3rver-loop'] = async () => {
+    const client = createUploadClient(server.config, 'bench')
+    await putObjectLoop(pool, objects, client, 'bench', RUN_CONCURRENCY)
+    client.destroy()
+  }
+  VARIANTS['s3rver-sink'] = async () => await perRunSink(createS3Sink as never, pool, objects, { type: 's3', bucket: 'bench', ...server.config, prefix: `r${run++}` })
+}
 // A/B against another checkout in the same process: PER_RUN_BASE=/path/to/other/lib/sinks/create-s3-sink.ts adds `sink-base`.
 const other = process.env.PER_RUN_BASE
 if (other !== undefined) {
@@ -152,15 +165,15 @@ const gcTime = new Map<string, number[]>(names.map((n) => [n, []]))
 let gcMs = 0
 // CPU of the main thread alone (Linux): V8's helper threads (concurrent marking, parallel scavenges) are left out.
 const mainCpu = new Map<string, number[]>(names.map((n) => [n, []]))
-function mainThreadMs (): number {
-  try {
-    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 10
-  } catch {
-    return NaN
+const serverCpu = new Map<string, number[]>(names.map((n) => [n, []]))
+const mainThreadMs = (): number => procCpuMs(process.pid, process.pid)
+// The forced collections between rounds are left out (they arrive late, in the next round).
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const flags = (e as { detail?: { flags?: number } }).detail?.flags ?? 0
+    if ((flags & perfConstants.NODE_PERFORMANCE_GC_FLAGS_FORCED) === 0) gcMs += e.duration
   }
-}
-const gcObserver = new PerformanceObserver((list) => { for (const e of list.getEntries()) gcMs += e.duration })
+})
 gcObserver.observe({ entryTypes: ['gc'] })
 const rate = new Map<string, number[]>(names.map((n) => [n, []]))
 // PER_RUN_PROFILE=a,b: each round profiled alone, then where b's main thread spends more than a's.
@@ -174,6 +187,7 @@ for (let round = 0; round < rounds; round++) {
     if (gc !== undefined) gc()
     const g0 = gcMs
     const m0 = mainThreadMs()
+    const s0 = procCpuMs(server?.pid)
     const c0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
     if (profiles === null) await VARIANTS[name]?.()
@@ -181,6 +195,7 @@ for (let round = 0; round < rounds; round++) {
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9
     const c = process.cpuUsage(c0)
     mainCpu.get(name)?.push((mainThreadMs() - m0) * 1000 / objects)
+    serverCpu.get(name)?.push((procCpuMs(server?.pid) - s0) * 1000 / objects)
     await new Promise((resolve) => setImmediate(resolve))
     gcTime.get(name)?.push((gcMs - g0) * 1000 / objects)
     cpu.get(name)?.push((c.user + c.system) / objects)
@@ -188,9 +203,18 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 const base = names[0] as string
-console.log(`${objects} objects per run, ${rounds} rounds, Node ${process.version}, answers after ${latency} ms; CPU µs/object (min / median), objects/s (median), median CPU vs ${base}, main thread's CPU µs/object (median), GC pauses µs/object (median)`)
+/** Median over rounds of `name`'s main-thread CPU ÷ the first variant's in the same round, ± half the spread of those ratios. */
+function paired (name: string): string {
+  const a = mainCpu.get(base) ?? []
+  const ratios = (mainCpu.get(name) ?? []).map((v, i) => v / (a[i] ?? NaN)).filter(Number.isFinite).sort((x, y) => x - y)
+  if (ratios.length === 0) return ''
+  const spread = ((ratios.at(-1) ?? 0) - (ratios[0] ?? 0)) / 2 / median(ratios)
+  return `${median(ratios).toFixed(2)}x ±${(spread * 100).toFixed(0)}%`
+}
+console.log(`${objects} objects per run, ${rounds} rounds, Node ${process.version}, answers after ${latency} ms; CPU µs/object (min / median), objects/s (median), median CPU vs ${base}, main thread's CPU µs/object (median; paired ratio to ${base} per round), GC pauses µs/object (median)${server === null ? '' : ', s3rver\'s CPU µs/object (median)'}`)
 for (const name of names) {
   const c = cpu.get(name) ?? []
-  console.log(`${name.padEnd(12)} ${Math.min(...c).toFixed(0).padStart(5)} / ${median(c).toFixed(0).padStart(5)} µs   ${Math.round(median(rate.get(name) ?? [])).toLocaleString('en-US').padStart(6)} /s   ${(median(c) / median(cpu.get(base) ?? [])).toFixed(2)}x   ${median(mainCpu.get(name) ?? []).toFixed(0).padStart(5)} µs main   ${median(gcTime.get(name) ?? []).toFixed(0).padStart(4)} µs`)
+  console.log(`${name.padEnd(12)} ${Math.min(...c).toFixed(0).padStart(5)} / ${median(c).toFixed(0).padStart(5)} µs   ${Math.round(median(rate.get(name) ?? [])).toLocaleString('en-US').padStart(6)} /s   ${(median(c) / median(cpu.get(base) ?? [])).toFixed(2)}x   ${median(mainCpu.get(name) ?? []).toFixed(0).padStart(5)} µs main (${paired(name)})   ${median(gcTime.get(name) ?? []).toFixed(0).padStart(4)} µs${name.startsWith('s3rver') ? `   s3rver ${median(serverCpu.get(name) ?? []).toFixed(0)} µs` : ''}`)
 }
+await server?.close()
 if (profiles !== null && profilePair !== undefined) profiles.diff(profilePair[0] ?? '', profilePair[1] ?? '', objects * rounds)
