@@ -48,7 +48,7 @@ const KiB = 1024
 /**
  * gzip's threads by default: one zlib stream, the lightest. With one pool
  * job per block, `threads: 2` costs no worker thread, but on the compiled
- * library's memory bench it still peaked 10 to 20 MB above one stream
+ * library's memory bench it still peaked 17 to 33 MB above one stream
  * (Node 20, 200 MiB and 2 GiB feeds, bench/RESULTS.md round 6): memory is
  * the default's side of that trade, and issue 12's budget is 120 MB.
  *

@@ -22,7 +22,7 @@ export interface GzipOptions {
    * job on zlib's thread pool, `threads` at once, into one standard gzip
    * member (pigz's design; ratio within 0.1% of one stream; needs
    * `zlib.crc32`, Node >= 20.15). Use at most the cores free for it.
-   * Default 1, for memory: the blocks in flight cost 10 to 20 MB more peak
+   * Default 1, for memory: the blocks in flight cost 17 to 33 MB more peak
    * RSS than one stream (bench/RESULTS.md, round 6); choose it where
    * throughput matters more than memory.
    */
