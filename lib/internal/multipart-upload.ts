@@ -4,7 +4,6 @@ import {
   ChecksumAlgorithm, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand,
   type CompletedPart, type PutObjectCommandInput, type S3Client, type UploadPartCommandOutput
 } from '@aws-sdk/client-s3'
-import { releasePartBuffers, takePartBuffer } from './part-buffers.js'
 
 /** S3 numbers parts 1 to 10,000. */
 const MAX_PARTS = 10_000
@@ -43,10 +42,7 @@ export interface MultipartUploadOptions {
  * a part buffer as it arrives (it dies young), and a part's buffer is
  * reused for a later part once S3 has acknowledged it: at most
  * `queueSize + 1` buffers of `partSize` per object, whatever its size (the
- * first grows as it fills, so a small object holds a small buffer). Once
- * the object is complete, its whole-part buffers go to the next object's
- * upload (part-buffers.ts) rather than wait in V8's old space for a full
- * collection beside that upload's new ones.
+ * first grows as it fills, so a small object holds a small buffer).
  *
  * Requests are the ones lib-storage sends, with the same parameters
  * (CRC32 checksums where the client computes them by default). Failures
@@ -65,9 +61,6 @@ export class MultipartUpload {
   #digest: string | undefined
   readonly #parts: CompletedPart[] = []
   readonly #spare: Buffer[] = []
-  /** The buffer of the last part, when it is a whole part's: free for another upload once this one is done. */
-  #lastBuffer: Buffer | undefined
-  #aborted = false
   readonly #inFlight = new Set<Promise<void>>()
   #failure: { error: unknown } | undefined
   #stop!: (reason: Error) => void
@@ -86,7 +79,6 @@ export class MultipartUpload {
 
   /** Makes `done()` reject now, with requests still in flight (the caller cancels them). */
   abort (): void {
-    this.#aborted = true
     this.#stop(Object.assign(new Error('Upload aborted.'), { name: 'AbortError' }))
   }
 
@@ -107,10 +99,7 @@ export class MultipartUpload {
     // As lib-storage does: a failure is reported once the other parts in flight have settled.
     while (this.#inFlight.size > 0) await Promise.all(this.#inFlight)
     // Every part is answered: the job may be kept a while (its outcome, its checksum), its buffers need not be.
-    // Another upload may have them, unless a request may still be at work (a failure or abort: the SDK can retry in the background).
-    if (this.#failure === undefined && !this.#aborted) releasePartBuffers(this.#lastBuffer === undefined ? this.#spare : [...this.#spare, this.#lastBuffer])
     this.#spare.length = 0
-    this.#lastBuffer = undefined
     if (this.#failure !== undefined) throw this.#failure.error
     if (single !== undefined) return single
     this.#parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0))
@@ -147,14 +136,13 @@ export class MultipartUpload {
           part = null
           filled = 0
         }
-        if (part === null) part = this.#spare.pop() ?? (n === 0 ? Buffer.allocUnsafeSlow(Math.min(partSize, FIRST_BUFFER)) : wholePart(partSize))
-        else if (filled === part.length) part = grown(part, 8 * part.length > partSize ? partSize : 4 * part.length, partSize)
+        if (part === null) part = this.#spare.pop() ?? Buffer.allocUnsafeSlow(n === 0 ? Math.min(partSize, FIRST_BUFFER) : partSize)
+        else if (filled === part.length) part = grown(part, 8 * part.length > partSize ? partSize : 4 * part.length)
         const copied = chunk.copy(part, filled, offset)
         filled += copied
         offset += copied
       }
     }
-    if (part?.length === partSize) this.#lastBuffer = part
     return await this.#part(++n, (part ?? Buffer.alloc(0)).subarray(0, filled), true, null)
   }
 
@@ -201,14 +189,9 @@ export class MultipartUpload {
   }
 }
 
-/** A buffer for a whole part: one another upload let go, if V8 has not freed it yet. */
-function wholePart (partSize: number): Buffer {
-  return takePartBuffer(partSize) ?? Buffer.allocUnsafeSlow(partSize)
-}
-
-/** `part` copied into a buffer of `size` (a whole part's at the last step: one let go by another upload if there is one). */
-function grown (part: Buffer, size: number, partSize: number): Buffer {
-  const bigger = size === partSize ? wholePart(partSize) : Buffer.allocUnsafeSlow(size)
+/** `part` copied into a buffer of `size`. */
+function grown (part: Buffer, size: number): Buffer {
+  const bigger = Buffer.allocUnsafeSlow(size)
   part.copy(bigger)
   return bigger
 }
