@@ -7,7 +7,14 @@ import { ParallelZstd } from './parallel-zstd.js'
 import { validateInteger, validateOneOf } from './validate.js'
 import { requireZstd } from './zstd.js'
 
-/** How batch bodies are compressed. */
+/**
+ * How batch bodies are compressed.
+ *
+ * @example
+ * ```ts
+ * const compression: Compression = 'zstd' // Node >= 22.15; objects end in .zst
+ * ```
+ */
 export type Compression = 'gzip' | 'zstd' | 'none'
 
 export const COMPRESSIONS: readonly Compression[] = ['gzip', 'zstd', 'none']

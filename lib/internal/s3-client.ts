@@ -3,7 +3,14 @@ import { InvalidOptionError } from '../errors.js'
 import { storeClientSettings, type StoreName } from '../store-profiles.js'
 import { validateBoolean, validateInteger, validateSecret, validateString } from './validate.js'
 
-/** The connection fields of the sink config. */
+/**
+ * The connection fields of the sink config.
+ *
+ * @example
+ * ```ts
+ * const connection: S3ConnectionOptions = { region: 'us-east-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true }
+ * ```
+ */
 export interface S3ConnectionOptions {
   /** AWS region, e.g. `us-west-2`. Default: the SDK's region chain (`AWS_REGION`, config files). */
   region?: string

@@ -21,7 +21,14 @@ import type { ObjectAbandoned } from './object-abandoned.js'
 export { runKey }
 import { resolveSinkConfig, type S3SinkConfig, type SinkSettings } from './sink-config.js'
 
-/** What the `'object'` event of the per-Run sink carries. */
+/**
+ * What the `'object'` event of the per-Run sink carries.
+ *
+ * @example
+ * ```ts
+ * sink.on('object', (written: RunWritten) => { console.log(`s3://${written.bucket}/${written.key}`) })
+ * ```
+ */
 export interface RunWritten {
   bucket: string
   key: string
