@@ -1,51 +1,23 @@
-import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import FakeTimers from '@sinonjs/fake-timers'
 import { expect } from 'chai'
 import type { ObjectAbandoned } from '../../lib/index.js'
 import { createS3Sink } from '../../lib/sinks/create-s3-sink.js'
+import { startSilentStore, type SilentStore } from '../helpers/silent-store.js'
 import { run } from '../helpers/streams.js'
-
-// Taken before any fake clock is installed: the polling below must keep real time.
-const realSetTimeout = globalThis.setTimeout
-
-/** Waits for a state reached asynchronously (polls; 10 s of real time at most). */
-async function until (condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => realSetTimeout(resolve, 1))
-  expect(condition(), what).to.equal(true)
-}
+import { until } from '../helpers/until.js'
 
 // The per-Run sink's own client sends its PutObjects without an abort signal (so the SDK can reuse
 // its middleware stack); destroy must still cancel them, by closing that client's connections.
 describe('createS3Sink() per Run, its own client: destroy() cancels the requests in flight', function () {
   this.timeout(20_000)
-  let server: Server
-  let endpoint: string
-  let requests = 0
-  let closed = 0
+  let store: SilentStore
 
-  before(async () => {
-    // A store that takes every body and never answers: only the client can end these requests.
-    server = createServer((req) => {
-      requests++
-      req.resume()
-      req.socket.once('close', () => { closed++ })
-    })
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  })
-  after(async () => {
-    server.closeAllConnections()
-    server.close()
-    await once(server, 'close')
-  })
+  before(async () => { store = await startSilentStore() })
+  after(async () => { await store.close() })
 
   it('closes their connections at once (not after the abort timeout), reports them abandoned as unknown, and the error once', async () => {
     const sink = createS3Sink({
-      type: 's3', bucket: 'runs', endpoint, forcePathStyle: true, region: 'us-east-1', accessKeyId: 'AK', secretAccessKey: 'SK', concurrency: 2
+      type: 's3', bucket: 'runs', endpoint: store.endpoint, forcePathStyle: true, region: 'us-east-1', accessKeyId: 'AK', secretAccessKey: 'SK', concurrency: 2
     })
     const errors: Error[] = []
     sink.on('error', (err: Error) => errors.push(err))
@@ -53,7 +25,7 @@ describe('createS3Sink() per Run, its own client: destroy() cancels the requests
     sink.on('abandoned', (a: ObjectAbandoned) => abandoned.push(a))
     sink.write(run(1))
     sink.write(run(2))
-    await until(() => requests === 2, 'both PutObjects reached the store')
+    await until(() => store.requests === 2, 'both PutObjects reached the store')
     // The sink's abort timeout (1 s) runs on setTimeout: frozen from here on, it can never fire, so
     // whatever closes the connections and lets the sink close is the cancellation itself, however
     // slow the machine. Without cancelling, the sink would wait for that timeout forever and
@@ -64,12 +36,12 @@ describe('createS3Sink() per Run, its own client: destroy() cancels the requests
       let sinkClosed = false
       sink.on('close', () => { sinkClosed = true })
       sink.destroy(stop)
-      await until(() => sinkClosed && closed === 2, 'the sink and both connections closed with the abort timeout frozen')
+      await until(() => sinkClosed && store.closed === 2, 'the sink and both connections closed with the abort timeout frozen')
       expect(errors).to.deep.equal([stop])
     } finally {
       clock.uninstall()
     }
     expect(abandoned.map((a) => a.outcome)).to.deep.equal(['unknown', 'unknown'])
-    expect(requests).to.equal(2)
+    expect(store.requests).to.equal(2)
   })
 })

@@ -1,46 +1,23 @@
-import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import FakeTimers from '@sinonjs/fake-timers'
 import { expect } from 'chai'
 import { S3Client } from '@aws-sdk/client-s3'
 import type { ObjectAbandoned } from '../../lib/index.js'
 import { createS3Sink } from '../../lib/sinks/create-s3-sink.js'
+import { startSilentStore, type SilentStore } from '../helpers/silent-store.js'
 import { run } from '../helpers/streams.js'
-
-/** Waits for a state reached asynchronously (polls; 5 s at most). */
-async function until (condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 5000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 1))
-  expect(condition()).to.equal(true)
-}
+import { until } from '../helpers/until.js'
 
 // A caller's client cannot be closed by the sink: its PutObjects carry one abort signal, shared by all
 // of them, which destroy aborts. The SDK listens to it once or twice per request in flight.
 describe('createS3Sink() per Run, a caller\'s client: one abort signal for every request', function () {
   this.timeout(20_000)
-  let server: Server
-  let endpoint: string
-  let requests = 0
-  let closed = 0
+  let store: SilentStore
 
-  before(async () => {
-    // A store that takes every body and never answers: only the client can end these requests.
-    server = createServer((req) => {
-      requests++
-      req.resume()
-      req.socket.once('close', () => { closed++ })
-    })
-    server.listen(0, '127.0.0.1')
-    await once(server, 'listening')
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  })
-  after(async () => {
-    server.closeAllConnections()
-    server.close()
-    await once(server, 'close')
-  })
+  before(async () => { store = await startSilentStore() })
+  after(async () => { await store.close() })
 
   it('keeps 12 requests on it without a listener-leak warning, and destroy() cancels them all at once', async () => {
-    const client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' }, maxAttempts: 1 })
+    const client = new S3Client({ endpoint: store.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' }, maxAttempts: 1 })
     const warnings: Error[] = []
     const onWarning = (warning: Error): void => { warnings.push(warning) }
     process.on('warning', onWarning)
@@ -51,16 +28,20 @@ describe('createS3Sink() per Run, a caller\'s client: one abort signal for every
       const abandoned: ObjectAbandoned[] = []
       sink.on('abandoned', (a: ObjectAbandoned) => abandoned.push(a))
       for (let i = 0; i < 12; i++) sink.write(run(i))
-      await until(() => requests === 12)
-      const stop = new Error('stop')
-      const destroyedAt = Date.now()
-      const sinkClosed = new Promise((resolve) => sink.on('close', resolve))
-      sink.destroy(stop)
-      await sinkClosed
-      // The requests ended with the signal, not after the 1 s abort timeout.
-      expect(Date.now() - destroyedAt).to.be.below(800)
-      await until(() => closed === 12)
-      expect(errors).to.deep.equal([stop])
+      await until(() => store.requests === 12, 'all 12 PutObjects reached the store')
+      // The sink's abort timeout (1 s) runs on setTimeout: frozen from here on, it can never fire, so
+      // what ends the requests and lets the sink close is the signal, however slow the machine.
+      const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout'], shouldClearNativeTimers: true })
+      try {
+        const stop = new Error('stop')
+        let sinkClosed = false
+        sink.on('close', () => { sinkClosed = true })
+        sink.destroy(stop)
+        await until(() => sinkClosed && store.closed === 12, 'the sink and all 12 connections closed with the abort timeout frozen')
+        expect(errors).to.deep.equal([stop])
+      } finally {
+        clock.uninstall()
+      }
       expect(abandoned.map((a) => a.outcome)).to.deep.equal(Array(12).fill('unknown'))
       await new Promise((resolve) => setImmediate(resolve))
       expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).to.deep.equal([])
