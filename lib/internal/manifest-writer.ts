@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { pipeline, type Readable } from 'node:stream'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { Batch } from '../batch.js'
@@ -5,9 +6,9 @@ import { S3UploadError } from '../errors.js'
 import type { KeyTemplate } from '../key-template.js'
 import { HashingStream } from './hashing-stream.js'
 import { ManifestTracker, type Manifest, type ObjectChecksum } from './manifest-tracker.js'
+import { PutJob, type PutJobSettings } from './put-job.js'
 import type { RetryNotice } from './retry-loop.js'
 import type { RetryPolicy } from './retry-policy.js'
-import { UploadJob } from './upload-job.js'
 
 /** The default manifest key: one JSON object per window (and partition), dated by the window's start. */
 export const DEFAULT_MANIFEST_TEMPLATE = '{prefix}_manifests/{YYYY}/{MM}/{DD}/{HH}/{YYYY}-{MM}-{DD}-{HH}-{mm}-{ss}-{id}.json'
@@ -42,10 +43,23 @@ export class ManifestWriter {
   readonly #o: ManifestWriterOptions
   readonly #tracker: ManifestTracker
   readonly #hashes = new WeakMap<Batch, HashingStream>()
-  readonly #jobs = new Set<UploadJob>()
+  readonly #jobs = new Set<PutJob>()
+  /** What every manifest's upload shares: a manifest is a small JSON object whole in memory, one PutObject. */
+  readonly #job: PutJobSettings
 
   constructor (options: ManifestWriterOptions) {
     this.#o = options
+    // One signal for every manifest in flight, aborted with them all by abort().
+    const cancel = new AbortController()
+    setMaxListeners(0, cancel.signal)
+    this.#job = {
+      client: options.client,
+      params: { ...options.params, Bucket: options.bucket, ContentType: 'application/json' },
+      cancel,
+      abortTimeout: options.abortTimeout,
+      retry: options.retry,
+      onRetry: (notice, key) => { options.onRetry(key)(notice) }
+    }
     this.#tracker = new ManifestTracker({ bucket: options.bucket, template: options.template, prefix: options.prefix, write: (key, manifest) => { this.#store(key, manifest) } })
   }
 
@@ -91,21 +105,12 @@ export class ManifestWriter {
   }
 
   #store (key: string, manifest: Manifest): void {
-    const job = new UploadJob({
-      client: this.#o.client,
-      params: { ...this.#o.params, Bucket: this.#o.bucket, Key: key, ContentType: 'application/json' },
-      body: Buffer.from(JSON.stringify(manifest, null, 1) + '\n'),
-      partSize: 5 * 1024 * 1024,
-      queueSize: 1,
-      abortTimeout: this.#o.abortTimeout,
-      retry: this.#o.retry,
-      onRetry: this.#o.onRetry(key)
-    })
+    const job = new PutJob(this.#job, key, Buffer.from(JSON.stringify(manifest, null, 1) + '\n'))
     this.#jobs.add(job)
     void job.settled.then(() => {
       this.#jobs.delete(job)
       if (job.ok) this.#o.onWritten(key, manifest)
-      else this.#o.onError(new S3UploadError(this.#o.bucket, key, job.failure))
+      else this.#o.onError(new S3UploadError(this.#o.bucket, key, job.failure, job.failedAfter))
     })
   }
 }

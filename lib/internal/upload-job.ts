@@ -1,9 +1,5 @@
-import { createHash } from 'node:crypto'
 import type { Readable } from 'node:stream'
-import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, PutObjectCommand,
-  type PutObjectCommandInput, type S3Client
-} from '@aws-sdk/client-s3'
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, PutObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3'
 import { MultipartUpload } from './multipart-upload.js'
 import { retrying, type AttemptLog, type RetryContext, type RetryNotice } from './retry-loop.js'
 import type { RetryPolicy } from './retry-policy.js'
@@ -12,15 +8,12 @@ import { settledWithin } from './settled-within.js'
 import { refused, isPreconditionFailed, type UploadOutcome } from './upload-outcome.js'
 import { fullObjectChecksum, type ChecksumFields, type FullObjectChecksum } from './full-object-checksum.js'
 
-export type { UploadOutcome } from './upload-outcome.js'
-export type { FullObjectChecksum } from './full-object-checksum.js'
-
 export interface UploadJobOptions {
   client: S3Client
   /** With `IfNoneMatch: '*'`, an object already at the key (412) counts as stored. */
   params: Omit<PutObjectCommandInput, 'Body'> & { Bucket: string, Key: string }
-  /** A stream goes through {@link MultipartUpload}; a Buffer up to `partSize` is one PutObject. */
-  body: Readable | Buffer
+  /** Goes through {@link MultipartUpload}: multipart above `partSize`, one PutObject below. */
+  body: Readable
   partSize: number
   queueSize: number
   /** How long an abort waits for requests in flight before giving up on them, in ms. */
@@ -37,19 +30,16 @@ interface AnyCommand { readonly input: object }
 type CommandClass = new (input: object) => AnyCommand
 
 /**
- * One object on its way into S3. A stream body goes through
- * {@link MultipartUpload} (multipart above `partSize`, one PutObject below); a Buffer body
- * that fits one part is a plain PutObject. Every request of the job is
- * retried whole (all bodies it sends are Buffers) until it succeeds, fails
- * permanently or `retryFor` has passed since its first failure, and carries the job's
- * abort signal, so an abort cancels what is in flight instead of leaving it
- * to run (and be retried) after the caller has moved on.
+ * One object streamed into S3 through {@link MultipartUpload} (multipart above `partSize`, one PutObject
+ * below). Every request is retried whole (all bodies it sends are Buffers) until it succeeds, fails
+ * permanently or `retryFor` has passed since its first failure, and carries the job's abort signal, so an
+ * abort cancels what is in flight instead of leaving it to run (and be retried) after the caller moved on.
  *
  * A CompleteMultipartUpload whose answer was lost (the retry then fails,
  * e.g. NoSuchUpload) ends as a success when HeadObject shows this very
  * object; with `IfNoneMatch: '*'`, a 412 says the key is taken and counts as
- * stored too (`alreadyPresent`). (A Run, one small PutObject, goes as a
- * lighter `PutJob`.)
+ * stored too (`alreadyPresent`). (An object already whole in memory, a Run
+ * or a manifest, goes as a lighter `PutJob`.)
  *
  * A failed multipart upload is aborted here (by the caller, through
  * `abort()`), so a failing AbortMultipartUpload never replaces the error
@@ -79,7 +69,6 @@ export class UploadJob {
   #upload: MultipartUpload | null = null
   /** Cancels every request of this job. */
   readonly #cancel = new AbortController()
-  #bytes = 0
   #requestFailure: unknown = undefined
   #giveUp: NodeJS.Timeout | undefined
 
@@ -99,34 +88,22 @@ export class UploadJob {
   }
 
   async #start (): Promise<{ ETag?: string }> {
-    const { params, body, partSize } = this.#o
     if (this.#cancel.signal.aborted) throw this.#cancel.signal.reason
-    if (Buffer.isBuffer(body) && body.length <= partSize) {
-      this.#bytes = body.length
-      return await this.#send(new PutObjectCommand({ ...params, Body: body })) as { ETag?: string }
-    }
-    this.#upload = new MultipartUpload({
-      client: this.#o.client, params, body, partSize, queueSize: this.#o.queueSize, send: async (command) => await this.#send(command)
-    })
+    const { client, params, body, partSize, queueSize } = this.#o
+    this.#upload = new MultipartUpload({ client, params, body, partSize, queueSize, send: async (command) => await this.#send(command) })
     return await this.#upload.done()
   }
 
   /**
-   * Sends one request with retries. A request that failed for good starts
-   * the `abortTimeout` clock: a failed part is reported only once
-   * every other part in flight has settled, and one stalled request would
-   * otherwise hold the failure back.
+   * Sends one request with retries. A request that failed for good starts the `abortTimeout` clock: a failed
+   * part is reported once every other part in flight has settled, and one stalled request would hold it back.
    */
   async #send (command: AnyCommand): Promise<unknown> {
     const { client, retry } = this.#o
     const signal = this.#cancel.signal
     const input = { ...command.input }
     const Ctor = command.constructor as CommandClass
-    const ctx: RetryContext = {
-      policy: retry,
-      signal,
-      onRetry: (notice) => { this.#o.onRetry(notice) }
-    }
+    const ctx: RetryContext = { policy: retry, signal, onRetry: (notice) => { this.#o.onRetry(notice) } }
     const log: AttemptLog = { attempts: 0, ambiguous: false }
     const completes = command instanceof CompleteMultipartUploadCommand
     // The requests that make an object visible: once one is out, only its answer says whether it did.
@@ -143,9 +120,9 @@ export class UploadJob {
         if (commits && !refused(err)) this.#maybeStored = true
         // After a Complete whose answer may have been lost, stores answer the
         // retry with NoSuchUpload (S3) or a 500 (s3rver): look before retrying on.
-        if (completes && log.ambiguous && !signal.aborted) {
-          const md5 = (): string => this.#upload?.md5() ?? createHash('md5').update(this.#o.body as Buffer).digest('hex')
-          const found = await findSent(client, this.#o.params, { bytes: this.bytes, md5, partEtags: this.#upload?.partEtags ?? new Map() }, ctx)
+        const upload = this.#upload
+        if (completes && log.ambiguous && !signal.aborted && upload !== null) {
+          const found = await findSent(client, this.#o.params, { bytes: upload.bytes, md5: () => upload.md5(), partEtags: upload.partEtags }, ctx)
           if (found !== null) return found
         }
         throw err
@@ -160,7 +137,8 @@ export class UploadJob {
         (completes || command instanceof PutObjectCommand)) {
         // The key was taken before our write: delivered by an earlier one.
         this.alreadyPresent = true
-        if (completes) await this.#discardParts()
+        // The parts we stored are of no use (best effort).
+        if (completes) await this.#removeParts()
         return { ETag: undefined }
       }
       if (this.#requestFailure === undefined && !signal.aborted) {
@@ -172,18 +150,7 @@ export class UploadJob {
     }
   }
 
-  /** The key was taken before our Complete: the parts we stored are of no use. Best effort. */
-  async #discardParts (): Promise<void> {
-    const UploadId = this.#upload?.uploadId
-    if (UploadId === undefined) return
-    const { Bucket, Key } = this.#o.params
-    await this.#o.client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => {})
-  }
-
-  /**
-   * What became of the object, as far as the store's answers tell (read it
-   * once settled, after `abort()` for a job that did not complete).
-   */
+  /** What became of the object, as far as the store's answers tell (read it once settled, after `abort()` if it failed). */
   get outcome (): UploadOutcome {
     if (this.ok) return 'stored'
     if (this.#maybeStored || this.#committing > 0) return 'unknown'
@@ -193,7 +160,7 @@ export class UploadJob {
 
   /** Bytes sent as the object's body. */
   get bytes (): number {
-    return this.#upload === null ? this.#bytes : this.#upload.bytes
+    return this.#upload?.bytes ?? 0
   }
 
   /**
@@ -203,7 +170,7 @@ export class UploadJob {
   async abort (reason: Error): Promise<unknown> {
     const body = this.#o.body
     // Only a body this job has started reading is ours to stop (as the stream feeding it).
-    if (this.#upload !== null && !Buffer.isBuffer(body) && !body.destroyed) body.destroy(reason)
+    if (this.#upload !== null && !body.destroyed) body.destroy(reason)
     this.#cancel.abort(reason)
     if (!await settledWithin(this.settled, this.#o.abortTimeout)) {
       // A request hanging past abortTimeout: stop waiting for it.
@@ -214,8 +181,13 @@ export class UploadJob {
       this.#upload.abort() // done() rejects at once; the Abort below discards the part
       await this.settled
     }
+    return this.ok ? undefined : await this.#removeParts()
+  }
+
+  /** AbortMultipartUpload of the parts stored so far, if any; resolves with its error, never rejects. */
+  async #removeParts (): Promise<unknown> {
     const UploadId = this.#upload?.uploadId
-    if (this.ok || UploadId === undefined) return undefined
+    if (UploadId === undefined) return undefined
     try {
       await this.#o.client.send(new AbortMultipartUploadCommand({ Bucket: this.#o.params.Bucket, Key: this.key, UploadId }))
       this.#partsRemoved = true

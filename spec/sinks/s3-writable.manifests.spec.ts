@@ -1,9 +1,11 @@
 import { expect } from 'chai'
 import { Readable } from 'node:stream'
+import { PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3'
+import { mockClient } from 'aws-sdk-client-mock'
 import { pipeline } from 'node:stream/promises'
 import { gunzipSync } from 'node:zlib'
 import type { Batch } from '../../lib/batch.js'
-import { InvalidOptionError, KeyTemplateError } from '../../lib/errors.js'
+import { InvalidOptionError, KeyTemplateError, S3UploadError } from '../../lib/errors.js'
 import type { Manifest } from '../../lib/internal/manifest-tracker.js'
 import { keyTemplate } from '../../lib/key-template.js'
 import type { ManifestWritten } from '../../lib/sinks/manifest-written.js'
@@ -78,6 +80,41 @@ describe('s3Writable({ keyTemplate, manifests })', () => {
     const err = await pipeline(source(batches), sink).catch((e: unknown) => e)
     expect(err).to.be.instanceOf(Error)
     expect(await s3.listKeys('manifests', 'p2/_manifests/')).to.deep.equal([])
+  })
+
+  describe('a manifest is retried and fails like an object', () => {
+    const closedBatch = (): Batch => ({ kind: 'batch', body: Readable.from([Buffer.from('{"a":1}\n')]), windowStart: T0, windowEnd: T0 + W, openedAt: T0, seq: 0, contentType: 'application/x-ndjson', stats: { records: 1, bytes: 8, windowClosed: true } })
+    const failing = (code: number, name: string, times: number): S3Client => {
+      const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } })
+      let failures = 0
+      mockClient(client).on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
+        if (input.Key?.includes('_manifests/') === true && failures++ < times) throw Object.assign(new Error(name), { name, $metadata: { httpStatusCode: code } })
+        return { ETag: '"e"' }
+      })
+      return client
+    }
+
+    it("a 500 is retried: 'retry' names the manifest's key, then 'manifest' comes", async () => {
+      const sink = s3Writable({ client: failing(500, 'InternalError', 1), bucket: 'manifests', prefix: 'p3', manifests: true })
+      const retried: string[] = []
+      const written: string[] = []
+      sink.on('retry', ({ key }: { key: string }) => retried.push(key))
+      sink.on('manifest', ({ key }: ManifestWritten) => written.push(key))
+      await pipeline(source([closedBatch()]), sink)
+      expect(written).to.have.length(1)
+      expect(written[0]).to.match(/^p3\/_manifests\//)
+      expect(retried).to.deep.equal(written)
+    })
+
+    it('a 403 fails the sink with ERR_S3_UPLOAD naming the manifest, after one attempt', async () => {
+      const sink = s3Writable({ client: failing(403, 'AccessDenied', Infinity), bucket: 'manifests', prefix: 'p4', manifests: true })
+      const retried: string[] = []
+      sink.on('retry', ({ key }: { key: string }) => retried.push(key))
+      const err = await pipeline(source([closedBatch()]), sink).catch((e: unknown) => e)
+      expect(err).to.be.instanceOf(S3UploadError).with.property('code', 'ERR_S3_UPLOAD')
+      expect((err as S3UploadError).key).to.match(/^p4\/_manifests\//)
+      expect(retried).to.deep.equal([])
+    })
   })
 
   it('takes a manifest key template; a template needing fields the batch lacks fails with ERR_KEY_TEMPLATE', async () => {
