@@ -12,7 +12,7 @@ import type { Position } from './source-position.js'
  *
  * @example
  * ```ts
- * const error = batch.acks.fire() // after the object is stored
+ * const error = batch.acks?.fire() ?? null // after the object is stored
  * if (error !== null) sink.destroy(error)
  * ```
  */

@@ -8,7 +8,7 @@ import { validateFunction, validateObject, validateString } from './internal/val
  *
  * @example
  * ```ts
- * const options: CheckpointOptions<string> = { onCommit: (partition, offset) => { consumer.commit(partition, offset) } }
+ * const options: CheckpointOptions<number> = { onCommit: (partition, offset) => { commit(partition, offset) } }
  * const checkpoint = createCheckpoint(options)
  * ```
  */
@@ -42,9 +42,9 @@ interface Entry<P> {
  *
  * @example
  * ```ts
- * const checkpoint = createCheckpoint({ onCommit: (partition, offset) => consumer.commit(partition, offset) })
- * for await (const msg of consumer) {
- *   const record = JSON.parse(msg.value)
+ * const checkpoint = createCheckpoint<number>({ onCommit: (partition, offset) => { commit(partition, offset) } })
+ * for await (const msg of messages) {
+ *   const record = JSON.parse(msg.value) as Record<PropertyKey, unknown>
  *   record[onDurable] = checkpoint.track(String(msg.partition), msg.offset)
  *   if (!feed.write(record)) await once(feed, 'drain') // feed: the pipeline's object-mode source (a PassThrough)
  * }

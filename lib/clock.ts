@@ -4,10 +4,11 @@
  *
  * @example
  * ```ts
+ * // A clock 5 minutes behind, e.g. to replay a feed without late records:
  * const clock: Clock = {
- *   now: () => fakeNow,
- *   setTimeout: (fn, ms) => myScheduler.add(fn, ms),
- *   clearTimeout: (handle) => myScheduler.remove(handle)
+ *   now: () => Date.now() - 5 * 60_000,
+ *   setTimeout: (fn, ms) => setTimeout(fn, ms),
+ *   clearTimeout: (handle) => { clearTimeout(handle as NodeJS.Timeout) }
  * }
  * minuteWindow({ clock })
  * ```

@@ -17,8 +17,8 @@
  * ```ts
  * import { onDurable } from 's3-stream-sink'
  * const feed = new PassThrough({ objectMode: true }) // the pipeline's source
- * for await (const msg of consumer) {
- *   const record = JSON.parse(msg.data)
+ * for await (const msg of subscription) {
+ *   const record = JSON.parse(msg.data) as Record<PropertyKey, unknown>
  *   record[onDurable] = () => msg.ack()
  *   if (!feed.write(record)) await once(feed, 'drain')
  * }
@@ -31,7 +31,7 @@ export const onDurable: unique symbol = Symbol.for('s3-stream-sink.onDurable')
  *
  * @example
  * ```ts
- * const ack: DurableCallback = () => { consumer.commit(offset) }
+ * const ack: DurableCallback = () => { message.ack() }
  * feed.write({ ...record, [onDurable]: ack })
  * ```
  */

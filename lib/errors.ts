@@ -50,7 +50,7 @@ export interface OptionIssue {
  * @example
  * ```ts
  * try { s3Writable({ bucket: 'logs', partSize: 1, queueSize: 0 }) }
- * catch (err) { err.code === 'ERR_INVALID_OPTION' && err.issues.map((i) => i.option) } // ['options.partSize', 'options.queueSize']
+ * catch (err) { if (err instanceof InvalidOptionError) console.error(err.issues.map((i) => i.option)) } // ['options.partSize', 'options.queueSize']
  * ```
  */
 export class InvalidOptionError extends S3SinkError {
@@ -74,7 +74,7 @@ export class InvalidOptionError extends S3SinkError {
  *
  * @example
  * ```ts
- * stream.on('error', (err) => { if (err.code === 'ERR_SERIALIZE') console.error('record', err.index) })
+ * stream.on('error', (err) => { if (err instanceof SerializationError) console.error('record', err.index) })
  * ```
  */
 export class SerializationError extends S3SinkError {
@@ -94,7 +94,8 @@ export class SerializationError extends S3SinkError {
  *
  * @example
  * ```ts
- * window.on('invalid', ({ error }) => { if (error.code === 'ERR_LINE_PARSE') console.error('line', error.index) })
+ * const window = minuteWindow({ onInvalid: 'skip' }) // fed NDJSON text
+ * window.on('invalid', ({ error }: { error: Error }) => { if (error instanceof LineParseError) console.error('line', error.index) })
  * ```
  */
 export class LineParseError extends S3SinkError {
@@ -114,7 +115,7 @@ export class LineParseError extends S3SinkError {
  *
  * @example
  * ```ts
- * stream.on('error', (err) => { if (err.code === 'ERR_WINDOW_OVERFLOW') console.error(err.index, err.bytes) })
+ * stream.on('error', (err) => { if (err instanceof WindowOverflowError) console.error(err.index, err.bytes) })
  * ```
  */
 export class WindowOverflowError extends S3SinkError {
@@ -136,7 +137,7 @@ export class WindowOverflowError extends S3SinkError {
  * @example
  * ```ts
  * // gzip() right after filterApis(), without minuteWindow() between them:
- * stream.on('error', (err) => err.code === 'ERR_INVALID_BATCH')
+ * stream.on('error', (err) => { if (err instanceof InvalidBatchError) console.error(err.message) })
  * ```
  */
 export class InvalidBatchError extends S3SinkError {
@@ -155,7 +156,7 @@ export class InvalidBatchError extends S3SinkError {
  *
  * @example
  * ```ts
- * stream.on('error', (err) => err.code === 'ERR_BATCH_ABORTED')
+ * stream.on('error', (err) => { if (err instanceof BatchAbortedError) console.error(err.message) })
  * ```
  */
 export class BatchAbortedError extends S3SinkError {
@@ -173,7 +174,7 @@ export class BatchAbortedError extends S3SinkError {
  *
  * @example
  * ```ts
- * stream.on('error', (err) => { if (err.code === 'ERR_CALLBACK') console.error(err.option, err.cause) })
+ * stream.on('error', (err) => { if (err instanceof CallbackError) console.error(err.option, err.cause) })
  * ```
  */
 export class CallbackError extends S3SinkError {
@@ -196,7 +197,7 @@ export class CallbackError extends S3SinkError {
  * @example
  * ```ts
  * stream.on('error', (err) => {
- *   if (err.code === 'ERR_S3_UPLOAD') console.error(err.bucket, err.key, err.cause)
+ *   if (err instanceof S3UploadError) console.error(err.bucket, err.key, err.cause)
  * })
  * ```
  */
@@ -242,8 +243,8 @@ export class DestinationClosedError extends S3SinkError {
  *
  * @example
  * ```ts
- * try { await abortIncompleteUploads({ ...cfg, olderThan: DAY }) }
- * catch (err) { if (err.code === 'ERR_S3_LIST_UPLOADS') console.error(err.bucket, err.partial.aborted.length, err.cause) }
+ * try { await abortIncompleteUploads({ ...cfg, olderThan: 24 * 3600_000 }) }
+ * catch (err) { if (err instanceof ListUploadsError) console.error(err.bucket, err.partial.aborted.length, err.cause) }
  * ```
  */
 export class ListUploadsError extends S3SinkError {
@@ -366,8 +367,8 @@ export interface ConfigIssue {
  *
  * @example
  * ```ts
- * try { createS3Sink({ type: 's3', bucket: 'b', skipOnFailure: true }) }
- * catch (err) { if (err.code === 'ERR_S3_SINK_CONFIG') for (const i of err.issues) console.error(i.path, i.message) }
+ * try { createS3Sink(JSON.parse(fs.readFileSync('sink.json', 'utf8'))) } // { "type": "s3", "bucket": "b", "skipOnFailure": true }
+ * catch (err) { if (err instanceof ConfigError) for (const i of err.issues) console.error(i.path, i.message) }
  * ```
  */
 export class ConfigError extends S3SinkError {
@@ -389,7 +390,7 @@ export class ConfigError extends S3SinkError {
  *
  * @example
  * ```ts
- * stream.on('error', (err) => { if (err.code === 'ERR_KEY_TEMPLATE') console.error(err.placeholder, err.message) })
+ * stream.on('error', (err) => { if (err instanceof KeyTemplateError) console.error(err.placeholder, err.message) })
  * ```
  */
 export class KeyTemplateError extends S3SinkError {
@@ -411,7 +412,8 @@ export class KeyTemplateError extends S3SinkError {
  *
  * @example
  * ```ts
- * window.on('invalid', ({ error }) => { if (error.code === 'ERR_EVENT_TIME') console.error('record', error.index) })
+ * const window = minuteWindow({ timeOf: (run) => Date.parse((run as { startedAt: string }).startedAt), onInvalid: 'skip' })
+ * window.on('invalid', ({ error }: { error: Error }) => { if (error instanceof EventTimeError) console.error('record', error.index) })
  * ```
  */
 export class EventTimeError extends S3SinkError {
@@ -432,7 +434,7 @@ export class EventTimeError extends S3SinkError {
  *
  * @example
  * ```ts
- * stream.on('error', (err) => { if (err.code === 'ERR_LATE_RECORD') console.error(err.index, err.time, err.watermark) })
+ * stream.on('error', (err) => { if (err instanceof LateRecordError) console.error(err.index, err.time, err.watermark) })
  * ```
  */
 export class LateRecordError extends S3SinkError {
@@ -457,7 +459,7 @@ export class LateRecordError extends S3SinkError {
  *
  * @example
  * ```ts
- * stream.on('error', (err) => { if (err.code === 'ERR_NO_POSITION') console.error('records need record[sourcePosition]') })
+ * stream.on('error', (err) => { if (err instanceof MissingPositionError) console.error('records need record[sourcePosition]') })
  * ```
  */
 export class MissingPositionError extends S3SinkError {
@@ -476,7 +478,7 @@ export class MissingPositionError extends S3SinkError {
  *
  * @example
  * ```ts
- * source.on('error', (err) => { if (err.code === 'ERR_SOURCE_CONNECTION') console.error('log unreachable', err.message) })
+ * source.on('error', (err) => { if (err instanceof SourceConnectionError) console.error('log unreachable', err.message) })
  * ```
  */
 export class SourceConnectionError extends S3SinkError {
@@ -490,7 +492,7 @@ export class SourceConnectionError extends S3SinkError {
  *
  * @example
  * ```ts
- * source.on('error', (err) => { if (err.code === 'ERR_SOURCE_AUTH') process.exitCode = 77 })
+ * source.on('error', (err) => { if (err instanceof SourceAuthError) process.exitCode = 77 })
  * ```
  */
 export class SourceAuthError extends S3SinkError {
@@ -505,7 +507,7 @@ export class SourceAuthError extends S3SinkError {
  *
  * @example
  * ```ts
- * source.on('error', (err) => { if (err.code === 'ERR_SOURCE_SERVER') console.error(err.message) })
+ * source.on('error', (err) => { if (err instanceof SourceServerError) console.error(err.message) })
  * ```
  */
 export class SourceServerError extends S3SinkError {
@@ -521,7 +523,7 @@ export class SourceServerError extends S3SinkError {
  *
  * @example
  * ```ts
- * source.on('error', (err) => { if (err.code === 'ERR_SOURCE_PAYLOAD') console.error('bad entry', err.id) })
+ * source.on('error', (err) => { if (err instanceof SourcePayloadError) console.error('bad entry', err.id) })
  * ```
  */
 export class SourcePayloadError extends S3SinkError {
@@ -543,7 +545,7 @@ export class SourcePayloadError extends S3SinkError {
  *
  * @example
  * ```ts
- * sink.on('error', (err) => { if (err.code === 'ERR_COMPRESSION') console.error(err.codec, err.cause) })
+ * sink.on('error', (err) => { if (err instanceof CompressionFailedError) console.error(err.codec, err.cause) })
  * ```
  */
 export class CompressionFailedError extends S3SinkError {

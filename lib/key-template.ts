@@ -158,6 +158,7 @@ export function keyTemplate (source: string, options: KeyTemplateOptions = {}): 
  *
  * @example
  * ```ts
+ * const option: string | KeyTemplate = process.env.KEY_TEMPLATE ?? keyTemplate('{prefix}{id}{ext}')
  * const t = isKeyTemplate(option) ? option : keyTemplate(option)
  * ```
  */

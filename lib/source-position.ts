@@ -15,7 +15,7 @@ import { CallbackError } from './errors.js'
  * ```ts
  * import { onDurable, sourcePosition } from 's3-stream-sink'
  * record[sourcePosition] = `${topic}+${partition}+${offset}`
- * record[onDurable] = () => checkpoint.ack(partition, offset)
+ * record[onDurable] = checkpoint.track(String(partition), offset)
  * ```
  */
 export const sourcePosition: unique symbol = Symbol.for('s3-stream-sink.sourcePosition')
@@ -25,7 +25,7 @@ export const sourcePosition: unique symbol = Symbol.for('s3-stream-sink.sourcePo
  *
  * @example
  * ```ts
- * const position: Position = msg.offset // a string, number or bigint
+ * const position: Position = message.offset // a string, number or bigint
  * feed.write({ ...record, [sourcePosition]: position })
  * ```
  */

@@ -134,7 +134,7 @@ const SOURCES: Readonly<Record<StoreName, readonly string[]>> = {
  * @example
  * ```ts
  * STORE_PROFILES.r2.region // 'auto'
- * s3Writable({ store: 'r2', endpoint: `https://${accountId}.r2.cloudflarestorage.com`, bucket, accessKeyId, secretAccessKey })
+ * s3Writable({ store: 'r2', endpoint: `https://${accountId}.r2.cloudflarestorage.com`, bucket: 'logs', accessKeyId, secretAccessKey })
  * ```
  */
 export const STORE_PROFILES: Readonly<Record<StoreName, StoreProfile>> = Object.freeze(Object.fromEntries(STORE_ROWS.map(
@@ -156,6 +156,7 @@ export const STORE_PROFILES: Readonly<Record<StoreName, StoreProfile>> = Object.
  *
  * @example
  * ```ts
+ * const flag = process.argv[2] ?? ''
  * if (!STORE_NAMES.includes(flag as StoreName)) throw new Error(`--store must be one of ${STORE_NAMES.join(', ')}`)
  * ```
  */

@@ -20,7 +20,7 @@ declare global {
   /** A message broker's subscription, consumer and current message (the durable-delivery examples). */
   const subscription: AsyncIterable<{ data: string, ack: () => void }>
   const consumer: { commitOffsets: (offsets: Array<{ topic: string, partition: number, offset: string }>) => unknown }
-  const message: { partition: number, offset: string }
+  const message: { partition: number, offset: string, ack: () => void }
   const topic: string
   const partition: number
   const offset: number

@@ -7,6 +7,7 @@ import { validateBoolean, validateFunction, validateObject, validateStringArray 
  * @example
  * ```ts
  * const reasons = new Map<DropReason, number>()
+ * const filter = filterApis(cfg)
  * filter.on('drop', ({ reason }: DroppedRecord) => reasons.set(reason, (reasons.get(reason) ?? 0) + 1))
  * ```
  */

@@ -10,6 +10,7 @@ import { LOG_SOURCE_KEYS, logSourceSettings, type LogSourceOptions, type LogSour
  *
  * @example
  * ```ts
+ * import { connect } from '@nats-io/transport-node'
  * const connection: NatsConnectionLike = await connect({ servers: 'nats://10.0.0.5:4222' }) // the NATS client's connect(); never closed by the source
  * const source = natsJetStreamSource({ connection, stream: 'RUNS', durable: 's3-sink' })
  * ```
@@ -31,6 +32,7 @@ export function isNatsConnection (value: unknown): value is NatsConnectionLike {
  *
  * @example
  * ```ts
+ * const stop = new AbortController()
  * const options: NatsJetStreamSourceOptions = { url: 'nats://10.0.0.5:4222', stream: 'RUNS', durable: 's3-sink', signal: stop.signal }
  * await pipeline(natsJetStreamSource(options), createS3Sink(config))
  * ```

@@ -57,7 +57,7 @@ const HEAD_CHARS = 1024
  *
  * @example
  * ```ts
- * const source = redisStreamSource({ url, stream: 'runs', group: 's3', onInvalid: 'dead-letter' })
+ * const source = redisStreamSource({ url: 'redis://10.0.0.5:6379', stream: 'runs', group: 's3', onInvalid: 'dead-letter' })
  * source.on('data', (r) => { if (r instanceof InvalidPayload) console.warn('dead letter', r.error.id) })
  * await pipeline(source, minuteWindow({ onInvalid: 'dead-letter' }), gzip(), s3Writable(cfg))
  * ```

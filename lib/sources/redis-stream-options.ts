@@ -10,6 +10,7 @@ import { LOG_SOURCE_KEYS, logSourceSettings, type LogSourceOptions, type LogSour
  *
  * @example
  * ```ts
+ * import { Redis } from 'ioredis'
  * const client: RedisClientLike = new Redis('redis://10.0.0.5:6379') // ioredis; never closed by the source
  * const source = redisStreamSource({ client, stream: 'runs', group: 's3-sink' })
  * ```
@@ -26,6 +27,7 @@ export interface RedisClientLike {
  *
  * @example
  * ```ts
+ * const stop = new AbortController()
  * const options: RedisStreamSourceOptions = { url: 'redis://10.0.0.5:6379', stream: 'runs', group: 's3-sink', signal: stop.signal }
  * await pipeline(redisStreamSource(options), createS3Sink(config))
  * ```

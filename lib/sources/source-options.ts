@@ -29,6 +29,7 @@ export interface LogSourceOptions {
  *
  * @example
  * ```ts
+ * const source = redisStreamSource({ url: 'redis://10.0.0.5:6379', stream: 'runs', group: 's3-sink' })
  * const { read, acknowledged, redelivered }: LogSourceStats = source.stats
  * console.log(`${acknowledged}/${read} acknowledged, ${redelivered} redelivered`)
  * ```

@@ -13,6 +13,7 @@ import { minuteWindow, type MinuteWindowOptions } from './minute-window.js'
  *
  * @example
  * ```ts
+ * const failed = (run: unknown) => (run as { apiInfo?: { result?: { status?: string } } }).apiInfo?.result?.status === 'failed'
  * const errors: RouteOutput = { name: 'errors', when: failed, window: { maxRecords: 1 }, compression: 'none', prefix: 'errors/' }
  * await pipeline(source, route({ outputs: [errors, { name: 'runs', when: () => true, prefix: 'runs/' }] }), s3Writable(cfg))
  * ```
@@ -44,6 +45,7 @@ export interface RouteOutput {
  *
  * @example
  * ```ts
+ * const isSearch = (record: unknown) => (record as { apiInfo?: { name?: string } }).apiInfo?.name === 'search'
  * const options: RouteOptions = { outputs: [{ name: 'search', when: isSearch, prefix: 'search/' }], unmatched: 'drop' }
  * await pipeline(source, route(options), s3Writable(cfg))
  * ```
@@ -69,7 +71,7 @@ const OUTPUT_FIELDS = ['name', 'when', 'window', 'compression', 'level', 'prefix
  *
  * @example
  * ```ts
- * const failed = (run) => run.apiInfo?.result?.status === 'failed'
+ * const failed = (run: unknown) => (run as { apiInfo?: { result?: { status?: string } } }).apiInfo?.result?.status === 'failed'
  * await pipeline(source, route({ outputs: [
  *   { name: 'errors', when: failed, window: { maxRecords: 1 }, compression: 'none', prefix: 'errors/' },
  *   { name: 'runs', when: () => true, prefix: 'runs/' }
