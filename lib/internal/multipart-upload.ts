@@ -8,11 +8,15 @@ import {
 /** S3 numbers parts 1 to 10,000. */
 const MAX_PARTS = 10_000
 /**
- * The first part's buffer starts this small and grows fourfold as it fills
- * (64 KiB, 256 KiB, 1 MiB, then the part): most batches are far smaller than
- * a part, and each would otherwise reserve (and count as V8 external memory)
- * a whole `partSize`; the buffers outgrown on the way are 1.3 MiB of garbage
- * per object.
+ * A part's buffer starts this small when no spare is at hand, and grows
+ * fourfold as it fills (64 KiB, 256 KiB, 1 MiB, then the part), moving into
+ * a spare as soon as one is free. Most batches are far smaller than a part,
+ * and each would otherwise reserve (and count as V8 external memory) a whole
+ * `partSize`; and while the previous part is being sent, the next one fills
+ * a small buffer until that part's is free again: when the store answers a
+ * part before the next has 1.3 MiB, one part buffer serves the whole object
+ * instead of two. The buffers outgrown on the way are at most 1.3 MiB of
+ * short-lived garbage per part.
  */
 const FIRST_BUFFER = 64 * 1024
 
@@ -41,8 +45,9 @@ export interface MultipartUploadOptions {
  * where only a full collection frees them. Here each chunk is copied into
  * a part buffer as it arrives (it dies young), and a part's buffer is
  * reused for a later part once S3 has acknowledged it: at most
- * `queueSize + 1` buffers of `partSize` per object, whatever its size (the
- * first grows as it fills, so a small object holds a small buffer).
+ * `queueSize + 1` buffers of `partSize` per object, whatever its size (a
+ * part starts small, so a small object holds a small buffer, and a store
+ * that answers quickly lets one buffer serve every part).
  *
  * Requests are the ones lib-storage sends, with the same parameters
  * (CRC32 checksums where the client computes them by default). Failures
@@ -136,8 +141,8 @@ export class MultipartUpload {
           part = null
           filled = 0
         }
-        if (part === null) part = this.#spare.pop() ?? Buffer.allocUnsafeSlow(n === 0 ? Math.min(partSize, FIRST_BUFFER) : partSize)
-        else if (filled === part.length) part = grown(part, 8 * part.length > partSize ? partSize : 4 * part.length)
+        if (part === null) part = this.#spare.pop() ?? Buffer.allocUnsafeSlow(Math.min(partSize, FIRST_BUFFER))
+        else if (filled === part.length) part = moved(part, this.#spare.pop() ?? Buffer.allocUnsafeSlow(8 * part.length > partSize ? partSize : 4 * part.length))
         const copied = chunk.copy(part, filled, offset)
         filled += copied
         offset += copied
@@ -189,9 +194,8 @@ export class MultipartUpload {
   }
 }
 
-/** `part` copied into a buffer of `size`. */
-function grown (part: Buffer, size: number): Buffer {
-  const bigger = Buffer.allocUnsafeSlow(size)
-  part.copy(bigger)
-  return bigger
+/** `part`, full, copied into the larger `into`. */
+function moved (part: Buffer, into: Buffer): Buffer {
+  part.copy(into)
+  return into
 }

@@ -99,6 +99,36 @@ describe('MultipartUpload', () => {
     expect(buffers.size).to.be.at.most(3)
   })
 
+  it('a store that answers each part before the next outgrows its small start: one part buffer serves every part', async () => {
+    // As over a network: the answer comes a turn of the event loop after the part was sent, and so does each chunk of the body.
+    const { send, sent } = fakeSend((s) => s.name === 'UploadPartCommand' ? new Promise((resolve) => setImmediate(resolve, { ETag: '"e"' })) : undefined)
+    const data = randomBytes(30 * MiB + 5)
+    const chunks = streamOf(data, 64 * 1024)
+    const body = Readable.from((async function * () { for await (const c of chunks) { await new Promise((resolve) => setImmediate(resolve)); yield c } })())
+    await new MultipartUpload({ client, params, body, partSize: 5 * MiB, queueSize: 4, send }).done()
+    const parts = sent.filter((s) => s.name === 'UploadPartCommand')
+    expect(Buffer.concat(parts.map((p) => p.body!)).equals(data)).to.equal(true)
+    expect(parts).to.have.length(7)
+    expect(new Set(parts.slice(0, 6).map((p) => p.bodyBuffer)).size).to.equal(1)
+  })
+
+  it('a store slow to answer: each part gets its own buffer, still at most queueSize + 1', async () => {
+    const answers: Array<() => void> = []
+    const { send, sent } = fakeSend((s) => s.name === 'UploadPartCommand' ? new Promise((resolve) => { answers.push(() => { resolve({ ETag: '"e"' }) }) }) : undefined)
+    const data = randomBytes(16 * MiB)
+    const done = new MultipartUpload({ client, params, body: streamOf(data, 64 * 1024), partSize: 5 * MiB, queueSize: 2, send }).done()
+    while (sent.filter((s) => s.name === 'UploadPartCommand').length < 2) await new Promise((resolve) => setImmediate(resolve))
+    while (answers.length > 0 || sent.at(-1)?.name !== 'CompleteMultipartUploadCommand') {
+      answers.shift()?.()
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await done
+    const parts = sent.filter((s) => s.name === 'UploadPartCommand')
+    expect(Buffer.concat(parts.map((p) => p.body!)).equals(data)).to.equal(true)
+    expect(new Set(parts.slice(0, 2).map((p) => p.bodyBuffer)).size).to.equal(2)
+    expect(new Set(parts.map((p) => p.bodyBuffer)).size).to.be.at.most(3)
+  })
+
   it('backpressure: with queueSize parts unanswered, it reads no further than one more part', async () => {
     const answers: Array<() => void> = []
     const { send, sent } = fakeSend((s) => s.name === 'UploadPartCommand' ? new Promise((resolve) => { answers.push(() => { resolve({ ETag: '"e"' }) }) }) : undefined)
