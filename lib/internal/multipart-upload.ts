@@ -8,17 +8,23 @@ import {
 /** S3 numbers parts 1 to 10,000. */
 const MAX_PARTS = 10_000
 /**
- * A part's buffer starts this small when no spare is at hand, and grows
- * fourfold as it fills (64 KiB, 256 KiB, 1 MiB, then the part), moving into
- * a spare as soon as one is free. Most batches are far smaller than a part,
- * and each would otherwise reserve (and count as V8 external memory) a whole
- * `partSize`; and while the previous part is being sent, the next one fills
- * a small buffer until that part's is free again: when the store answers a
- * part before the next has 1.3 MiB, one part buffer serves the whole object
- * instead of two. The buffers outgrown on the way are at most 1.3 MiB of
- * short-lived garbage per part.
+ * A part's buffer starts this small when no spare is at hand, and moves into
+ * a spare as soon as one is free. The first part's grows fourfold as it
+ * fills (64 KiB, 256 KiB, 1 MiB, then the part): most batches are far
+ * smaller than a part, and each would otherwise reserve (and count as V8
+ * external memory) a whole `partSize`. A later part fills a small buffer
+ * while the previous one is being sent, until that part's buffer is free
+ * again: when the store answers a part before the next has
+ * {@link SPARE_WAIT}, one part buffer serves the whole object instead of two.
  */
 const FIRST_BUFFER = 64 * 1024
+/**
+ * How far a later part waits in small buffers for a spare before taking a
+ * whole `partSize` of its own: at most 320 KiB of short-lived garbage per
+ * part when the store is slow to answer (a spare at 1 MiB, as for the first
+ * part, cost 1.3 MiB per part, long-lived enough to reach old space).
+ */
+const SPARE_WAIT = 256 * 1024
 
 /** What sends one request of the upload: the job's retry loop and abort signal live there. */
 export type SendCommand = (command: PutObjectCommand | CreateMultipartUploadCommand | UploadPartCommand | CompleteMultipartUploadCommand) => Promise<unknown>
@@ -142,7 +148,7 @@ export class MultipartUpload {
           filled = 0
         }
         if (part === null) part = this.#spare.pop() ?? Buffer.allocUnsafeSlow(Math.min(partSize, FIRST_BUFFER))
-        else if (filled === part.length) part = moved(part, this.#spare.pop() ?? Buffer.allocUnsafeSlow(8 * part.length > partSize ? partSize : 4 * part.length))
+        else if (filled === part.length) part = moved(part, this.#spare.pop() ?? Buffer.allocUnsafeSlow(larger(part.length, partSize, n === 0)))
         const copied = chunk.copy(part, filled, offset)
         filled += copied
         offset += copied
@@ -192,6 +198,11 @@ export class MultipartUpload {
     const created = await send(new CreateMultipartUploadCommand(input)) as { UploadId?: string }
     return created.UploadId
   }
+}
+
+/** The next size of a part's buffer of `size`: fourfold, or the whole part once the first part is 1 MiB or a later one {@link SPARE_WAIT}. */
+function larger (size: number, partSize: number, first: boolean): number {
+  return (first ? 8 * size > partSize : size >= SPARE_WAIT) ? partSize : Math.min(partSize, 4 * size)
 }
 
 /** `part`, full, copied into the larger `into`. */
