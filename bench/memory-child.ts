@@ -1,7 +1,8 @@
 // One memory measurement per process: peak RSS only means something when
 // nothing else ran in the process before. Usage:
 //   memory-child <feedBytes | objects> <level> [ours|dist|naive|per-run]
-// BENCH_GZIP_THREADS=N in the environment sets gzip's threads (e.g. 1, the default before round 6) for an A/B of defaults.
+// BENCH_GZIP_THREADS=N in the environment sets gzip's threads (e.g. 1, the default before round 6) for an A/B of defaults;
+// BENCH_LATENCY_MS=N delays every answer of the discarding client by N ms.
 // Prints one JSON line: { impl, records, bytes, seconds, maxRssBytes, hwmBytes, startRssBytes, outBytes }.
 import './env.js'
 import { readFileSync } from 'node:fs'
@@ -17,7 +18,8 @@ const target = Number(bytesArg)
 const level = Number(levelArg)
 const startRssBytes = process.memoryUsage.rss()
 const records = impl === 'per-run' ? target : Math.ceil(target / meanRecordBytes())
-const { client, stats } = discardClient()
+// BENCH_LATENCY_MS=N: every answer N ms late, as a distant store's would be (parts then wait for their answers).
+const { client, stats } = discardClient(Number(process.env.BENCH_LATENCY_MS ?? 0))
 
 const t0 = process.hrtime.bigint()
 let outBytes = 0
