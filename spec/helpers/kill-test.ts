@@ -17,8 +17,11 @@ export interface KillTestLog {
   settled (): Promise<boolean>
   /** True once `worker` is connected to the log (it has installed its signal handlers by then). */
   joined (worker: CliWorker): Promise<boolean>
-  /** Called right after the SIGKILL: the ids of the records `victim` had read and not acknowledged. */
-  unacknowledgedBy (victim: CliWorker): Promise<Set<number>>
+  /**
+   * Called once the killed worker has exited (`killedAt`: when it was sent
+   * SIGKILL): the ids of the records `victim` had read and not acknowledged.
+   */
+  unacknowledgedBy (victim: CliWorker, killedAt: number): Promise<Set<number>>
 }
 
 /** What one kill test saw. */
@@ -83,9 +86,10 @@ export async function runKillTest (s3: LocalS3, log: KillTestLog, n: number, sce
     }, 30_000, 'the first objects of a worker to kill')
     const victim = found!
     await feed(n / 4, n / 2)
+    const killedAt = Date.now()
     victim.child.kill('SIGKILL')
     await victim.exited
-    const unacknowledged = await log.unacknowledgedBy(victim)
+    const unacknowledged = await log.unacknowledgedBy(victim, killedAt)
     const replacement = start('w4')
     await feed(n / 2, n)
     await waitUntil(async () => await log.joined(replacement), 30_000, 'the replacement to join')
@@ -94,6 +98,7 @@ export async function runKillTest (s3: LocalS3, log: KillTestLog, n: number, sce
     const live = workers.filter((w) => w !== victim)
     for (const worker of live) worker.child.kill('SIGTERM')
     const exits = await Promise.all(live.map(async (w) => ({ name: w.name, code: await w.exited, stderr: w.stderr() })))
+    await s3.quiet()
 
     let torn = 0
     const recordsOf = async (prefix: string): Promise<KillRecord[]> => {

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
 import { gunzipSync } from 'node:zlib'
 import { createHash } from 'node:crypto'
 import { GetObjectCommand, ListObjectsCommand, S3Client, CreateBucketCommand } from '@aws-sdk/client-s3'
@@ -9,6 +10,8 @@ import { GetObjectCommand, ListObjectsCommand, S3Client, CreateBucketCommand } f
 // @ts-expect-error no declaration file
 import S3rver from 's3rver'
 import { unzstdSync } from './zstd.js'
+
+type Middleware = (ctx: { get (header: string): string, req: { socket: Socket } }, next: () => Promise<void>) => Promise<void>
 
 /** A real S3-compatible server on 127.0.0.1 with its data in a temp directory. */
 export interface LocalS3 {
@@ -21,16 +24,38 @@ export interface LocalS3 {
   getObject (bucket: string, key: string): Promise<{ body: Buffer, contentType?: string, contentEncoding?: string }>
   /** Every object under `prefix`, decoded when named `.gz` or `.zst`, as NDJSON lines parsed, in key order. */
   readRecords (bucket: string, prefix?: string): Promise<unknown[]>
+  /**
+   * Resolves once s3rver handles no request and holds no connection but this
+   * helper's own: after a client process is killed, every request it had sent
+   * whole has then landed (or been cut short), so what S3 shows is final.
+   */
+  quiet (): Promise<void>
   close (): Promise<void>
 }
+
+/** Marks the requests of this helper's own client, whose idle keep-alive connections `quiet()` ignores. */
+const OWN_AGENT = 's3rver-helper'
 
 export async function startS3rver (): Promise<LocalS3> {
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'))
   const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true })
+  // Ahead of s3rver's own middleware (Koa composes them when the server starts): counts the requests being handled.
+  let handling = 0
+  const own = new WeakSet<Socket>()
+  ;(server as { middleware: Middleware[] }).middleware.unshift(async (ctx, next) => {
+    if (ctx.get('user-agent').includes(OWN_AGENT)) own.add(ctx.req.socket)
+    handling++
+    try { await next() } finally { handling-- }
+  })
   const { port } = await server.run() as AddressInfo
+  const sockets = new Set<Socket>()
+  ;(server as { httpServer: Server }).httpServer.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
   const endpoint = `http://127.0.0.1:${port}`
   const config = { endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true as const }
-  const client = new S3Client({ ...config, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } })
+  const client = new S3Client({ ...config, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, customUserAgent: OWN_AGENT })
 
   async function listKeys (bucket: string, prefix?: string): Promise<string[]> {
     // ListObjects v1 with a Marker: s3rver's v2 continuation tokens use DES,
@@ -67,6 +92,13 @@ export async function startS3rver (): Promise<LocalS3> {
         for (const line of text.split('\n')) if (line !== '') records.push(JSON.parse(line))
       }
       return records
+    },
+    async quiet () {
+      const deadline = Date.now() + 10_000
+      while (handling > 0 || [...sockets].some((socket) => !own.has(socket))) {
+        if (Date.now() > deadline) throw new Error(`s3rver still busy after 10 s: ${handling} request(s) being handled, ${sockets.size} connection(s)`)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      }
     },
     async close () {
       client.destroy()

@@ -47,16 +47,11 @@ describe('crash and replay: SIGKILL mid-feed, restart from the checkpoint (s3rve
     const counts = new Map<number, number>()
     let torn = 0
     for (const key of await s3.listKeys(BUCKET, `${mode}/`)) {
-      let text: string | null = null
-      for (let attempt = 0; attempt < 3 && text === null; attempt++) {
-        try {
-          text = gunzipSync((await s3.getObject(BUCKET, key)).body).toString()
-        } catch {
-          await sleep(100) // maybe still being written
-        }
-      }
-      if (text === null) {
-        torn++
+      let text: string
+      try {
+        text = gunzipSync((await s3.getObject(BUCKET, key)).body).toString()
+      } catch {
+        torn++ // not one still being written: the callers wait for s3.quiet() first
         continue
       }
       for (const line of text.split('\n')) {
@@ -99,8 +94,8 @@ describe('crash and replay: SIGKILL mid-feed, restart from the checkpoint (s3rve
       await sleep(150 + Math.floor(random() * 400))
       worker.child.kill('SIGKILL')
       await worker.exited
-      // Requests the worker sent whole may still be landing: let s3rver finish them before looking.
-      await sleep(100)
+      // Requests the worker sent whole may still be landing: wait until s3rver has finished them before looking.
+      await s3.quiet()
       for (const mode of MODES) {
         const at = await committed(mode)
         let past = 0
@@ -110,6 +105,7 @@ describe('crash and replay: SIGKILL mid-feed, restart from the checkpoint (s3rve
       }
     }
     expect(await start().exited).to.equal(0)
+    await s3.quiet()
     for (const mode of MODES) {
       expect(await committed(mode)).to.equal(RECORDS - 1)
       const { counts, torn } = await copies(mode)
