@@ -38,10 +38,10 @@ export async function openLogInput (cli: LogSourceCli, stop: AbortSignal, progre
   let source: Readable & { stats: LogSourceStats, close: () => Promise<void> }
   if (cli.kind === 'redis') {
     const { redisStreamSource } = await import('../sources/redis-stream-source.js')
-    source = redisStreamSource({ url: cli.url(), stream: cli.stream, group: cli.group, consumer: cli.consumer, claimIdleMs: cli.claimIdleMs, decode, onInvalid, signal: stop })
+    source = redisStreamSource({ ...cli.options, url: cli.url(), stream: cli.stream, group: cli.group, consumer: cli.consumer, claimIdleMs: cli.claimIdleMs, decode, onInvalid, signal: stop })
   } else {
     const { natsJetStreamSource } = await import('../sources/nats-jetstream-source.js')
-    source = natsJetStreamSource({ url: cli.url(), stream: cli.stream, durable: cli.durable, ackWaitMs: cli.ackWaitMs, decode, onInvalid, signal: stop })
+    source = natsJetStreamSource({ ...cli.options, url: cli.url(), stream: cli.stream, durable: cli.durable, ackWaitMs: cli.ackWaitMs, decode, onInvalid, signal: stop })
   }
   // A skipped entry never leaves the source; a dead-lettered one is counted by the window that stores it.
   if (onInvalid === 'skip') source.on('invalid', () => { progress.invalid++ })

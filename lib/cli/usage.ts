@@ -25,10 +25,21 @@ Log source (instead of files; workers sharing a group share the stream):
   --group G                 Redis consumer group (created when missing, from the start)
   --consumer C              this worker's name in the group (default HOSTNAME-PID)
   --claim-idle-ms MS        take over entries pending this long in the group (a dead
-                            worker's); must exceed --window-ms plus upload time (default 300000)
+                            worker's; live ones renew theirs every MS/3) (default 300000)
+  --start-id ID             where a group created here starts: 0 (default), $ (new entries only)
+                            or an entry id
+  --field NAME              the entry field holding the record's JSON (default record)
+  --count N                 entries asked for per read, and the source's buffer (default 100)
+  --block-ms MS             longest wait of one read; bounds how late a stop is seen (default 1000)
   --durable D               JetStream durable consumer (created when missing)
   --ack-wait-ms MS          redeliver messages unacknowledged this long (default 30000;
                             records waiting in a window are kept alive meanwhile)
+  --deliver-policy P        where a consumer created here starts: all (default) or new
+  --pull-batch N            messages per pull, and the source's buffer (default 100)
+  --expires-ms MS           longest wait of one pull, at least 1000 (default 1000)
+  --max-ack-pending N       most messages unacknowledged across all workers (default 20000)
+  --connection-name NAME    the NATS connection's name (default HOSTNAME-PID)
+  --reconnect-timeout-ms MS longest outage of the log's server ridden out (default 60000)
 
 S3 connection (flags win over the AWS_* environment variables):
   --region REGION           AWS_REGION, AWS_DEFAULT_REGION

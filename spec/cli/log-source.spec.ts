@@ -46,6 +46,21 @@ describe('s3-sink --source', function () {
       expect(nats).to.deep.include({ kind: 'nats', stream: 'RUNS', durable: 'd', ackWaitMs: 60000 })
     })
 
+    it('passes the sources\' other options on, and the library\'s refusals name the flag', () => {
+      const redis = parse(['--source', 'redis://h:1/s', '--group', 'g', '--start-id', '$', '--field', 'run', '--count', '50', '--block-ms', '200', '--reconnect-timeout-ms', '5000']).logSource
+      expect(redis!.options).to.deep.equal({ startId: '$', field: 'run', count: 50, blockMs: 200, reconnectTimeoutMs: 5000 })
+      const nats = parse(['--source', 'nats://h:1/S', '--durable', 'd', '--deliver-policy', 'new', '--pull-batch', '10', '--expires-ms', '2000', '--max-ack-pending', '500', '--connection-name', 'w1']).logSource
+      expect(nats!.options).to.deep.equal({ deliverPolicy: 'new', batch: 10, expiresMs: 2000, maxAckPending: 500, name: 'w1', reconnectTimeoutMs: undefined })
+      for (const [argv, option] of [
+        [['--source', 'redis://h:1/s', '--group', 'g', '--count', '0'], '--count'],
+        [['--source', 'redis://h:1/s', '--group', 'g', '--start-id', 'first'], '--start-id'],
+        [['--source', 'nats://h:1/S', '--durable', 'd', '--pull-batch', '0'], '--pull-batch'],
+        [['--source', 'nats://h:1/S', '--durable', 'd', '--expires-ms', '10'], '--expires-ms']
+      ] as const) {
+        expect(() => parse([...argv]), argv.join(' ')).to.throw(InvalidOptionError).with.property('option', option)
+      }
+    })
+
     it('refuses what cannot work, naming the flag and never the URL', () => {
       const bad: Array<[string[], string]> = [
         [['--source', 'redis://h:1/s'], '--group'],
@@ -56,7 +71,11 @@ describe('s3-sink --source', function () {
         [['--source', 'redis://h:1/s', '--group', 'g', '--durable', 'd'], '--durable'],
         [['--source', 'nats://h:1/S', '--durable', 'd', '--group', 'g'], '--group'],
         [['--group', 'g'], '--group'],
-        [['--source', 'redis://h:1/s', '--group', 'g', '--claim-idle-ms', 'soon'], '--claim-idle-ms']
+        [['--source', 'redis://h:1/s', '--group', 'g', '--claim-idle-ms', 'soon'], '--claim-idle-ms'],
+        [['--source', 'redis://h:1/s', '--group', 'g', '--pull-batch', '5'], '--pull-batch'],
+        [['--source', 'nats://h:1/S', '--durable', 'd', '--start-id', '$'], '--start-id'],
+        [['--source', 'nats://h:1/S', '--durable', 'd', '--deliver-policy', 'last'], '--deliver-policy'],
+        [['--reconnect-timeout-ms', '5000'], '--reconnect-timeout-ms']
       ]
       for (const [argv, option] of bad) {
         expect(() => parse(argv), argv.join(' ')).to.throw(InvalidOptionError).that.satisfies((err: InvalidOptionError) => err.option === option && !err.message.includes('secret'))
@@ -88,6 +107,15 @@ describe('s3-sink --source', function () {
         const stored = await s3.readRecords('logs', 'redis/')
         expect(stored).to.have.deep.members(records)
         expect(await pendingCount(redis.client, 'runs', 'g')).to.equal(0)
+      })
+
+      it('--field reads the records from that field of the entries', async () => {
+        const records = Array.from({ length: 20 }, (_, i) => run(i))
+        await addRecords(redis.client, 'fielded', records, 'run')
+        const res = await runUntil(['--source', `${redis.url}/fielded`, '--group', 'g', '--field', 'run', '--prefix', 'fielded/', ...s3Flags()],
+          async () => (await s3.listKeys('logs', 'fielded/')).length > 0 && await pendingCount(redis.client, 'fielded', 'g') === 0)
+        expect(res.code, res.stderr).to.equal(0)
+        expect(await s3.readRecords('logs', 'fielded/')).to.have.deep.members(records)
       })
 
       it('--on-invalid skip: acknowledges an entry that is not a JSON object at once, counts it, delivers the rest', async () => {

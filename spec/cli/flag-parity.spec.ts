@@ -1,0 +1,78 @@
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { expect } from 'chai'
+import ts from 'typescript'
+import { FLAGS } from '../../lib/cli/cli-flags.js'
+import { OBJECT_PARAM_FLAGS } from '../../lib/cli/object-params.js'
+
+// "Every library feature has a CLI flag": every option of the sink's config and
+// of the log sources is a flag of `s3-sink`, by its own name in kebab-case
+// (`windowMs` → `--window-ms`) unless FLAG_FOR names another, or it is one that
+// no command line can give (NOT_A_FLAG says why).
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+/** The option types the CLI stands for: the sink (its config, batches, routes) and the log sources. */
+const OPTION_TYPES = ['S3SinkConfig', 'S3WritableOptions', 'BatchOptions', 'SinkRoute', 'RedisStreamSourceOptions', 'NatsJetStreamSourceOptions']
+
+/** Options whose flag has another name (keys: `Type.option`, or `option` for every type). */
+const FLAG_FOR: Record<string, string[]> = {
+  batched: ['per-record'], // batches are the CLI's default; --per-record is batched: false
+  'SinkRoute.batched': ['route'],
+  'SinkRoute.name': ['route'],
+  'SinkRoute.when': ['route'], // --route NAME:when=FIELD=VALUE
+  routes: ['route'],
+  params: Object.keys(OBJECT_PARAM_FLAGS),
+  timeOf: ['time-field'],
+  closeOnTime: ['no-close-on-time'],
+  level: ['gzip-level', 'compression-level'],
+  threads: ['gzip-threads'],
+  encodingHeader: ['no-content-encoding'],
+  url: ['source'], // --source redis://HOST:PORT/STREAM
+  stream: ['source'],
+  'NatsJetStreamSourceOptions.batch': ['pull-batch'], // --batch would read as the batching of objects
+  'NatsJetStreamSourceOptions.name': ['connection-name']
+}
+
+/** Options no flag can carry. */
+const NOT_A_FLAG: Record<string, string> = {
+  type: 'always "s3"; --out-dir writes files instead',
+  client: 'a client object of the caller\'s: the CLI builds its own from the connection flags',
+  connection: 'a connection object of the caller\'s: the CLI opens its own from --source',
+  clock: 'a time source for tests: the CLI runs on the system clock',
+  signal: 'the CLI stops its source itself, on SIGTERM / SIGINT',
+  decode: 'a function: the CLI decodes each entry as one JSON object, invalid ones following --on-invalid'
+}
+
+const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+
+/** The option names of each type in OPTION_TYPES, from the public types. */
+function optionsOf (): Array<{ type: string, option: string }> {
+  const index = resolve(ROOT, 'lib/index.ts')
+  const program = ts.createProgram([index], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true, strict: true })
+  const checker = program.getTypeChecker()
+  const exports = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(index)!)!)
+  return OPTION_TYPES.flatMap((type) => {
+    const symbol = exports.find((s) => s.name === type)!
+    return checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(checker.getAliasedSymbol(symbol))).map((p) => ({ type, option: p.name }))
+  })
+}
+
+describe('s3-sink has a flag for every option of the sink and the log sources', function () {
+  this.timeout(60_000) // one TypeScript program over lib/
+  let options: Array<{ type: string, option: string }>
+  before(() => { options = optionsOf() })
+
+  it('by its own name, by the name given here, or not at all for what no command line can give', () => {
+    const missing = options.filter(({ type, option }) => {
+      if (NOT_A_FLAG[option] !== undefined) return false
+      const flags = FLAG_FOR[`${type}.${option}`] ?? FLAG_FOR[option] ?? [kebab(option)]
+      return !flags.every((flag) => flag in FLAGS)
+    }).map(({ type, option }) => `${type}.${option}`)
+    expect(missing).to.deep.equal([])
+  })
+
+  it('lists here only options that exist', () => {
+    const names = new Set(options.flatMap(({ type, option }) => [option, `${type}.${option}`]))
+    expect([...Object.keys(FLAG_FOR), ...Object.keys(NOT_A_FLAG)].filter((name) => !names.has(name))).to.deep.equal([])
+  })
+})
