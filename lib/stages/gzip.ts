@@ -27,9 +27,14 @@ export interface GzipOptions {
    * throughput matters more than memory.
    */
   threads?: number
-  /** With threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a fresh deflate state and a 32 KiB dictionary per block cost less the larger the block). */
+  /**
+   * With threads > 1: input bytes per block, 64 KiB to 16 MiB. Default
+   * 256 KiB: the blocks in flight hold their input and output until they are
+   * written, and each block is primed with the previous block's last 32 KiB,
+   * which costs more CPU the smaller the block.
+   */
   blockSize?: number
-  /** With threads = 1: zlib output chunk size in bytes. Default 64 KiB. */
+  /** zlib output chunk size in bytes, of the one stream or of each block's engine. Default 64 KiB. */
   chunkSize?: number
 }
 
