@@ -129,6 +129,8 @@ export class JobPool<J extends PoolJob, M> {
 
   /** Jobs holding a slot: all but those whose input is still being written (a handful: jobs are bounded). */
   #busy (): number {
+    // The usual case (a per-Run sink, finished batches): every job holds a slot.
+    if (this.#writing.size === 0) return this.#jobs.size
     let busy = 0
     for (const job of this.#jobs.keys()) if (this.#writing.get(job)?.() !== true) busy++
     return busy

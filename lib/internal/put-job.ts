@@ -72,14 +72,8 @@ export class PutJob {
     this.#o = settings
     this.key = key
     this.#body = body
-    const put = (): Promise<PutObjectCommandOutput> => this.#put()
-    const sent = after === undefined ? put() : after.then(put, put)
-    this.settled = sent.then((output) => {
-      this.ok = true
-      this.etag = output.ETag
-    }, (err: unknown) => {
-      this.failure = err
-    })
+    // No closure per job on the usual path: a per-Run sink makes thousands of these a second.
+    this.settled = after === undefined ? this.#start() : after.then(async () => await this.#start(), async () => await this.#start())
   }
 
   get bytes (): number {
@@ -102,29 +96,62 @@ export class PutJob {
     return undefined
   }
 
-  #put (): Promise<PutObjectCommandOutput> {
+  /**
+   * Sends the first attempt at once, with one reaction to its answer; the retry loop comes in only once it
+   * has failed. Never rejects.
+   */
+  #start (): Promise<void> {
     try {
       this.#startedAt = this.#o.retry.clock.now()
     } catch (err) {
-      return Promise.reject(err)
+      this.failure = err
+      return Promise.resolve()
     }
-    return this.#attempt().catch(async (err: unknown) => await this.#retry(err))
+    if (this.#aborted !== null) {
+      this.failure = this.#aborted
+      return Promise.resolve()
+    }
+    return this.#send().then((output) => {
+      this.#inFlight = false
+      this.#stored(output)
+    }, async (err: unknown) => {
+      this.#unanswered(err)
+      try {
+        this.#stored(await this.#retry(err))
+      } catch (failure) {
+        this.failure = failure
+      }
+    })
   }
 
+  /** Every attempt after the first. */
   #attempt (): Promise<PutObjectCommandOutput> {
     if (this.#aborted !== null) return Promise.reject(this.#aborted)
+    return this.#send().then((output) => {
+      this.#inFlight = false
+      return output
+    }, (err: unknown) => {
+      this.#unanswered(err)
+      throw err
+    })
+  }
+
+  #send (): Promise<PutObjectCommandOutput> {
     const { client, params, cancel } = this.#o
     this.#inFlight = true
     // A fresh input per attempt: the SDK's middleware writes into the one it sends.
     const command = new PutObjectCommand({ ...params, Key: this.key, Body: this.#body })
-    return (cancel === null ? client.send(command) : client.send(command, { abortSignal: cancel.signal })).then((output) => {
-      this.#inFlight = false
-      return output
-    }, (err: unknown) => {
-      this.#inFlight = false
-      if (!refused(err)) this.#maybeStored = true
-      throw err
-    })
+    return cancel === null ? client.send(command) : client.send(command, { abortSignal: cancel.signal })
+  }
+
+  #unanswered (err: unknown): void {
+    this.#inFlight = false
+    if (!refused(err)) this.#maybeStored = true
+  }
+
+  #stored (output: PutObjectCommandOutput): void {
+    this.ok = true
+    this.etag = output.ETag
   }
 
   /** The first attempt failed: the retry loop takes over, with the first failure as its first attempt. */
