@@ -30,7 +30,7 @@ import { PutJob, type PutJobSettings } from '../lib/internal/put-job.js'
 import { createS3Sink, RUN_CONCURRENCY } from '../lib/sinks/create-s3-sink.js'
 import { createUploadClient } from '../lib/internal/s3-client.js'
 import { procCpuMs } from './proc-cpu.js'
-import { heapAllocated } from './per-run-allocation.js'
+import { heapWork } from './per-run-allocation.js'
 import { startBenchS3rver } from './s3rver.js'
 import { discardClient } from './discard-client.js'
 import { feedStream, recordPool } from './feed.js'
@@ -177,8 +177,9 @@ const gcObserver = new PerformanceObserver((list) => {
 })
 gcObserver.observe({ entryTypes: ['gc'] })
 const rate = new Map<string, number[]>(names.map((n) => [n, []]))
-// Heap bytes allocated per object: the same whatever the load, so it separates variants a busy machine's CPU figures cannot.
+// Heap bytes allocated and promoted per object: the same whatever the load, so they separate variants a busy machine's CPU figures cannot.
 const allocated = new Map<string, number[]>(names.map((n) => [n, []]))
+const promoted = new Map<string, number[]>(names.map((n) => [n, []]))
 // PER_RUN_PROFILE=a,b: each round profiled alone, then where b's main thread spends more than a's.
 const profilePair = process.env.PER_RUN_PROFILE?.split(',')
 const profiles = profilePair === undefined ? null : await VariantProfiles.start()
@@ -194,7 +195,7 @@ for (let round = 0; round < rounds; round++) {
     const c0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
     const work = async (): Promise<unknown> => await VARIANTS[name]?.()
-    const bytes = await heapAllocated(async () => { await (profiles === null ? work() : profiles.around(name, work)) })
+    const heap = await heapWork(async () => { await (profiles === null ? work() : profiles.around(name, work)) })
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9
     const c = process.cpuUsage(c0)
     mainCpu.get(name)?.push((mainThreadMs() - m0) * 1000 / objects)
@@ -203,7 +204,8 @@ for (let round = 0; round < rounds; round++) {
     gcTime.get(name)?.push((gcMs - g0) * 1000 / objects)
     cpu.get(name)?.push((c.user + c.system) / objects)
     rate.get(name)?.push(objects / seconds)
-    allocated.get(name)?.push(bytes / objects)
+    allocated.get(name)?.push(heap.allocated / objects)
+    promoted.get(name)?.push(heap.promoted / objects)
   }
 }
 const base = names[0] as string
@@ -215,10 +217,10 @@ function paired (name: string): string {
   const spread = ((ratios.at(-1) ?? 0) - (ratios[0] ?? 0)) / 2 / median(ratios)
   return `${median(ratios).toFixed(2)}x ±${(spread * 100).toFixed(0)}%`
 }
-console.log(`${objects} objects per run, ${rounds} rounds, Node ${process.version}, answers after ${latency} ms; CPU µs/object (min / median), objects/s (median), median CPU vs ${base}, main thread's CPU µs/object (median; paired ratio to ${base} per round), GC pauses µs/object (median), heap KB allocated per object (median)${server === null ? '' : ', s3rver\'s CPU µs/object (median)'}`)
+console.log(`${objects} objects per run, ${rounds} rounds, Node ${process.version}, answers after ${latency} ms; CPU µs/object (min / median), objects/s (median), median CPU vs ${base}, main thread's CPU µs/object (median; paired ratio to ${base} per round), GC pauses µs/object (median), heap KB allocated / promoted per object (median)${server === null ? '' : ', s3rver\'s CPU µs/object (median)'}`)
 for (const name of names) {
   const c = cpu.get(name) ?? []
-  console.log(`${name.padEnd(12)} ${Math.min(...c).toFixed(0).padStart(5)} / ${median(c).toFixed(0).padStart(5)} µs   ${Math.round(median(rate.get(name) ?? [])).toLocaleString('en-US').padStart(6)} /s   ${(median(c) / median(cpu.get(base) ?? [])).toFixed(2)}x   ${median(mainCpu.get(name) ?? []).toFixed(0).padStart(5)} µs main (${paired(name)})   ${median(gcTime.get(name) ?? []).toFixed(0).padStart(4)} µs   ${(median(allocated.get(name) ?? []) / 1024).toFixed(1).padStart(5)} KB${name.startsWith('s3rver') ? `   s3rver ${median(serverCpu.get(name) ?? []).toFixed(0)} µs` : ''}`)
+  console.log(`${name.padEnd(12)} ${Math.min(...c).toFixed(0).padStart(5)} / ${median(c).toFixed(0).padStart(5)} µs   ${Math.round(median(rate.get(name) ?? [])).toLocaleString('en-US').padStart(6)} /s   ${(median(c) / median(cpu.get(base) ?? [])).toFixed(2)}x   ${median(mainCpu.get(name) ?? []).toFixed(0).padStart(5)} µs main (${paired(name)})   ${median(gcTime.get(name) ?? []).toFixed(0).padStart(4)} µs   ${(median(allocated.get(name) ?? []) / 1024).toFixed(1).padStart(5)} / ${(median(promoted.get(name) ?? []) / 1024).toFixed(2)} KB${name.startsWith('s3rver') ? `   s3rver ${median(serverCpu.get(name) ?? []).toFixed(0)} µs` : ''}`)
 }
 await server?.close()
 if (profiles !== null && profilePair !== undefined) profiles.diff(profilePair[0] ?? '', profilePair[1] ?? '', objects * rounds)
