@@ -61,11 +61,12 @@ const KiB = 1024
 export const GZIP_BLOCK = 256 * KiB
 
 /**
- * gzip's threads by default: one zlib stream, the lightest. With one pool
- * job per block, `threads: 2` costs no worker thread, but on the compiled
- * library's memory bench it still peaked 17 to 33 MB above one stream
- * (Node 20, 200 MiB and 2 GiB feeds, bench/RESULTS.md round 6): memory is
- * the default's side of that trade, and issue 12's budget is 120 MB.
+ * gzip's threads by default: one zlib stream, the lightest. `threads: 2`
+ * costs no worker thread and, since each block in flight reuses one engine
+ * (round 7), peaks within about 2 MB of one stream on the compiled library's
+ * memory bench (Node 20, 200 MiB and 2 GiB, same-run pairs), but the
+ * default's peak is at issue 12's 120 MB budget already: which way the
+ * default goes is the quiet re-measurement's call (bench/RESULTS.md).
  *
  * @example
  * ```ts

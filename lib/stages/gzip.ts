@@ -22,9 +22,10 @@ export interface GzipOptions {
    * job on zlib's thread pool, `threads` at once, into one standard gzip
    * member (pigz's design; ratio within 0.1% of one stream; needs
    * `zlib.crc32`, Node >= 20.15). Use at most the cores free for it.
-   * Default 1, for memory: the blocks in flight cost 17 to 33 MB more peak
-   * RSS than one stream (bench/RESULTS.md, round 6); choose it where
-   * throughput matters more than memory.
+   * Default 1, for memory: the blocks in flight and their engines hold
+   * about 2 MB more at the peak than one stream (bench/RESULTS.md, round 7),
+   * and the default's peak is at its 120 MB budget; choose it where
+   * throughput matters more than those MB.
    */
   threads?: number
   /**
