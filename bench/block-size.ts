@@ -3,7 +3,6 @@
 // most of it) is the figure that load disturbs least. With BENCH_PIPELINE=1, the whole batched pipeline into a
 // discarding client instead of gzip alone (records/s is then the figure). Usage:
 //   node --import tsx bench/block-size.ts [records=150000] [rounds=3] [blocks KiB=1024,512,256,128] [level=6] [threads=2]
-// A block given as 256c128 also sets the engines' output chunk (KiB; default 64).
 import './env.js'
 import { createGzip } from 'node:zlib'
 import { gzipOnly, ndjsonChunks } from './baselines/limit.js'
@@ -26,11 +25,7 @@ const variants: Array<{ name: string, make: () => ReturnType<typeof createGzip> 
   { name: 'one stream', make: () => createGzip({ level }) },
   ...blocksArg.split(',').map((k) => ({
     name: `${k} KiB x ${threads}`,
-    make: () => {
-      // "256c128": 256 KiB blocks, 128 KiB output chunks (default 64 KiB).
-      const [block = '', chunk] = k.split('c')
-      return new ParallelGzip({ level, blockSize: Number(block) * 1024, blocksInFlight: threads, ...(chunk === undefined ? {} : { chunkSize: Number(chunk) * 1024 }) })
-    }
+    make: () => new ParallelGzip({ level, blockSize: Number(k) * 1024, blocksInFlight: threads })
   }))
 ]
 const run = async (make: () => ReturnType<typeof createGzip> | ParallelGzip): Promise<number> => {

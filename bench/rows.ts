@@ -8,7 +8,6 @@ import { discardClient } from './discard-client.js'
 import { faultRun, TEN_PERCENT } from './faults.js'
 import { feedBytes, feedStream } from './feed.js'
 import type { Work } from './measure.js'
-import { GZIP_BLOCK } from '../lib/internal/compression.js'
 import { ParallelGzip } from '../lib/internal/parallel-gzip.js'
 import { hasZstd } from '../lib/internal/zstd.js'
 import { createUploadClient } from '../lib/internal/s3-client.js'
@@ -116,7 +115,7 @@ export async function buildRows (ctx: RowContext): Promise<{ rows: Row[], close:
       section: 'throughput',
       level,
       count: chunked,
-      run: async () => ({ ...await gzipOnly(chunks, level, () => new ParallelGzip({ level, blockSize: GZIP_BLOCK, blocksInFlight: PARALLEL })), records: chunked })
+      run: async () => ({ ...await gzipOnly(chunks, level, () => new ParallelGzip({ level, blockSize: 1024 * 1024, blocksInFlight: PARALLEL })), records: chunked })
     },
     { id: 'ours-s3rver', label: 'Ours → s3rver', section: 'throughput', level, count, run: async (n) => withBytes(n, await ours(feedStream(pool, n), s3(), 'bench-ours', { level })) },
     { id: 'naive-discard', label: 'Baseline: naive batcher (array, gzipSync, 1 PutObject) → discarding client', section: 'throughput', level, count: half, run: async (n) => await naiveFromPool(pool, n, discard(), 'bench', level) },

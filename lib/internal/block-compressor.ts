@@ -100,8 +100,6 @@ export abstract class BlockCompressor extends Transform {
   protected head (): Buffer | null { return null }
   /** Bytes after the last block's output; `empty` when no block was compressed. */
   protected abstract tail (empty: boolean): Buffer
-  /** Frees what the codec holds between blocks (engines): once after the tail, or on destroy. */
-  protected release (): void {}
   /** What the error of a failed block names: the codec. */
   protected abstract get codec (): string
 
@@ -133,7 +131,6 @@ export abstract class BlockCompressor extends Transform {
     this.#rest = null
     this.#waiting = null
     this.#ending = null
-    this.release()
     cb(err)
   }
 
@@ -213,7 +210,6 @@ export abstract class BlockCompressor extends Transform {
     const empty = this.#sent === 0
     if (!this.#started) this.#emit(Buffer.alloc(0))
     this.#spare.length = 0
-    this.release()
     const cb = this.#ending
     this.#ending = null
     cb(null, this.tail(empty))

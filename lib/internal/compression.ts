@@ -35,15 +35,9 @@ export interface CompressionOptions {
    * Default 1 (see `gzip()`).
    */
   threads?: number
-  /**
-   * gzip with threads > 1, and zstd: input bytes per block, 64 KiB to 16 MiB.
-   * Default 256 KiB for gzip (each block in flight holds its input and
-   * output until it is written; priming each block with the previous one's
-   * 32 KiB costs more the smaller the block), 1 MiB for zstd (a zstd frame
-   * per block loses less history).
-   */
+  /** gzip with threads > 1, and zstd: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a fresh deflate state and a 32 KiB dictionary per block cost less the larger the block; a zstd frame per block loses less history). */
   blockSize?: number
-  /** Output chunk size of the gzip engines (one stream, or each block's), in bytes. Default 64 KiB. */
+  /** Output chunk size of the single-stream encoders, in bytes. Default 64 KiB. */
   chunkSize?: number
 }
 
@@ -57,16 +51,13 @@ export interface CompressionSettings {
 }
 
 const KiB = 1024
-/** Parallel gzip's default block: 256 KiB, measured against 512 KiB and 1 MiB (bench/RESULTS.md, round 7). */
-export const GZIP_BLOCK = 256 * KiB
 
 /**
- * gzip's threads by default: one zlib stream, the lightest. `threads: 2`
- * costs no worker thread and, since each block in flight reuses one engine
- * (round 7), peaks within about 2 MB of one stream on the compiled library's
- * memory bench (Node 20, 200 MiB and 2 GiB, same-run pairs), but the
- * default's peak is at issue 12's 120 MB budget already: which way the
- * default goes is the quiet re-measurement's call (bench/RESULTS.md).
+ * gzip's threads by default: one zlib stream, the lightest. With one pool
+ * job per block, `threads: 2` costs no worker thread, but on the compiled
+ * library's memory bench it still peaked 17 to 33 MB above one stream
+ * (Node 20, 200 MiB and 2 GiB feeds, bench/RESULTS.md round 6): memory is
+ * the default's side of that trade, and issue 12's budget is 120 MB.
  *
  * @example
  * ```ts
@@ -103,7 +94,7 @@ export function resolveCompression (options: CompressionOptions, name: string, f
     compression,
     level,
     threads: threads ?? (compression === 'gzip' ? defaultThreads() : 1),
-    blockSize: validateInteger(options.blockSize, `${name}.blockSize`, 64 * KiB, 16 * KiB * KiB) ?? (compression === 'zstd' ? 1024 * KiB : GZIP_BLOCK),
+    blockSize: validateInteger(options.blockSize, `${name}.blockSize`, 64 * KiB, 16 * KiB * KiB) ?? 1024 * KiB,
     chunkSize: validateInteger(options.chunkSize, `${name}.chunkSize`, 64, 1 << 30) ?? 64 * KiB
   }
 }
@@ -120,6 +111,6 @@ export function createCompressor (s: CompressionSettings): Transform | null {
   if (s.compression === 'none') return null
   // One pool job per block: node:zlib's streams wait for this thread between 64 KiB chunks.
   if (s.compression === 'zstd') return new ParallelZstd({ level: s.level, blockSize: s.blockSize, blocksInFlight: 2 })
-  if (s.threads > 1) return new ParallelGzip({ level: s.level, blockSize: s.blockSize, blocksInFlight: s.threads, chunkSize: s.chunkSize })
+  if (s.threads > 1) return new ParallelGzip({ level: s.level, blockSize: s.blockSize, blocksInFlight: s.threads })
   return codedZlibErrors(createGzip({ level: s.level, chunkSize: s.chunkSize }), 'gzip')
 }

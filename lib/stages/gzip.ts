@@ -22,20 +22,14 @@ export interface GzipOptions {
    * job on zlib's thread pool, `threads` at once, into one standard gzip
    * member (pigz's design; ratio within 0.1% of one stream; needs
    * `zlib.crc32`, Node >= 20.15). Use at most the cores free for it.
-   * Default 1, for memory: the blocks in flight and their engines hold
-   * about 2 MB more at the peak than one stream (bench/RESULTS.md, round 7),
-   * and the default's peak is at its 120 MB budget; choose it where
-   * throughput matters more than those MB.
+   * Default 1, for memory: the blocks in flight cost 17 to 33 MB more peak
+   * RSS than one stream (bench/RESULTS.md, round 6); choose it where
+   * throughput matters more than memory.
    */
   threads?: number
-  /**
-   * With threads > 1: input bytes per block, 64 KiB to 16 MiB. Default
-   * 256 KiB: the blocks in flight hold their input and output until they are
-   * written, and each block is primed with the previous block's last 32 KiB,
-   * which costs more CPU the smaller the block.
-   */
+  /** With threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a fresh deflate state and a 32 KiB dictionary per block cost less the larger the block). */
   blockSize?: number
-  /** zlib output chunk size in bytes, of the one stream or of each block's engine. Default 64 KiB. */
+  /** With threads = 1: zlib output chunk size in bytes. Default 64 KiB. */
   chunkSize?: number
 }
 

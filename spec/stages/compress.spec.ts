@@ -127,12 +127,6 @@ describe('compress()', () => {
       if (hasZstd()) expect(resolveCompression({ compression: 'zstd' }, 'options').threads).to.equal(1)
     })
 
-    it('defaults the block to 256 KiB for parallel gzip and 1 MiB for zstd', () => {
-      expect(resolveCompression({ threads: 2 }, 'options').blockSize).to.equal(256 * 1024)
-      expect(resolveCompression({ threads: 2, blockSize: 1024 * 1024 }, 'options').blockSize).to.equal(1024 * 1024)
-      if (hasZstd()) expect(resolveCompression({ compression: 'zstd' }, 'options').blockSize).to.equal(1024 * 1024)
-    })
-
     it('does not mutate the options object', () => {
       const options = Object.freeze({ compression: 'gzip' as const, level: 1, threads: 2 })
       compress(options)
