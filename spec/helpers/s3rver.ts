@@ -40,12 +40,13 @@ export async function startS3rver (): Promise<LocalS3> {
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'))
   const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true })
   // Ahead of s3rver's own middleware (Koa composes them when the server starts): counts the requests being handled.
-  let handling = 0
+  const handling = new Set<Socket>()
   const own = new WeakSet<Socket>()
   ;(server as { middleware: Middleware[] }).middleware.unshift(async (ctx, next) => {
-    if (ctx.get('user-agent').includes(OWN_AGENT)) own.add(ctx.req.socket)
-    handling++
-    try { await next() } finally { handling-- }
+    const socket = ctx.req.socket
+    if (ctx.get('user-agent').includes(OWN_AGENT)) own.add(socket)
+    handling.add(socket)
+    try { await next() } finally { handling.delete(socket) }
   })
   const { port } = await server.run() as AddressInfo
   const sockets = new Set<Socket>()
@@ -94,9 +95,19 @@ export async function startS3rver (): Promise<LocalS3> {
       return records
     },
     async quiet () {
-      const deadline = Date.now() + 10_000
-      while (handling > 0 || [...sockets].some((socket) => !own.has(socket))) {
-        if (Date.now() > deadline) throw new Error(`s3rver still busy after 10 s: ${handling} request(s) being handled, ${sockets.size} connection(s)`)
+      // A killed client's request can stay "being handled" for good (s3rver may never see its body end), so once
+      // every client connection is gone such a request gets a short grace to finish its write, then is not waited for.
+      const deadline = Date.now() + 30_000
+      let orphansSince: number | undefined
+      for (;;) {
+        const open = [...sockets].some((socket) => !own.has(socket))
+        const live = [...handling].some((socket) => !socket.destroyed)
+        if (!open && !live) {
+          if (handling.size === 0) return
+          orphansSince ??= Date.now()
+          if (Date.now() - orphansSince > 2_000) return
+        }
+        if (Date.now() > deadline) throw new Error(`s3rver still busy after 30 s: ${handling.size} request(s) being handled, ${sockets.size} connection(s)`)
         await new Promise((resolve) => setTimeout(resolve, 5))
       }
     },
