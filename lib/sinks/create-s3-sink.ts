@@ -81,7 +81,7 @@ const ABORT_TIMEOUT = 1000
  * await pipeline(runs, sink)
  *
  * // Failed Runs one object each under errors/, the others batched under runs/:
- * const failed = (run) => run.apiInfo?.result?.status === 'failed'
+ * const failed = (run: unknown) => (run as { apiInfo?: { result?: { status?: string } } }).apiInfo?.result?.status === 'failed'
  * await pipeline(runs, createS3Sink({ type: 's3', bucket: 'runs', region: 'us-west-2', routes: [
  *   { name: 'errors', when: failed, prefix: 'errors/' },
  *   { name: 'runs', prefix: 'runs/', batched: { compression: 'zstd' } }

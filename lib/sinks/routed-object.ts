@@ -7,7 +7,7 @@ import type { ObjectWritten } from './object-written.js'
  * @example
  * ```ts
  * const sink = createS3Sink({ type: 's3', bucket: 'runs', routes: [
- *   { name: 'errors', when: (run) => run.apiInfo?.result?.status === 'failed', prefix: 'errors/' },
+ *   { name: 'errors', when: (run) => (run as { apiInfo?: { result?: { status?: string } } }).apiInfo?.result?.status === 'failed', prefix: 'errors/' },
  *   { name: 'runs', prefix: 'runs/', batched: true }
  * ] })
  * sink.on('object', ({ route, key, records }: RoutedObjectWritten) => console.log(route, key, records))
