@@ -140,8 +140,13 @@ export class PutJob {
     const { client, params, cancel } = this.#o
     this.#inFlight = true
     // A fresh input per attempt: the SDK's middleware writes into the one it sends.
-    const command = new PutObjectCommand({ ...params, Key: this.key, Body: this.#body })
-    return cancel === null ? client.send(command) : client.send(command, { abortSignal: cancel.signal })
+    try {
+      const command = new PutObjectCommand({ ...params, Key: this.key, Body: this.#body })
+      return cancel === null ? client.send(command) : client.send(command, { abortSignal: cancel.signal })
+    } catch (err) {
+      // A caller's client (or a stub of one) may throw instead of rejecting: it is that attempt's failure.
+      return Promise.reject(err)
+    }
   }
 
   #unanswered (err: unknown): void {

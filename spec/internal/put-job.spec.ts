@@ -69,6 +69,19 @@ describe('PutJob (one PutObject of a Run, retried)', () => {
     expect(job.outcome).to.equal('not-stored')
   })
 
+  it('a client whose send() throws instead of rejecting: that attempt failed, the job settles (it does not throw)', async () => {
+    let calls = 0
+    const throwing = { send: () => { calls++; throw status(403, 'AccessDenied') } } as unknown as S3Client
+    const job = new PutJob(settings({ client: throwing }), 'k/sync.json', Buffer.from('{}'))
+    await job.settled
+    expect(job.ok).to.equal(false)
+    expect((job.failure as Error).name).to.equal('AccessDenied')
+    expect(calls).to.equal(1)
+    const after = new PutJob(settings({ client: throwing }), 'k/sync2.json', Buffer.from('{}'), job.settled)
+    await after.settled
+    expect((after.failure as Error).name).to.equal('AccessDenied')
+  })
+
   it('gives up once retryFor has passed; a 500 leaves the outcome unknown', async () => {
     mock.on(PutObjectCommand).rejects(status(500, 'InternalError'))
     // Every backoff is its ceiling (random 1 → capped at 20 s after a few retries).

@@ -195,6 +195,18 @@ describe('createS3Sink()', function () {
       expect(errors).to.deep.equal([err])
     })
 
+    it('rejects pipeline() with ERR_S3_UPLOAD when a caller\'s client throws from send() instead of rejecting', async () => {
+      const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } })
+      client.send = () => { throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }) }
+      const sink = createS3Sink({ type: 's3', bucket: 'logs', client, prefix: 'm' })
+      const errors = errorsOf(sink)
+      const err = await pipeline(source([run(1), run(2)]), sink).then(() => null, (e: unknown) => e as S3UploadError)
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD', bucket: 'logs', key: 'm/api1/run-1.json' })
+      expect((err?.cause as Error).name).to.equal('AccessDenied')
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(errors).to.deep.equal([err])
+    })
+
     it('never has more PutObject calls in flight than concurrency (default 8)', async () => {
       for (const concurrency of [3, undefined]) {
         const { client, mock } = gatedClient()
