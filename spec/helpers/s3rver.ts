@@ -10,6 +10,7 @@ import { GetObjectCommand, ListObjectsCommand, S3Client, CreateBucketCommand } f
 // @ts-expect-error no declaration file
 import S3rver from 's3rver'
 import { unzstdSync } from './zstd.js'
+import { answerPutsOnceWritten } from './s3rver-durable-put.js'
 
 type Middleware = (ctx: { get (header: string): string, req: { socket: Socket } }, next: () => Promise<void>) => Promise<void>
 
@@ -39,6 +40,7 @@ const OWN_AGENT = 's3rver-helper'
 export async function startS3rver (): Promise<LocalS3> {
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'))
   const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true })
+  answerPutsOnceWritten((server as { store: Parameters<typeof answerPutsOnceWritten>[0] }).store)
   // Ahead of s3rver's own middleware (Koa composes them when the server starts): counts the requests being handled.
   const handling = new Set<Socket>()
   const own = new WeakSet<Socket>()
