@@ -25,6 +25,7 @@ import { pipeline } from 'node:stream/promises'
 import { crc32 } from 'node:zlib'
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { putObjectLoop } from './baselines/put-object-loop.js'
+import { streamLoop } from './baselines/stream-loop.js'
 import { systemClock } from '../lib/clock.js'
 import { PutJob, type PutJobSettings } from '../lib/internal/put-job.js'
 import { createS3Sink, RUN_CONCURRENCY } from '../lib/sinks/create-s3-sink.js'
@@ -69,8 +70,8 @@ const VARIANTS: Record<string, () => Promise<unknown>> = {
   'loop-crc': async () => await loop(discard().client, async (client, Body, Key) => {
     await client.send(new PutObjectCommand({ Bucket: 'bench', Key, Body, ContentType: 'application/json', ContentLength: Body.length, ChecksumCRC32: crc32Of(Body) }))
   }),
-  'loop-stream': async () => await streamLoop(discard().client, 2),
-  'loop-stream16': async () => await streamLoop(discard().client, 16),
+  'loop-stream': async () => await streamLoopOnce(2),
+  'loop-stream16': async () => await streamLoopOnce(16),
   'feed-only': async () => { await pipeline(feedStream(pool, objects), new Writable({ objectMode: true, highWaterMark: 2, write (r, _e, cb) { Buffer.from(JSON.stringify(r)); cb() } })) },
   'feed-async': async () => { await pipeline(feedStream(pool, objects), new Writable({ objectMode: true, highWaterMark: 2, write (r, _e, cb) { Buffer.from(JSON.stringify(r)); setImmediate(cb) } })) },
   // A client whose send() costs nothing: what is left is each side's own cost per object, without the SDK's noise.
@@ -96,29 +97,10 @@ function crc32Of (body: Buffer): string {
   b.writeUInt32BE(crc32(body))
   return b.toString('base64')
 }
-/** The feed piped into a bare Writable that keeps 8 PutObjects in flight. */
-async function streamLoop (client: S3Client, highWaterMark: number): Promise<void> {
-  const prefix = `s${run++}`
-  let i = 0
-  let inFlight = 0
-  let parked: (() => void) | null = null
-  let idle: (() => void) | null = null
-  await pipeline(feedStream(pool, objects), new Writable({
-    objectMode: true,
-    highWaterMark,
-    write (record, _e, cb) {
-      const Body = Buffer.from(JSON.stringify(record))
-      inFlight++
-      void client.send(new PutObjectCommand({ Bucket: 'bench', Key: `${prefix}/${i++}.json`, Body, ContentType: 'application/json' })).then(() => {
-        inFlight--
-        if (parked !== null) { const p = parked; parked = null; p() }
-        if (inFlight === 0 && idle !== null) idle()
-      })
-      if (inFlight < 8) cb()
-      else parked = () => { cb() }
-    },
-    final (cb) { if (inFlight === 0) cb(); else idle = () => { cb() } }
-  }))
+/** The feed piped into a bare Writable that keeps 8 PutObjects in flight, on a fresh discarding client. */
+async function streamLoopOnce (highWaterMark: number): Promise<void> {
+  const { client } = discard()
+  await streamLoop(pool, objects, client, `s${run++}`, highWaterMark)
   client.destroy()
 }
 /** 8 workers, one object per record, each sent by `put`. */

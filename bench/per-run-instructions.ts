@@ -3,15 +3,14 @@
 //   valgrind --tool=cachegrind --cache-sim=no node --import tsx bench/per-run-instructions.ts VARIANT COUNT [WARM]
 import './env.js'
 import { setMaxListeners } from 'node:events'
-import { Writable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { putObjectLoop } from './baselines/put-object-loop.js'
+import { streamLoop } from './baselines/stream-loop.js'
 import { systemClock } from '../lib/clock.js'
 import { PutJob, type PutJobSettings } from '../lib/internal/put-job.js'
 import { createS3Sink } from '../lib/sinks/create-s3-sink.js'
 import { discardClient } from './discard-client.js'
-import { feedStream, recordPool } from './feed.js'
+import { recordPool } from './feed.js'
 import { perRunSink } from './per-run.js'
 
 const [variant = 'sink', countArg = '1000', warmArg = '500'] = process.argv.slice(2)
@@ -42,7 +41,7 @@ const VARIANTS: Record<string, (n: number) => Promise<unknown>> = {
       if (!job.ok) throw job.failure
     })
   },
-  'loop-stream': async (n) => await streamLoop(n, discardClient().client),
+  'loop-stream': async (n) => await streamLoop(pool, n, discardClient().client, `s${run++}`),
   sink: async (n) => await perRunSink(createS3Sink as never, pool, n, { type: 's3', bucket: 'bench', client: discardClient().client, prefix: `r${run++}` })
 }
 async function loop (n: number, client: S3Client, put: (client: S3Client, body: Buffer, key: string) => Promise<void>): Promise<void> {
@@ -57,29 +56,6 @@ async function loop (n: number, client: S3Client, put: (client: S3Client, body: 
   await Promise.all(Array.from({ length: 8 }, worker))
 }
 /** The feed piped into a bare Writable that keeps 8 PutObjects in flight (no signal). */
-async function streamLoop (n: number, client: S3Client): Promise<void> {
-  const prefix = `s${run++}`
-  let i = 0
-  let inFlight = 0
-  let parked: (() => void) | null = null
-  let idle: (() => void) | null = null
-  await pipeline(feedStream(pool, n), new Writable({
-    objectMode: true,
-    highWaterMark: 2,
-    write (record, _e, cb) {
-      const Body = Buffer.from(JSON.stringify(record))
-      inFlight++
-      void client.send(new PutObjectCommand({ Bucket: 'bench', Key: `${prefix}/${i++}.json`, Body, ContentType: 'application/json' })).then(() => {
-        inFlight--
-        if (parked !== null) { const p = parked; parked = null; p() }
-        if (inFlight === 0 && idle !== null) idle()
-      })
-      if (inFlight < 8) cb()
-      else parked = () => { cb() }
-    },
-    final (cb) { if (inFlight === 0) cb(); else idle = () => { cb() } }
-  }))
-}
 const work = VARIANTS[variant]
 if (work === undefined) throw new Error(`unknown variant ${variant}; one of ${Object.keys(VARIANTS).join(', ')}`)
 await work(Number(warmArg))
