@@ -1,10 +1,10 @@
-import FakeTimers from '@sinonjs/fake-timers'
 import { expect } from 'chai'
 import type { ObjectAbandoned } from '../../lib/index.js'
 import { createS3Sink } from '../../lib/sinks/create-s3-sink.js'
 import { startSilentStore, type SilentStore } from '../helpers/silent-store.js'
 import { run } from '../helpers/streams.js'
 import { until } from '../helpers/until.js'
+import { destroyWithTimeoutsFrozen } from '../helpers/destroy-frozen.js'
 
 // The per-Run sink's own client sends its PutObjects without an abort signal (so the SDK can reuse
 // its middleware stack); destroy must still cancel them, by closing that client's connections.
@@ -26,21 +26,8 @@ describe('createS3Sink() per Run, its own client: destroy() cancels the requests
     sink.write(run(1))
     sink.write(run(2))
     await until(() => store.requests === 2, 'both PutObjects reached the store')
-    // The sink's abort timeout (1 s) runs on setTimeout: frozen from here on, it can never fire, so
-    // whatever closes the connections and lets the sink close is the cancellation itself, however
-    // slow the machine. Without cancelling, the sink would wait for that timeout forever and
-    // close only with the client after it.
-    const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout'], shouldClearNativeTimers: true })
-    try {
-      const stop = new Error('stop')
-      let sinkClosed = false
-      sink.on('close', () => { sinkClosed = true })
-      sink.destroy(stop)
-      await until(() => sinkClosed && store.closed === 2, 'the sink and both connections closed with the abort timeout frozen')
-      expect(errors).to.deep.equal([stop])
-    } finally {
-      clock.uninstall()
-    }
+    const stop = await destroyWithTimeoutsFrozen(sink, store, 2)
+    expect(errors).to.deep.equal([stop])
     expect(abandoned.map((a) => a.outcome)).to.deep.equal(['unknown', 'unknown'])
     expect(store.requests).to.equal(2)
   })

@@ -1,4 +1,3 @@
-import FakeTimers from '@sinonjs/fake-timers'
 import { expect } from 'chai'
 import { S3Client } from '@aws-sdk/client-s3'
 import type { ObjectAbandoned } from '../../lib/index.js'
@@ -6,6 +5,7 @@ import { createS3Sink } from '../../lib/sinks/create-s3-sink.js'
 import { startSilentStore, type SilentStore } from '../helpers/silent-store.js'
 import { run } from '../helpers/streams.js'
 import { until } from '../helpers/until.js'
+import { destroyWithTimeoutsFrozen } from '../helpers/destroy-frozen.js'
 
 // A caller's client cannot be closed by the sink: its PutObjects carry one abort signal, shared by all
 // of them, which destroy aborts. The SDK listens to it once or twice per request in flight.
@@ -29,19 +29,8 @@ describe('createS3Sink() per Run, a caller\'s client: one abort signal for every
       sink.on('abandoned', (a: ObjectAbandoned) => abandoned.push(a))
       for (let i = 0; i < 12; i++) sink.write(run(i))
       await until(() => store.requests === 12, 'all 12 PutObjects reached the store')
-      // The sink's abort timeout (1 s) runs on setTimeout: frozen from here on, it can never fire, so
-      // what ends the requests and lets the sink close is the signal, however slow the machine.
-      const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout'], shouldClearNativeTimers: true })
-      try {
-        const stop = new Error('stop')
-        let sinkClosed = false
-        sink.on('close', () => { sinkClosed = true })
-        sink.destroy(stop)
-        await until(() => sinkClosed && store.closed === 12, 'the sink and all 12 connections closed with the abort timeout frozen')
-        expect(errors).to.deep.equal([stop])
-      } finally {
-        clock.uninstall()
-      }
+      const stop = await destroyWithTimeoutsFrozen(sink, store, 12)
+      expect(errors).to.deep.equal([stop])
       expect(abandoned.map((a) => a.outcome)).to.deep.equal(Array(12).fill('unknown'))
       await new Promise((resolve) => setImmediate(resolve))
       expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).to.deep.equal([])
