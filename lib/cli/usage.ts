@@ -25,7 +25,8 @@ Log source (instead of files; workers sharing a group share the stream):
   --group G                 Redis consumer group (created when missing, from the start)
   --consumer C              this worker's name in the group (default HOSTNAME-PID)
   --claim-idle-ms MS        take over entries pending this long in the group (a dead
-                            worker's; live ones renew theirs every MS/3) (default 300000)
+                            worker's; live ones renew theirs every MS/3) (default 120000;
+                            keep it above 1.5 x --reconnect-timeout-ms)
   --start-id ID             where a group created here starts: 0 (default), $ (new entries only)
                             or an entry id
   --field NAME              the entry field holding the record's JSON (default record)
@@ -33,7 +34,9 @@ Log source (instead of files; workers sharing a group share the stream):
   --block-ms MS             longest wait of one read; bounds how late a stop is seen (default 1000)
   --durable D               JetStream durable consumer (created when missing)
   --ack-wait-ms MS          redeliver messages unacknowledged this long (default 30000;
-                            records waiting in a window are kept alive meanwhile)
+                            records waiting in a window are kept alive meanwhile; an
+                            outage over ~20 s then duplicates: above 1.5 x
+                            --reconnect-timeout-ms none does)
   --deliver-policy P        where a consumer created here starts: all (default) or new
   --pull-batch N            messages per pull, and the source's buffer (default 100)
   --expires-ms MS           longest wait of one pull, at least 1000 (default 1000)

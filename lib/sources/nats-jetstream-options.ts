@@ -56,8 +56,14 @@ export interface NatsJetStreamSourceOptions extends LogSourceOptions {
    * A message not acknowledged within this time is redelivered (to any
    * worker). While the source runs it sends an in-progress ack (`+WPI`)
    * for each record still on its way every third of it, so only a dead
-   * worker's records are redelivered. Set on a consumer created here and
-   * updated on an existing one when given. Default 30000.
+   * worker's records are redelivered. An in-progress ack due during an
+   * outage reaches the server only when the connection is back, so with the
+   * default an outage of more than about 20 s (of the 60 s
+   * `reconnectTimeoutMs` rides out) has the worker's records redelivered to
+   * the others while it still stores them: duplicates, never loss. Above
+   * `1.5 × reconnectTimeoutMs` (e.g. 120000) no outage it rides out does,
+   * but a dead worker's records then wait that long. Set on a consumer
+   * created here and updated on an existing one when given. Default 30000.
    */
   ackWaitMs?: number
   /**

@@ -53,10 +53,16 @@ export interface RedisStreamSourceOptions extends LogSourceOptions {
   blockMs?: number
   /**
    * Entries pending in the group for longer than this (their consumer died
-   * or hangs) are taken over with XAUTOCLAIM. Must exceed the time a record
-   * can take from read to acknowledgement (`windowMs` plus the upload, and
-   * the shutdown deadline), or live workers' records are taken over and
-   * stored twice. Default 300000 (5 minutes).
+   * or hangs) are taken over with XAUTOCLAIM, so it is also how long a dead
+   * worker's records wait. A live source renews the entries it holds every
+   * `claimIdleMs / 3`, so this need not cover a window or an upload, only
+   * the longest time a live worker cannot renew: an outage it rides out
+   * (up to `reconnectTimeoutMs`) starting just before a renewal was due,
+   * plus its event loop's longest pause. Keep it above
+   * `1.5 × reconnectTimeoutMs` plus that pause, or a worker cut off that
+   * long has its records taken over while it is still storing them (stored
+   * twice, never lost). Default 120000 (2 minutes: 60 s of outage plus a
+   * 40 s renewal period leaves 20 s for pauses).
    */
   claimIdleMs?: number
 }
@@ -75,7 +81,14 @@ export interface RedisStreamSettings extends LogSourceSettings {
   claimIdleMs: number
 }
 
-const DEFAULTS = Object.freeze({ startId: '0', field: 'record', count: 100, blockMs: 1000, claimIdleMs: 300_000 })
+/**
+ * The default `claimIdleMs`. A renewal due during an outage is sent when the
+ * connection is back, so a live worker's entries go unrenewed for at most the
+ * outage plus one renewal period (`claimIdleMs / 3`): with the default
+ * 60 s `reconnectTimeoutMs` that is 100 s, 20 s under this.
+ */
+export const CLAIM_IDLE_MS = 120_000
+const DEFAULTS = Object.freeze({ startId: '0', field: 'record', count: 100, blockMs: 1000, claimIdleMs: CLAIM_IDLE_MS })
 const OWN_KEYS = ['url', 'client', 'stream', 'group', 'startId', 'consumer', 'field', 'count', 'blockMs', 'claimIdleMs'] as const
 
 export function redisStreamSettings (options: RedisStreamSourceOptions): RedisStreamSettings {

@@ -56,7 +56,9 @@ export interface LogSourceSettings {
 
 export const LOG_SOURCE_KEYS = ['decode', 'onInvalid', 'reconnectTimeoutMs', 'signal', 'clock'] as const
 
-const DEFAULTS = Object.freeze({ reconnectTimeoutMs: 60_000 })
+/** The default `reconnectTimeoutMs`: the longest outage of the log's server a source rides out. */
+export const RECONNECT_TIMEOUT_MS = 60_000
+const DEFAULTS = Object.freeze({ reconnectTimeoutMs: RECONNECT_TIMEOUT_MS })
 
 export function logSourceSettings (options: LogSourceOptions): LogSourceSettings {
   const signal = options.signal

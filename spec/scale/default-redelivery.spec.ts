@@ -16,7 +16,7 @@ import { closed } from '../helpers/streams.js'
  * A worker dies holding records it has not acknowledged; another worker,
  * with the sources' DEFAULT settings, must get them into S3. JetStream's
  * default ackWait (30 s) fits in a spec and is waited for in real time.
- * Redis's default claimIdleMs (5 minutes) does not: the dead consumer's
+ * Redis's default claimIdleMs (2 minutes) does not: the dead consumer's
  * entries are aged on the server (XCLAIM ... IDLE, what Redis's clock would
  * show after the wait) and the heir's claim schedule runs on an injected
  * clock; the claim itself is Redis's, against the default min-idle time.
@@ -82,7 +82,7 @@ describe('redelivery with the default settings: a dead worker\'s records reach S
     })
   })
 
-  describe('Redis Streams (default claimIdleMs: 5 minutes)', () => {
+  describe('Redis Streams (default claimIdleMs: 2 minutes)', () => {
     let redis: LocalRedis
     before(async () => {
       redis = await startRedis()
@@ -96,7 +96,7 @@ describe('redelivery with the default settings: a dead worker\'s records reach S
     /** Sets the idle time Redis keeps for the dead consumer's entries, as if that much time had passed since it read them. */
     const age = async (ids: string[], idleMs: number): Promise<void> => { await redis.client.call('XCLAIM', 'runs', 'g', 'dead', 0, ...ids, 'IDLE', idleMs, 'JUSTID') }
 
-    it('takes them over once idle for 5 minutes, not before, and the heir stores them', async () => {
+    it('takes them over once idle for 2 minutes, not before, and the heir stores them', async () => {
       await addRecords(redis.client, 'runs', runs)
       const dead = redisStreamSource({ url: redis.url, stream: 'runs', group: 'g', consumer: 'dead' })
       expect(await hold(dead, N)).to.have.length(N)
@@ -118,12 +118,12 @@ describe('redelivery with the default settings: a dead worker\'s records reach S
       }
       await waitUntil(async () => await claimScans() > scansBefore, 10_000, 'the heir\'s first claim scan')
 
-      await age(ids, 290_000)
+      await age(ids, 110_000)
       await scanned()
       expect(await pendingOf('dead'), 'entries idle 10 s short of the default stay with the dead consumer').to.have.length(N)
       expect(heir.stats.redelivered).to.equal(0)
 
-      await age(ids, 300_000)
+      await age(ids, 120_000)
       await scanned()
       await waitUntil(async () => (await s3.listKeys('redis')).length === N, 20_000, 'every record in S3')
       await waitUntil(async () => (await pendingOf('dead')).length + (await pendingOf('heir')).length === 0, 10_000, 'every record acknowledged')

@@ -8,7 +8,7 @@ import { startS3rver, type LocalS3 } from '../helpers/s3rver.js'
  * The scenario's flags, everything else the CLI's defaults: short windows
  * and batches so that 20k records make many objects in seconds, and a
  * claimIdleMs that takes the killed worker's entries over 5 s after it died
- * (the default, 5 minutes, would make the test last that long;
+ * (the default, 2 minutes, would make the test last that long;
  * spec/scale/default-redelivery.spec.ts covers the default). Not shorter:
  * the live workers renew their entries every claimIdleMs / 3, and on a loaded
  * 2-core machine a worker's timers ran over 1.3 s late, so that its peers

@@ -5,10 +5,12 @@ import { expect } from 'chai'
 import { onDurable, type DurableRecord } from '../../lib/durable.js'
 import type { SourcePayloadError } from '../../lib/errors.js'
 import { redisStreamSource, type RedisStreamSource, type RedisStreamSourceOptions } from '../../lib/sources/redis-stream-source.js'
+import { CLAIM_IDLE_MS } from '../../lib/sources/redis-stream-options.js'
 import { InvalidPayload } from '../../lib/sources/payload.js'
 import { minuteWindow } from '../../lib/stages/minute-window.js'
 import { addRecords, pendingCount, startRedis, type LocalRedis } from '../helpers/redis-server.js'
 import { expectLogSourceOptionChecks } from '../helpers/log-source-options.js'
+import { manualClock } from '../helpers/manual-clock.js'
 import { trackingClock } from '../helpers/tracking-clock.js'
 import { closed, drainBatches, run, source as arraySource } from '../helpers/streams.js'
 
@@ -248,6 +250,34 @@ describe('redisStreamSource', function () {
     s.resume()
     const [err] = await once(s, 'error') as [Error & { code: string }]
     expect(err.code).to.equal('ERR_SOURCE_SERVER')
+  })
+
+  it('renews the entries it holds through an outage: a renewal due while the server is away is sent once it is back', async () => {
+    // The default claimIdleMs (2 minutes) counts on this: unrenewed for at most the outage plus claimIdleMs / 3.
+    const durable = await startRedis(['--appendonly', 'yes', '--appendfsync', 'always'])
+    try {
+      await addRecords(durable.client, 'st', [{ i: 1 }, { i: 2 }])
+      const clock = manualClock(Date.now())
+      const s = redisStreamSource({ url: durable.url, stream: 'st', group: 'g', blockMs: 50, clock })
+      open.push(s)
+      const held = await takeKeep(s, 2)
+      const idleMs = async (): Promise<number[]> =>
+        (await durable.client.call('XPENDING', 'st', 'g', '-', '+', 10) as Array<[string, string, number, number]>).map(([, , idle]) => idle)
+      await new Promise((resolve) => setTimeout(resolve, 1200))
+      await durable.crash()
+      clock.advance(CLAIM_IDLE_MS / 3) // the renewal falls due with the server down
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      await durable.restart()
+      await waitFor(async () => /cmdstat_xclaim:calls=[1-9]/.test(await durable.client.info('commandstats')))
+      const idle = await idleMs()
+      expect(idle, 'renewed after the restart, not left idle since the read').to.have.length(2)
+      for (const ms of idle) expect(ms).to.be.below(1000)
+      expect(s.destroyed).to.equal(false)
+      held.forEach((r) => r[onDurable]!())
+      await waitFor(async () => await pendingCount(durable.client, 'st', 'g') === 0)
+    } finally {
+      await durable.close()
+    }
   })
 
   it('rides out a server restart, then reads on', async () => {
