@@ -2,6 +2,7 @@ import type { PassThrough } from 'node:stream'
 import type { Batch } from '../batch.js'
 import type { Clock } from '../clock.js'
 import { BatchAbortedError } from '../errors.js'
+import { ArrivalClock } from './arrival-clock.js'
 import type { Position } from '../source-position.js'
 import { OpenBatch } from './open-batch.js'
 
@@ -50,9 +51,12 @@ export class WindowBatches {
   #firstEnd = Infinity
   #seq = 0
   readonly #ids = new WeakMap<OpenBatch, string>()
+  /** When records arrive: read once per synchronous run of them with the system clock. */
+  readonly #arrival: ArrivalClock
 
   constructor (settings: WindowBatchesSettings) {
     this.#s = settings
+    this.#arrival = new ArrivalClock(settings.clock)
   }
 
   /**
@@ -63,9 +67,9 @@ export class WindowBatches {
   current (partition = MAIN, position?: Position, fields?: Readonly<Record<string, string>>): OpenBatch {
     const open = this.#open.get(partition)
     open?.assertWritable()
-    if (open !== undefined && (!this.#s.closeOnTime || this.#s.clock.now() < open.batch.windowEnd)) return this.#touch(partition, open)
+    if (open !== undefined && (!this.#s.closeOnTime || this.#arrival.now() < open.batch.windowEnd)) return this.#touch(partition, open)
     this.close(partition, true)
-    const now = this.#s.clock.now()
+    const now = this.#arrival.now()
     const { windowMs } = this.#s
     const windowStart = now - (((now % windowMs) + windowMs) % windowMs)
     const onTimeUp = this.#s.closeOnTime ? (next: OpenBatch) => () => { if (this.#open.get(partition) === next) this.close(partition, true) } : undefined

@@ -74,20 +74,44 @@ const KNOWN = [...new Set([...OPTION_NAMES, ...SINK_CONFIG_FIELDS])]
 export function filterApis (options: FilterApisOptions | S3SinkConfig = {}): FilterApisStream {
   validateObject(options, 'options')
   validateKnownKeys(options, 'options', KNOWN)
-  const decide = apiFilter(options)
-  return new Transform({
-    objectMode: true,
-    transform (record: unknown, _encoding: BufferEncoding, cb: TransformCallback) {
-      try {
-        const reason = decide(record)
-        if (reason === null) return cb(null, record)
-        const drop: DroppedRecord = { record, reason }
-        this.emit('drop', drop)
-        ackNow(record)
-      } catch (err) {
-        return cb(toError(err))
+  return new FilterApis(apiFilter(options))
+}
+
+/** A Transform whose `_write` is its own: one record in, at most one out, without the closure Transform's `_write` makes per record. */
+class FilterApis extends Transform {
+  readonly #decide: (record: unknown) => DropReason | null
+  /** A write's callback held while the readable side is full, as Transform holds it. */
+  #parked: TransformCallback | null = null
+
+  constructor (decide: (record: unknown) => DropReason | null) {
+    super({ objectMode: true })
+    this.#decide = decide
+  }
+
+  override _write (record: unknown, _encoding: BufferEncoding, cb: TransformCallback): void {
+    try {
+      const reason = this.#decide(record)
+      if (reason === null) {
+        this.push(record)
+        if (this.readableLength >= this.readableHighWaterMark && !this.writableEnded) {
+          this.#parked = cb
+          return
+        }
+        return cb()
       }
-      cb()
+      const drop: DroppedRecord = { record, reason }
+      this.emit('drop', drop)
+      ackNow(record)
+    } catch (err) {
+      return cb(toError(err))
     }
-  })
+    cb()
+  }
+
+  override _read (size: number): void {
+    const parked = this.#parked
+    this.#parked = null
+    parked?.()
+    super._read(size)
+  }
 }

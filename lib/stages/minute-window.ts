@@ -70,6 +70,8 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
   readonly #stalls: StallWatch
   readonly #placed: PlacedRecords
   readonly #invalids: InvalidDisposal
+  /** A write's callback held until the queued batch is read. */
+  #parked: TransformCallback | null = null
 
   constructor (settings: WindowSettings) {
     // One queued batch is enough: its body carries the data and the backpressure.
@@ -118,16 +120,24 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     return this.#slots.watermark.value
   }
 
-  override _transform (chunk: unknown, _encoding: BufferEncoding, cb: TransformCallback): void {
+  /**
+   * Transform's own `_write`, without the closure it makes per chunk (one
+   * per record here): this stage pushes batches, not one output per input.
+   */
+  override _write (chunk: unknown, _encoding: BufferEncoding, cb: TransformCallback): void {
+    const queued = this.readableLength
+    let body: PassThrough | null
     try {
       if (chunk instanceof Uint8Array) {
         if (this.#slots.active) return cb(new InvalidOptionError(this.#s.timeOf === undefined ? 'options.partitionBy' : 'options.timeOf', 'needs record input: it cannot read fields of NDJSON bytes (leave serialize() out)'))
-        this.#afterWrite(writeBytes(this.#bytes, chunk), cb)
+        body = writeBytes(this.#bytes, chunk)
       }
-      else this.#afterWrite(writeRecord(this.#records, chunk), cb)
+      else body = writeRecord(this.#records, chunk)
     } catch (err) {
-      cb(toError(err))
+      return cb(toError(err))
     }
+    if (body === null || (!body.destroyed && !body.writableNeedDrain)) return this.#release(cb, queued)
+    this.#afterWrite(body, (err) => { if (err !== undefined && err !== null) cb(err); else this.#release(cb, queued) })
   }
 
   override _flush (cb: TransformCallback): void {
@@ -147,7 +157,9 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
 
   override _read (size: number): void {
     this.#stalls.clear()
-    // Transform's own _read releases a write callback parked on a full buffer.
+    const parked = this.#parked
+    this.#parked = null
+    parked?.()
     super._read(size)
   }
 
@@ -155,6 +167,15 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
     this.#stalls.clear()
     this.#batches.destroyAll(err)
     cb(err)
+  }
+
+  /**
+   * As Transform does: a write that announced a batch into a full readable
+   * side is acknowledged once the batch is read (one batch queued at most).
+   */
+  #release (cb: TransformCallback, queued: number): void {
+    if (this.writableEnded || this.readableLength === queued || this.readableLength < this.readableHighWaterMark) return cb()
+    this.#parked = cb
   }
 
   /** Acknowledges a write only once the body it went into can take more. */
