@@ -4,28 +4,10 @@ import {
   ChecksumAlgorithm, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand,
   type CompletedPart, type PutObjectCommandInput, type S3Client, type UploadPartCommandOutput
 } from '@aws-sdk/client-s3'
+import { PartBuffers } from './part-buffers.js'
 
 /** S3 numbers parts 1 to 10,000. */
 const MAX_PARTS = 10_000
-/**
- * A part's buffer starts this small when no spare is at hand, and moves into
- * a spare as soon as one is free. The first part's grows fourfold as it
- * fills (64 KiB, 256 KiB, 1 MiB, then the part): most batches are far
- * smaller than a part, and each would otherwise reserve (and count as V8
- * external memory) a whole `partSize`. A later part fills a small buffer
- * while the previous one is being sent, until that part's buffer is free
- * again: when the store answers a part before the next has
- * {@link SPARE_WAIT}, one part buffer serves the whole object instead of two.
- */
-const FIRST_BUFFER = 64 * 1024
-/**
- * How far a later part waits in small buffers for a spare before taking a
- * whole `partSize` of its own: at most 320 KiB of short-lived garbage per
- * part when the store is slow to answer (a spare at 1 MiB, as for the first
- * part, cost 1.3 MiB per part, long-lived enough to reach old space).
- */
-const SPARE_WAIT = 256 * 1024
-
 /** What sends one request of the upload: the job's retry loop and abort signal live there. */
 export type SendCommand = (command: PutObjectCommand | CreateMultipartUploadCommand | UploadPartCommand | CompleteMultipartUploadCommand) => Promise<unknown>
 
@@ -71,7 +53,7 @@ export class MultipartUpload {
   readonly #hash = createHash('md5')
   #digest: string | undefined
   readonly #parts: CompletedPart[] = []
-  readonly #spare: Buffer[] = []
+  readonly #buffers: PartBuffers
   readonly #inFlight = new Set<Promise<void>>()
   #failure: { error: unknown } | undefined
   #stop!: (reason: Error) => void
@@ -79,6 +61,7 @@ export class MultipartUpload {
 
   constructor (options: MultipartUploadOptions) {
     this.#o = options
+    this.#buffers = new PartBuffers(options.partSize)
     // Unhandled only when nobody waits on done(); the rejection reaches done()'s caller otherwise.
     this.#stopped.catch(() => {})
   }
@@ -93,9 +76,14 @@ export class MultipartUpload {
     this.#stop(Object.assign(new Error('Upload aborted.'), { name: 'AbortError' }))
   }
 
-  /** Hex MD5 of the body; for a stream, call once it has been read whole. */
-  md5 (): string {
+  /**
+   * Hex MD5 of the body, for a stream once it has been read whole; `undefined`
+   * for a stream sent as one PutObject, whose own answer is what counts (the
+   * parts are hashed as they are sent, not chunk by chunk as they arrive).
+   */
+  md5 (): string | undefined {
     if (Buffer.isBuffer(this.#o.body)) return createHash('md5').update(this.#o.body).digest('hex')
+    if (this.uploadId === undefined) return undefined
     this.#digest ??= this.#hash.digest('hex')
     return this.#digest
   }
@@ -110,7 +98,7 @@ export class MultipartUpload {
     // As lib-storage does: a failure is reported once the other parts in flight have settled.
     while (this.#inFlight.size > 0) await Promise.all(this.#inFlight)
     // Every part is answered: the job may be kept a while (its outcome, its checksum), its buffers need not be.
-    this.#spare.length = 0
+    this.#buffers.clear()
     if (this.#failure !== undefined) throw this.#failure.error
     if (single !== undefined) return single
     this.#parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0))
@@ -137,7 +125,6 @@ export class MultipartUpload {
     for await (const data of body as AsyncIterable<Buffer | string>) {
       if (this.#failure !== undefined) return undefined
       const chunk = Buffer.isBuffer(data) ? data : Buffer.from(data)
-      this.#hash.update(chunk)
       this.bytes += chunk.length
       for (let offset = 0; offset < chunk.length;) {
         // A full part goes once a byte past it arrives: a body of exactly one part is a single PutObject.
@@ -147,8 +134,8 @@ export class MultipartUpload {
           part = null
           filled = 0
         }
-        if (part === null) part = this.#spare.pop() ?? Buffer.allocUnsafeSlow(Math.min(partSize, FIRST_BUFFER))
-        else if (filled === part.length) part = moved(part, this.#spare.pop() ?? Buffer.allocUnsafeSlow(larger(part.length, partSize, n === 0)))
+        if (part === null) part = this.#buffers.start()
+        else if (filled === part.length) part = this.#buffers.grow(part, n === 0)
         const copied = chunk.copy(part, filled, offset)
         filled += copied
         offset += copied
@@ -169,6 +156,8 @@ export class MultipartUpload {
     this.uploadId ??= await this.#create()
     while (this.#inFlight.size >= queueSize) await Promise.race(this.#inFlight)
     if (this.#failure !== undefined) return undefined
+    // Parts go in order: their bytes hashed here are the body's.
+    if (!Buffer.isBuffer(this.#o.body)) this.#hash.update(data)
     const sent = send(new UploadPartCommand({ ...params, UploadId: this.uploadId, Body: data, PartNumber: n })).then((answer) => {
       const result = answer as UploadPartCommandOutput
       if (result.ETag === undefined) throw new Error(`Part ${n} is missing ETag in UploadPart response. Missing Bucket CORS configuration for ETag header?`)
@@ -182,7 +171,7 @@ export class MultipartUpload {
         ...(ChecksumSHA1 === undefined ? {} : { ChecksumSHA1 }),
         ...(ChecksumSHA256 === undefined ? {} : { ChecksumSHA256 })
       })
-      if (reuse !== null) this.#spare.push(reuse)
+      if (reuse !== null) this.#buffers.release(reuse)
     }).catch((err: unknown) => {
       this.#failure ??= { error: err }
     }).finally(() => { this.#inFlight.delete(sent) })
@@ -198,15 +187,4 @@ export class MultipartUpload {
     const created = await send(new CreateMultipartUploadCommand(input)) as { UploadId?: string }
     return created.UploadId
   }
-}
-
-/** The next size of a part's buffer of `size`: fourfold, or the whole part once the first part is 1 MiB or a later one {@link SPARE_WAIT}. */
-function larger (size: number, partSize: number, first: boolean): number {
-  return (first ? 8 * size > partSize : size >= SPARE_WAIT) ? partSize : Math.min(partSize, 4 * size)
-}
-
-/** `part`, full, copied into the larger `into`. */
-function moved (part: Buffer, into: Buffer): Buffer {
-  part.copy(into)
-  return into
 }

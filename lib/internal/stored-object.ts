@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto'
 export interface SentObject {
   /** Bytes of the whole body. */
   bytes: number
-  /** Hex MD5 of the whole body: the ETag of a single PutObject, and of a multipart object on some stores (s3rver, MinIO in some modes). */
-  md5: () => string
+  /** Hex MD5 of the whole body: the ETag of a multipart object on some stores (s3rver, MinIO in some modes); `undefined` when not known. */
+  md5: () => string | undefined
   /** ETags S3 returned per part, by part number. */
   partEtags: ReadonlyMap<number, string>
 }
@@ -25,7 +25,9 @@ export interface SentObject {
 export function isSentObject (head: { ContentLength?: number, ETag?: string }, sent: SentObject): boolean {
   if (head.ContentLength !== sent.bytes || head.ETag === undefined) return false
   const etag = unquote(head.ETag)
-  return etag === multipartEtag(sent.partEtags) || etag === sent.md5()
+  if (etag === multipartEtag(sent.partEtags)) return true
+  const md5 = sent.md5()
+  return md5 !== undefined && etag === md5
 }
 
 /** S3's ETag of a completed multipart upload, from the ETags of its parts; `undefined` without parts. */
