@@ -1,6 +1,7 @@
+import type { Writable } from 'node:stream'
 import type { DurableCallback } from './durable.js'
 import type { CallbackError } from './errors.js'
-import { callDurable } from './internal/durable-callback.js'
+import { callDurable, type AckCaller } from './internal/durable-callback.js'
 import type { Position } from './source-position.js'
 
 /**
@@ -12,7 +13,7 @@ import type { Position } from './source-position.js'
  *
  * @example
  * ```ts
- * const error = batch.acks?.fire() ?? null // after the object is stored
+ * const error = batch.acks?.fire(sink) ?? null // after the object is stored
  * if (error !== null) sink.destroy(error)
  * ```
  */
@@ -23,6 +24,7 @@ export class BatchAcks {
   #last: Position | undefined
   #count = 0
   #sealed = false
+  #caller: AckCaller | undefined
 
   /** Position of the first record of the batch that carried one. Set before the batch is announced. */
   get first (): Position | undefined {
@@ -71,7 +73,7 @@ export class BatchAcks {
     }
     if (callback === undefined) return null
     this.#count++
-    if (this.#state === 'fired') return callDurable(callback)
+    if (this.#state === 'fired') return callDurable(callback, this.#caller)
     if (this.#state === 'open') this.#callbacks.push(callback)
     return null
   }
@@ -79,15 +81,19 @@ export class BatchAcks {
   /**
    * Calls every callback once, each even when an earlier one threw; returns
    * the first failure as a `CallbackError`, or `null`. Later calls do nothing.
+   * A callback that returns a promise which rejects fails `caller` (the
+   * stream firing them, while it is open) with a `CallbackError`, as a throw
+   * would; so do those of records added once fired.
    */
-  fire (): CallbackError | null {
+  fire (caller?: Writable): CallbackError | null {
     if (this.#state !== 'open') return null
     this.#state = 'fired'
+    this.#caller = caller
     const callbacks = this.#callbacks
     this.#callbacks = []
     let failure: CallbackError | null = null
     for (const callback of callbacks) {
-      const error = callDurable(callback)
+      const error = callDurable(callback, caller)
       failure ??= error
     }
     return failure

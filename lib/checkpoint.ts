@@ -17,6 +17,9 @@ export interface CheckpointOptions<P extends Position = Position> {
    * Called, synchronously inside the acknowledgement that allowed it, each
    * time a partition's committed position advances. A throw propagates to
    * the caller of that acknowledgement (a sink then fails with `ERR_CALLBACK`).
+   * What it returns, the acknowledgement returns: a promise (an async commit)
+   * is waited for by the sink's `final`, and its rejection fails the sink
+   * with `ERR_CALLBACK` instead of going unhandled.
    */
   onCommit?: (partition: string, position: P) => void
 }
@@ -96,7 +99,7 @@ export class Checkpoint<P extends Position = Position> {
     return () => {
       if (entry.done) return
       entry.done = true
-      this.#advance(partition, owner)
+      return this.#advance(partition, owner)
     }
   }
 
@@ -117,18 +120,19 @@ export class Checkpoint<P extends Position = Position> {
     return [...this.#partitions.keys()]
   }
 
-  #advance (partition: string, state: { entries: Array<Entry<P>>, head: number, committed: P | undefined }): void {
+  /** Returns what `onCommit` returned, if it was called. */
+  #advance (partition: string, state: { entries: Array<Entry<P>>, head: number, committed: P | undefined }): unknown {
     const { entries } = state
     const start = state.head
     while (state.head < entries.length && entries[state.head]!.done) state.head++
-    if (state.head === start) return
+    if (state.head === start) return undefined
     state.committed = entries[state.head - 1]!.position
     // Drop what is committed once it is most of the array, so memory follows the pending records.
     if (state.head > 1024 && state.head * 2 > entries.length) {
       entries.splice(0, state.head)
       state.head = 0
     }
-    this.#onCommit?.(partition, state.committed)
+    return this.#onCommit?.(partition, state.committed)
   }
 }
 

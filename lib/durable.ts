@@ -28,6 +28,10 @@ export const onDurable: unique symbol = Symbol.for('s3-stream-sink.onDurable')
 
 /**
  * The acknowledgement callback a record may carry under {@link onDurable}.
+ * It may be async: its promise is not waited for before the next record, but
+ * a rejection fails the stage or sink with `ERR_CALLBACK` (never an
+ * unhandled rejection), and a sink's `final` waits for the promises still
+ * running, so `pipeline()` resolves only once they have.
  *
  * @example
  * ```ts

@@ -1,10 +1,11 @@
 import { once } from 'node:events'
+import { PassThrough } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { expect } from 'chai'
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
 import {
-  createS3Destination, createS3Sink, filterApis, gzip, keyRotate, minuteWindow, onDurable, s3Writable, serialize, sourcePosition,
+  createCheckpoint, createS3Destination, createS3Sink, filterApis, gzip, keyRotate, minuteWindow, onDurable, s3Writable, serialize, sourcePosition,
   type ObjectWritten, type S3SinkConfig
 } from '../lib/index.js'
 import { manualClock } from './helpers/manual-clock.js'
@@ -89,6 +90,75 @@ describe('onDurable through every entry point (s3rver)', function () {
     expect((err as Error).cause).to.have.property('message', 'commit failed')
     expect(acked).to.deep.equal([0, 1, 2, 3, 4])
     expect(objects).to.have.length(1)
+  })
+
+  describe('an async callback whose promise rejects fails the stage with ERR_CALLBACK, as a throw does, instead of ending the process', () => {
+    const rejecting = (i: number): () => Promise<void> => async () => { await Promise.resolve(); throw new Error(`ack ${i} failed`) }
+    /** A feed still open when the rejection comes, as a long-running one is: its records, then nothing more. */
+    const openFeed = (records: unknown[]): PassThrough => {
+      const feed = new PassThrough({ objectMode: true })
+      for (const record of records) feed.write(record)
+      return feed
+    }
+
+    it('staged pipeline (s3Writable fires it)', async () => {
+      const records = Array.from({ length: 3 }, (_, i) => ({ i, [onDurable]: rejecting(i) }))
+      const err = await pipeline(openFeed(records), minuteWindow({ maxRecords: 3, clock: manualClock() }), s3Writable({ ...s3.config, bucket: BUCKET, prefix: 'async-ack/' }))
+        .catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_CALLBACK', option: 'record[onDurable]', message: 'record[onDurable] rejected' })
+      expect((err as Error).cause).to.have.property('message', 'ack 0 failed')
+    })
+
+    it('createS3Sink per Run, and batched', async () => {
+      for (const extra of [{ prefix: 'async-ack-run/' }, { prefix: 'async-ack-batched/', batched: { maxRecords: 2 }, clock: manualClock() }]) {
+        const runs = [0, 1].map((i) => Object.assign(run(i), { [onDurable]: rejecting(i) }))
+        const err = await pipeline(openFeed(runs), createS3Sink(cfg(extra))).catch((e: unknown) => e)
+        expect(err, JSON.stringify(extra)).to.include({ code: 'ERR_CALLBACK', message: 'record[onDurable] rejected' })
+      }
+    })
+
+    it('a record filterApis lets go', async () => {
+      const err = await pipeline(openFeed([Object.assign(run(0, 'other'), { [onDurable]: rejecting(0) })]), filterApis({ apisToSend: ['search'] }), createS3Sink(cfg({ prefix: 'async-ack-filtered/' })))
+        .catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_CALLBACK', message: 'record[onDurable] rejected' })
+    })
+
+    it('a feed that ended: the sink\'s final waits for the callbacks\' promises, and fails with the first rejection', async () => {
+      const err = await pipeline(source([0, 1].map((i) => ({ i, [onDurable]: rejecting(i) }))), minuteWindow({ clock: manualClock() }),
+        s3Writable({ ...s3.config, bucket: BUCKET, prefix: 'async-ack-end/' })).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_CALLBACK', message: 'record[onDurable] rejected' })
+      const runErr = await pipeline(source([Object.assign(run(0), { [onDurable]: rejecting(0) })]), createS3Sink(cfg({ prefix: 'async-ack-end/' }))).catch((e: unknown) => e)
+      expect(runErr).to.include({ code: 'ERR_CALLBACK', message: 'record[onDurable] rejected' })
+    })
+
+    it('pipeline() resolves only once the callbacks\' promises have', async () => {
+      const log: string[] = []
+      const slow = (i: number) => async (): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, 100)); log.push(`acked ${i}`) }
+      await pipeline(source([0, 1].map((i) => Object.assign(run(i), { [onDurable]: slow(i) }))), createS3Sink(cfg({ prefix: 'async-ack-slow/' })))
+      log.push('resolved')
+      expect(log).to.have.length(3)
+      expect(log.slice(0, 2)).to.have.members(['acked 0', 'acked 1'])
+      expect(log[2]).to.equal('resolved')
+    })
+
+    it('createCheckpoint: an async onCommit is waited for, and its rejection fails the sink', async () => {
+      const commits: number[] = []
+      const committing = createCheckpoint<number>({ onCommit: async (_partition, offset) => { await new Promise((resolve) => setTimeout(resolve, 50)); commits.push(offset) } })
+      await pipeline(source([0, 1].map((i) => Object.assign(run(i), { [onDurable]: committing.track('p', i) }))), createS3Sink(cfg({ prefix: 'async-commit/', batched: true, clock: manualClock() })))
+      expect(commits).to.deep.equal([0, 1])
+      const failing = createCheckpoint<number>({ onCommit: async () => { await Promise.resolve(); throw new Error('commit refused') } })
+      const err = await pipeline(source([0, 1].map((i) => Object.assign(run(i), { [onDurable]: failing.track('p', i) }))), createS3Sink(cfg({ prefix: 'async-commit/' })))
+        .catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_CALLBACK', message: 'record[onDurable] rejected' })
+      expect((err as Error).cause).to.have.property('message', 'commit refused')
+    })
+
+    it('a stage with no final to report it (filterApis, its feed ended): a process warning', async () => {
+      const warned = once(process, 'warning')
+      await pipeline(source([Object.assign(run(0, 'other'), { [onDurable]: rejecting(0) })]), filterApis({ apisToSend: ['search'] }), createS3Sink(cfg({ prefix: 'async-ack-warn/' })))
+      const [warning] = await warned as [Error]
+      expect(warning).to.include({ code: 'ERR_CALLBACK', message: 'record[onDurable] rejected' })
+    })
   })
 
   it('createS3Sink per Run: each Run acknowledged after its own object, a filtered one at once', async () => {

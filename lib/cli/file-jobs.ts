@@ -1,6 +1,7 @@
 import { Writable, type Readable } from 'node:stream'
 import { FileWriteError, toError } from '../errors.js'
 import { JobPool, type PoolJob } from '../internal/job-pool.js'
+import { afterAcks } from '../internal/durable-callback.js'
 import { writeFileAtomic } from './atomic-file.js'
 
 /** One file to write for a chunk: where, what, and what to announce once written. */
@@ -109,7 +110,7 @@ export abstract class FileJobs extends Writable {
   }
 
   override _final (cb: (err?: Error | null) => void): void {
-    this.#pool.whenIdle(cb)
+    this.#pool.whenIdle(afterAcks(this, cb))
   }
 
   override _destroy (err: Error | null, cb: (err?: Error | null) => void): void {

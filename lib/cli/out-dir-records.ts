@@ -79,7 +79,7 @@ class OutDirRecords<R> extends FileJobs {
       body,
       written: (bytes): RecordFileWritten => ({ key, path, bytes, records: 1 }),
       records: () => 1,
-      ...(callback === undefined ? {} : { durable: () => callDurable(callback) })
+      ...(callback === undefined ? {} : { durable: () => callDurable(callback, this) })
     }
   }
 }

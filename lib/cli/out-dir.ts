@@ -77,7 +77,7 @@ class OutDir extends FileJobs {
       body: batch.body,
       written: (bytes): FileWritten => ({ key, path, bytes, records: batch.stats.records, windowStart: batch.windowStart }),
       records: () => batch.stats.records,
-      durable: () => batch.acks?.fire() ?? null,
+      durable: () => batch.acks?.fire(this) ?? null,
       ...(batch.acks === undefined ? {} : { writing: () => !(batch.acks as { sealed: boolean }).sealed })
     }
   }

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream'
 import { systemClock, type Clock } from '../clock.js'
 import { CallbackError, S3UploadError, toError } from '../errors.js'
 import { apiFilter, type DropReason } from '../internal/api-filter.js'
-import { ackNow, callDurable, durableOf } from '../internal/durable-callback.js'
+import { ackNow, afterAcks, callDurable, durableOf } from '../internal/durable-callback.js'
 import type { DurableCallback } from '../durable.js'
 import { recordText } from '../internal/ndjson-line.js'
 import { retryReporter } from '../internal/retry-events.js'
@@ -139,7 +139,7 @@ class RunSink extends Writable {
         if (this.#lastByKey.get(job.key) === job) this.#lastByKey.delete(job.key)
         const written: RunWritten = { bucket: s.bucket, key: job.key, etag: job.etag, bytes: job.bytes, records: 1 }
         this.emit('object', written)
-        const error = callback === null ? null : callDurable(callback)
+        const error = callback === null ? null : callDurable(callback, this)
         if (error !== null) this.destroy(error)
       },
       onFailure: (error) => { this.destroy(error) },
@@ -159,7 +159,7 @@ class RunSink extends Writable {
       const reason = this.#decide(run)
       if (reason !== null) {
         this.emit('drop', { record: run, reason })
-        ackNow(run)
+        ackNow(run, this)
         return cb()
       }
       callback = durableOf(run)
@@ -177,7 +177,7 @@ class RunSink extends Writable {
   }
 
   override _final (cb: Callback): void {
-    this.#pool.whenIdle(cb)
+    this.#pool.whenIdle(afterAcks(this, cb))
   }
 
   override _destroy (err: Error | null, cb: Callback): void {

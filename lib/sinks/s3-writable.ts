@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream'
 import { isBatch, type Batch } from '../batch.js'
 import { InvalidBatchError, S3UploadError } from '../errors.js'
+import { afterAcks } from '../internal/durable-callback.js'
 import { compressedContentType } from '../internal/compression-extension.js'
 import { defaultKey } from '../internal/object-key.js'
 import { retryReporter } from '../internal/retry-events.js'
@@ -92,7 +93,7 @@ class S3Writable extends Writable {
         }
         this.emit('object', written)
         // After 'object': whoever counts objects has seen it before a source learns it is durable.
-        const error = batch.acks?.fire() ?? null
+        const error = batch.acks?.fire(this) ?? null
         if (error !== null) this.destroy(error)
         // Completed during a destroy: its manifest writer is being aborted too.
         else if (!this.destroyed) this.#manifests?.completed(batch, { key: job.key, etag: job.etag, bytes: job.bytes, checksum: job.checksum })
@@ -144,7 +145,8 @@ class S3Writable extends Writable {
     return { ContentType: given ?? batch.contentType, ContentEncoding: encoding }
   }
 
-  override _final (cb: (err?: Error | null) => void): void {
+  override _final (done: (err?: Error | null) => void): void {
+    const cb = afterAcks(this, done)
     this.#pool.whenIdle((err) => {
       if (err !== undefined && err !== null) return cb(err)
       // Every object is complete: the last windows' manifests can go, and finish waits for them.

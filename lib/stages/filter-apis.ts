@@ -101,7 +101,7 @@ class FilterApis extends Transform {
       }
       const drop: DroppedRecord = { record, reason }
       this.emit('drop', drop)
-      ackNow(record)
+      ackNow(record, this)
     } catch (err) {
       return cb(toError(err))
     }

@@ -85,7 +85,7 @@ export function serialize (options: SerializeOptions = {}): Transform {
         if (!skipInvalid || !(err instanceof SerializationError)) return cb(toError(err))
         this.emit('invalid', { index: index - 1, error: err, record })
         try {
-          ackNow(record)
+          ackNow(record, this)
         } catch (ackError) {
           return cb(toError(ackError))
         }
