@@ -2,7 +2,8 @@ import { SerializationError, describe } from '../errors.js'
 import { typeName } from './validate.js'
 
 /**
- * Turns one record into its JSON text; must not contain a raw newline.
+ * Turns one record into its JSON text; must not contain a raw newline, nor
+ * be blank (a line that holds no record).
  *
  * @example
  * ```ts
@@ -38,6 +39,7 @@ export function ndjsonText (record: unknown, index: number, stringify?: Stringif
   if (stringify !== undefined && text.includes('\n')) {
     throw new SerializationError(index, 'stringify returned text containing a newline')
   }
+  if (stringify !== undefined && !/\S/.test(text)) throw new SerializationError(index, 'stringify returned no text: a blank line holds no record')
   return text
 }
 

@@ -197,6 +197,14 @@ describe('serialize()', () => {
       expect((await failure([1, 2, 3], { stringify: (r) => (r === 3 ? 'a\nb' : 'x') })).index).to.equal(2)
       expect((await failure([1], { stringify: () => '{"a":1}\n' })).index).to.equal(0)
     })
+
+    it('fails with ERR_SERIALIZE when stringify returns no text: a blank line would hold no record, yet the record counted as stored', async () => {
+      for (const text of ['', ' ', '\t \r']) {
+        const err = await failure([1, 2], { stringify: (r) => (r === 2 ? text : '1') })
+        expect(err.index, JSON.stringify(text)).to.equal(1)
+        expect(err.message).to.include('no text')
+      }
+    })
   })
 
   describe('options', () => {
