@@ -21,7 +21,7 @@ export interface CheckpointOptions<P extends Position = Position> {
    * is waited for by the sink's `final`, and its rejection fails the sink
    * with `ERR_CALLBACK` instead of going unhandled.
    */
-  onCommit?: (partition: string, position: P) => void
+  onCommit?: (partition: string, position: P) => unknown
 }
 
 /** One tracked record of a partition. */
@@ -55,7 +55,7 @@ interface Entry<P> {
  */
 export function createCheckpoint<P extends Position = Position> (options: CheckpointOptions<P> = {}): Checkpoint<P> {
   validateObject(options, 'options')
-  const onCommit = validateFunction<(partition: string, position: P) => void>(options.onCommit, 'options.onCommit')
+  const onCommit = validateFunction<(partition: string, position: P) => unknown>(options.onCommit, 'options.onCommit')
   return new Checkpoint<P>(onCommit)
 }
 
@@ -70,11 +70,11 @@ export function createCheckpoint<P extends Position = Position> (options: Checkp
  * ```
  */
 export class Checkpoint<P extends Position = Position> {
-  readonly #onCommit: ((partition: string, position: P) => void) | undefined
+  readonly #onCommit: ((partition: string, position: P) => unknown) | undefined
   readonly #partitions = new Map<string, { entries: Array<Entry<P>>, head: number, committed: P | undefined }>()
 
   /** @internal Use {@link createCheckpoint}. */
-  constructor (onCommit: ((partition: string, position: P) => void) | undefined) {
+  constructor (onCommit: ((partition: string, position: P) => unknown) | undefined) {
     this.#onCommit = onCommit
   }
 
