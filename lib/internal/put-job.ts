@@ -142,7 +142,8 @@ export class PutJob {
     // A fresh input per attempt: the SDK's middleware writes into the one it sends.
     try {
       const command = new PutObjectCommand({ ...params, Key: this.key, Body: this.#body })
-      return cancel === null ? client.send(command) : client.send(command, { abortSignal: cancel.signal })
+      // Promise.resolve returns the SDK's own promise as is; a stub's plain value becomes one.
+      return Promise.resolve(cancel === null ? client.send(command) : client.send(command, { abortSignal: cancel.signal }))
     } catch (err) {
       // A caller's client (or a stub of one) may throw instead of rejecting: it is that attempt's failure.
       return Promise.reject(err)
@@ -154,9 +155,10 @@ export class PutJob {
     if (!refused(err)) this.#maybeStored = true
   }
 
-  #stored (output: PutObjectCommandOutput): void {
+  /** `output` is what the client answered: a stub's may be nothing. */
+  #stored (output: PutObjectCommandOutput | undefined): void {
     this.ok = true
-    this.etag = output.ETag
+    this.etag = output?.ETag
   }
 
   /** The first attempt failed: the retry loop takes over, with the first failure as its first attempt. */

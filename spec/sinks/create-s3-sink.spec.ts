@@ -207,6 +207,25 @@ describe('createS3Sink()', function () {
       expect(errors).to.deep.equal([err])
     })
 
+    it('stores through a caller\'s client (a stub) whose send() answers nothing, or a plain value, per Run and batched, instead of crashing the process', async () => {
+      const answers: Array<[string, S3Client['send']]> = [
+        ['a promise of nothing', (async () => undefined) as unknown as S3Client['send']],
+        ['a plain value', (() => ({ ETag: '"e"', UploadId: 'u' })) as unknown as S3Client['send']],
+        ['nothing', (() => undefined) as unknown as S3Client['send']]
+      ]
+      for (const [label, send] of answers) {
+        for (const batched of [false, true]) {
+          const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } })
+          client.send = send
+          const written: string[] = []
+          const sink = createS3Sink({ type: 's3', bucket: 'logs', client, prefix: 'm', batched })
+          sink.on('object', ({ key }: { key: string }) => written.push(key))
+          await pipeline(source([run(1)]), sink)
+          expect(written, `${label}, batched: ${batched}`).to.have.length(1)
+        }
+      }
+    })
+
     it('never has more PutObject calls in flight than concurrency (default 8)', async () => {
       for (const concurrency of [3, undefined]) {
         const { client, mock } = gatedClient()
