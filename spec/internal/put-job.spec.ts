@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net'
 import { expect } from 'chai'
 import { PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
@@ -80,6 +81,24 @@ describe('PutJob (one PutObject of a Run, retried)', () => {
     const after = new PutJob(settings({ client: throwing }), 'k/sync2.json', Buffer.from('{}'), job.settled)
     await after.settled
     expect((after.failure as Error).name).to.equal('AccessDenied')
+  })
+
+  it('a request that never reached the store (connection refused, no credentials) leaves the outcome not-stored, not unknown', async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const { port } = closed.address() as AddressInfo
+    await new Promise((resolve) => closed.close(resolve))
+    const endpoint = `http://127.0.0.1:${port}`
+    const refusing = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } })
+    const unsigned = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, maxAttempts: 1, credentials: () => Promise.reject(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' })) })
+    for (const [label, c, cause] of [['refused', refusing, 'ECONNREFUSED'], ['no credentials', unsigned, 'CredentialsProviderError']] as const) {
+      const job = new PutJob(settings({ client: c, retry: { retryFor: 0, maxAttempts: Infinity, clock, random: () => 0 } }), 'k/never.json', Buffer.from('{}'))
+      await job.settled
+      const failure = job.failure as { code?: string, name?: string }
+      expect(failure.code ?? failure.name, label).to.equal(cause)
+      expect(job.outcome, label).to.equal('not-stored')
+      c.destroy()
+    }
   })
 
   it('gives up once retryFor has passed; a 500 leaves the outcome unknown', async () => {
