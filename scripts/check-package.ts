@@ -81,7 +81,7 @@ export const isBatch = (b: Batch): string => b.contentType
   writeFileSync(join(app, 'cjs.cts'), consumer.replace(/export async function card[^]*?\n}\n/, 'export const card = (): unknown => filterApis(cfg)\n'))
   writeFileSync(join(app, 'bundler.ts'), consumer)
   const blocks = readmeBlocks(readFileSync(join(root, 'README.md'), 'utf8'))
-  const prelude = 'import { pipeline } from \'node:stream/promises\'\nimport { once } from \'node:events\'\nimport fs from \'node:fs\'\n' +
+  const prelude = 'import { pipeline } from \'node:stream/promises\'\nimport { once } from \'node:events\'\nimport fs from \'node:fs\'\nimport { randomUUID } from \'node:crypto\'\n' +
     `import { ${exportsOf(join(app, 'node_modules/s3-stream-sink/dist/index.d.ts')).join(', ')} } from 's3-stream-sink'\n`
   for (const block of blocks) {
     if (block.mode === 'skip') continue
