@@ -4,7 +4,7 @@ import { normalizePrefix } from '../internal/object-key.js'
 import { redact } from '../internal/redact.js'
 import { CONNECTION_FIELDS, createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
 import type { AbortedUpload, AbortIncompleteUploadsResult } from './abort-incomplete-uploads-result.js'
-import { typeName, validateBoolean, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+import { typeName, validateBoolean, validateInteger, validateKnownKeys, validateObject, validateBucket } from '../internal/validate.js'
 
 // Its error lives with the others, its result types apart (the error holds one); exported from here as before.
 export { ListUploadsError } from '../errors.js'
@@ -124,7 +124,7 @@ function settings (options: AbortIncompleteUploadsOptions): Settings {
   if (options === undefined) throw new InvalidOptionError('options', 'is required (at least bucket and olderThan)')
   validateKnownKeys(options, 'options', [...OWN_FIELDS, ...IGNORED_FIELDS, ...CONNECTION_FIELDS])
   if (options.type !== undefined && options.type !== 's3') throw new InvalidOptionError('options.type', 'must be "s3" when given')
-  const bucket = validateString(options.bucket, 'options.bucket') ?? validateString(options.bucketName, 'options.bucketName')
+  const bucket = validateBucket(options.bucket, 'options.bucket') ?? validateBucket(options.bucketName, 'options.bucketName')
   if (bucket === undefined) throw new InvalidOptionError('options.bucket', 'is required (or options.bucketName)')
   if (options.bucket !== undefined && options.bucketName !== undefined && options.bucket !== options.bucketName) {
     throw new InvalidOptionError('options.bucketName', 'differs from options.bucket; give one of them')

@@ -7,7 +7,7 @@ import {
 import { describe as describeError, InvalidOptionError } from '../errors.js'
 import { normalizePrefix } from '../internal/object-key.js'
 import { createS3Client, type S3ConnectionOptions } from '../internal/s3-client.js'
-import { validateKnownKeys, validateObject, validateOneOf, validateString } from '../internal/validate.js'
+import { validateKnownKeys, validateObject, validateOneOf, validateBucket } from '../internal/validate.js'
 import { STORE_NAMES, STORE_PROFILES, type ChecksumMode, type StoreName } from '../store-profiles.js'
 import type { DoctorProbe, DoctorReport } from './doctor-report.js'
 
@@ -49,7 +49,7 @@ export async function doctor (options: DoctorOptions): Promise<DoctorReport> {
   if (options === undefined) throw new InvalidOptionError('options', 'is required (at least a bucket)')
   validateKnownKeys(options as unknown as Record<string, unknown>, 'options', ['bucket', 'prefix', 'region', 'accessKeyId', 'secretAccessKey',
     'sessionToken', 'endpoint', 'forcePathStyle', 'maxAttempts', 'requestTimeout', 'socketTimeout', 'connectionTimeout', 'store'])
-  const bucket = validateString(options.bucket, 'options.bucket')
+  const bucket = validateBucket(options.bucket, 'options.bucket')
   if (bucket === undefined) throw new InvalidOptionError('options.bucket', 'is required')
   const store = validateOneOf(options.store, 'options.store', STORE_NAMES) ?? 'aws'
   const base = `${normalizePrefix(options.prefix, 'options.prefix')}_s3-sink-doctor/${randomBytes(8).toString('hex')}/`

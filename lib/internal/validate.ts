@@ -36,6 +36,19 @@ export function validateString (value: unknown, name: string, { empty = false } 
 }
 
 /**
+ * A bucket's name: a non-empty string with no `/` (`my-bucket/runs` is a
+ * bucket and a prefix: the SDK would refuse it at the first upload), nor
+ * whitespace or control characters, which no store's names have.
+ */
+export function validateBucket (value: unknown, name: string): string | undefined {
+  const bucket = validateString(value, name)
+  if (bucket?.includes('/') === true) throw new InvalidOptionError(name, 'must be a bucket name without "/" (a key prefix has its own option)')
+  // eslint-disable-next-line no-control-regex
+  if (bucket !== undefined && /[\s\x00-\x1f\x7f]/.test(bucket)) throw new InvalidOptionError(name, 'must not contain whitespace or control characters')
+  return bucket
+}
+
+/**
  * A credential: a non-empty string. Unlike {@link validateString} the message
  * never describes the value beyond its kind, since a secret given as a number
  * or a boolean would otherwise be printed.

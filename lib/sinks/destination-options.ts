@@ -5,7 +5,7 @@ import { normalizePrefix } from '../internal/object-key.js'
 import { CONNECTION_FIELDS, type S3ConnectionOptions } from '../internal/s3-client.js'
 import { OptionProblems } from '../internal/option-problems.js'
 import { validateRetryFor } from '../internal/retry-options.js'
-import { validateBoolean, validateClock, validateInteger, validateObject, validateString } from '../internal/validate.js'
+import { validateBoolean, validateClock, validateInteger, validateObject, validateBucket } from '../internal/validate.js'
 import type { BatchObjectOptions } from './batch-object-options.js'
 import type { RouteSettings } from './destination-route.js'
 import { validateUploadParams, type UploadParams } from './upload-params.js'
@@ -100,7 +100,7 @@ export function resolveOptions (options: S3DestinationOptions): ResolvedOptions 
   const problems = new OptionProblems()
   const check = problems.check.bind(problems)
   problems.unknownKeys(given, 'options', [...OWN_FIELDS, ...CONNECTION_FIELDS])
-  const bucket = check(() => validateString(given.bucket, 'options.bucket'))
+  const bucket = check(() => validateBucket(given.bucket, 'options.bucket'))
   const prefix = check(() => normalizePrefix(given.prefix, 'options.prefix'))
   const clock = check(() => validateClock(given.clock, 'options.clock'))
   const params = check(() => validateUploadParams(given.params, 'options.params'))

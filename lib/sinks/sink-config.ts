@@ -9,7 +9,7 @@ import { CONNECTION_FIELDS, type S3ConnectionOptions } from '../internal/s3-clie
 import { sinkClient } from '../internal/sink-client.js'
 import { validateRetryFor } from '../internal/retry-options.js'
 import {
-  typeName, validateBoolean, validateInteger, validateKnownKeys, validateOneOf, validateString
+  typeName, validateBoolean, validateBucket, validateInteger, validateKnownKeys, validateOneOf, validateString
 } from '../internal/validate.js'
 import type { BatchOptions } from './batch-options.js'
 import type { SinkRoute } from './sink-route.js'
@@ -132,8 +132,8 @@ export function resolveSinkConfig (config: unknown): SinkSettings {
   for (const key of Object.keys(cfg)) issues.check(cfg[key], () => { validateKnownKeys({ [key]: true }, ROOT, KNOWN, 'field') }, () => 'unknown')
   if (cfg.type === undefined) issues.add('type', 'missing', 'is required and must be "s3"')
   issues.check(cfg.type, () => validateOneOf(cfg.type, 'config.type', ['s3']))
-  const bucket = issues.check(cfg.bucket, () => validateString(cfg.bucket, 'config.bucket'))
-  const bucketName = issues.check(cfg.bucketName, () => validateString(cfg.bucketName, 'config.bucketName'))
+  const bucket = issues.check(cfg.bucket, () => validateBucket(cfg.bucket, 'config.bucket'))
+  const bucketName = issues.check(cfg.bucketName, () => validateBucket(cfg.bucketName, 'config.bucketName'))
   if (cfg.bucket === undefined && cfg.bucketName === undefined) issues.add('bucket', 'missing', 'is required (or bucketName)')
   if (bucket !== undefined && bucketName !== undefined && bucket !== bucketName) issues.add('bucketName', 'invalid', 'differs from bucket; give one of them')
   const prefix = issues.check(cfg.prefix, () => normalizePrefix(cfg.prefix, 'config.prefix'))

@@ -8,7 +8,7 @@ import { retryPolicyFor, validateRetryFor } from '../internal/retry-options.js'
 import type { RetryPolicy } from '../internal/retry-policy.js'
 import { CONNECTION_FIELDS } from '../internal/s3-client.js'
 import { resolveKeyTemplate } from '../internal/template-key.js'
-import { validateBoolean, validateClock, validateInteger, validateKnownKeys, validateObject, validateString } from '../internal/validate.js'
+import { validateBoolean, validateClock, validateInteger, validateKnownKeys, validateObject, validateBucket } from '../internal/validate.js'
 import type { KeyTemplate } from '../key-template.js'
 import type { S3WritableOptions } from './s3-writable-options.js'
 import { validateUploadParams, type UploadParams } from './upload-params.js'
@@ -58,8 +58,8 @@ export function resolveWritableOptions (options: S3WritableOptions): WritableSet
   const check = problems.check.bind(problems)
   problems.unknownKeys(options, 'options', [...OWN_FIELDS, ...SINK_ONLY_FIELDS, ...CONNECTION_FIELDS])
   if (options.type !== undefined && options.type !== 's3') problems.add('options.type', 'must be "s3" when given')
-  const bucket = check(() => validateString(options.bucket, 'options.bucket'))
-  const bucketName = check(() => validateString(options.bucketName, 'options.bucketName'))
+  const bucket = check(() => validateBucket(options.bucket, 'options.bucket'))
+  const bucketName = check(() => validateBucket(options.bucketName, 'options.bucketName'))
   if (options.bucket === undefined && options.bucketName === undefined) problems.add('options.bucket', 'is required (or options.bucketName)')
   if (bucket !== undefined && bucketName !== undefined && bucket !== bucketName) problems.add('options.bucketName', 'differs from options.bucket; give one of them')
   const params = check(() => validateUploadParams(options.params, 'options.params'))

@@ -155,6 +155,7 @@ describe('abortIncompleteUploads()', () => {
       ['options', undefined],
       ['options.bucket', { olderThan: HOUR }],
       ['options.bucket', { bucket: '', olderThan: HOUR }],
+      ['options.bucket', { bucket: 'logs/prod', olderThan: HOUR }],
       ['options.bucketName', { bucket: 'a', bucketName: 'b', olderThan: HOUR }],
       ['options.type', { type: 'gcs', bucket: 'a', olderThan: HOUR }],
       ['options.olderThan', { bucket: 'a' }],

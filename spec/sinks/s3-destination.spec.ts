@@ -295,6 +295,7 @@ describe('createS3Destination()', function () {
       ['unknown option', { buckt: 'b' }, 'options.buckt'],
       ['bucket not a string', { bucket: 5 }, 'options.bucket'],
       ['empty bucket', { bucket: '' }, 'options.bucket'],
+      ['bucket with a prefix in it', { bucket: 'logs/prod' }, 'options.bucket'],
       ['prefix not a string', { prefix: 5 }, 'options.prefix'],
       ['prefix starting with /', { prefix: '/abs' }, 'options.prefix'],
       ['prefix with ..', { prefix: 'a/../b' }, 'options.prefix'],

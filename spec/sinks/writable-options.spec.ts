@@ -33,6 +33,13 @@ describe('all-at-once option checks: s3Writable() and createS3Destination()', ()
     expect(issues[1]!.message).to.equal('is not a known option; did you mean manifests?')
   })
 
+  it('s3Writable() refuses a bucket (or bucketName) with a prefix in it, which the SDK would refuse only at the first upload', () => {
+    for (const options of [{ bucket: 'logs/prod' }, { bucketName: 'logs/prod' }, { bucket: 'my logs' }]) {
+      const issues = issuesOf(() => s3Writable({ region: 'us-east-1', ...options } as never))
+      expect(issues.map((i) => i.option), JSON.stringify(options)).to.deep.equal([`options.${Object.keys(options)[0]!}`])
+    }
+  })
+
   it('createS3Destination() names every problem in one ERR_INVALID_OPTION', () => {
     const issues = issuesOf(() => createS3Destination({ maxRecord: 5, windowMs: 0, level: 42, allowedLatenessMs: 10, partSize: 1, retryFor: -1 } as never))
     expect(issues.map((i) => i.option)).to.deep.equal([
