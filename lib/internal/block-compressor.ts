@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import { CompressionFailedError } from '../errors.js'
+import type { BlockDone } from './block-job.js'
 
 /** Settings of a {@link BlockCompressor}, checked by the stage that builds it. */
 export interface BlockCompressorOptions {
@@ -9,34 +10,6 @@ export interface BlockCompressorOptions {
   blockSize: number
   /** Blocks compressing at once on zlib's thread pool; input waits beyond that. */
   blocksInFlight: number
-}
-
-/** The end of one block's job: its whole compressed output (in pieces, in order), or why there is none. */
-export type BlockDone = (err: Error | null, out?: Buffer | Buffer[]) => void
-
-/** A node:zlib engine (e.g. `createDeflateRaw()`), fresh. */
-export type ZlibEngine = Transform & { reset: () => void, close: () => void }
-
-/**
- * Compresses `block` whole with a fresh `engine` whose output buffer should
- * hold the result: ONE job on zlib's pool (what `zlib.deflateRaw(buf, cb)`
- * does), then `done` with the output as zlib made it (no concat).
- *
- * @example
- * ```ts
- * runBlockJob(zlib.createDeflateRaw({ level: 6, chunkSize: 256 * 1024 }), block, (err, out) => {})
- * ```
- */
-export function runBlockJob (engine: ZlibEngine, block: Buffer, done: BlockDone): void {
-  const out: Buffer[] = []
-  engine.on('data', (chunk: Buffer) => { out.push(chunk) })
-  engine.once('error', (err: Error) => { done(err) })
-  engine.once('end', () => {
-    engine.close()
-    // The pieces as they are (views of one output buffer, mostly): a concat would copy each block's output once more.
-    done(null, out)
-  })
-  engine.end(block)
 }
 
 /**

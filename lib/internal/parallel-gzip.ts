@@ -1,11 +1,11 @@
 import * as zlib from 'node:zlib'
-import { BlockCompressor, runBlockJob, type BlockCompressorOptions, type BlockDone } from './block-compressor.js'
+import { BlockCompressor, type BlockCompressorOptions } from './block-compressor.js'
+import type { BlockDone } from './block-job.js'
+import { DeflateLane } from './deflate-lane.js'
 
 /** Settings of a {@link ParallelGzip}, checked by the stage that builds it. */
 export type ParallelGzipOptions = BlockCompressorOptions
 
-/** deflate's window: what a block may refer back to in the block before it. */
-export const WINDOW = 32 * 1024
 // mtime 0 (a batch has no file time), XFL set per level as zlib does, OS 255 (unknown).
 /** The gzip header of a batch's member at `level`. */
 export const gzipHeader = (level: number): Buffer => Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, level === 9 ? 2 : level < 2 ? 4 : 0, 255])
@@ -35,13 +35,15 @@ const worstCase = (bytes: number): number => bytes + 5 * Math.ceil(bytes / 16384
 /**
  * One standard gzip member made on several cores, the way pigz makes it: the
  * input is cut into blocks ({@link BlockCompressor}), each block is deflated
- * raw by one job on zlib's thread pool with the previous block's last 32 KiB
- * as its dictionary (so matches reach across the cut and the ratio stays that
- * of one stream) and ended with a sync flush (so the blocks end on a byte and
- * simply follow each other); an empty final block ends the stream. The blocks
- * are written in input order between one header and one trailer, whose
- * CRC-32 and size cover the whole input; any gzip reader sees a single
- * ordinary member.
+ * raw by one job on zlib's thread pool, on one of a few reused engines
+ * ({@link DeflateLane}, one per block in flight), and ended with a sync flush
+ * (so the blocks end on a byte and simply follow each other); an empty final
+ * block ends the stream. The blocks are written in input order between one
+ * header and one trailer, whose CRC-32 and size cover the whole input; any
+ * gzip reader sees a single ordinary member. Unlike pigz, a block gets no
+ * dictionary (the previous block's last 32 KiB): node:zlib can give one only
+ * to a new engine, or by a second job per block, and either cost more than
+ * the 0.3% of size it saves at 1 MiB blocks (bench/RESULTS.md, rounds 7-8).
  *
  * @example
  * ```ts
@@ -49,7 +51,8 @@ const worstCase = (bytes: number): number => bytes + 5 * Math.ceil(bytes / 16384
  * ```
  */
 export class ParallelGzip extends BlockCompressor {
-  #dictionary: Buffer | undefined
+  /** This body's lanes between two of its blocks. */
+  readonly #lanes: DeflateLane[] = []
   #crc = 0
   #size = 0
 
@@ -63,21 +66,18 @@ export class ParallelGzip extends BlockCompressor {
   }
 
   protected override compress (block: Buffer, done: BlockDone): void {
-    const dictionary = this.#dictionary
-    // A copy: the block's buffer is refilled once its job ends, possibly before the next block's job starts.
-    this.#dictionary = block.length >= WINDOW ? Buffer.from(block.subarray(block.length - WINDOW)) : undefined
-    const engine = zlib.createDeflateRaw({
-      level: this.o.level,
-      chunkSize: this.outputRoom(block.length, worstCase(block.length)),
-      // Every block ends byte-aligned; FINAL_BLOCK ends the stream.
-      finishFlush: zlib.constants.Z_SYNC_FLUSH,
-      ...(dictionary === undefined ? {} : { dictionary })
+    const lane = this.#lanes.pop() ?? DeflateLane.take(this.o.level, worstCase(this.o.blockSize))
+    lane.run(block, (err, out) => {
+      if (err !== null || this.destroyed) lane.release()
+      else this.#lanes.push(lane)
+      done(err, out)
     })
-    // The deflate state (~300 KB) is allocated now, on this thread: node:zlib would initialize it on the pool thread of
-    // the first job, and each block's state then came from one of the pool threads' malloc arenas (~15 MB more peak RSS,
-    // measured against MALLOC_ARENA_MAX=1). reset() keeps the dictionary (node:zlib sets it again).
-    engine.reset()
-    runBlockJob(engine, block, done)
+  }
+
+  override _destroy (err: Error | null, cb: (error: Error | null) => void): void {
+    // Lanes still running a job are released when it ends (destroyed by then).
+    for (const lane of this.#lanes.splice(0)) lane.release()
+    super._destroy(err, cb)
   }
 
   protected override head (): Buffer {

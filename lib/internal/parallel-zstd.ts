@@ -1,6 +1,7 @@
 import * as zlib from 'node:zlib'
 import type { Transform } from 'node:stream'
-import { BlockCompressor, runBlockJob, type BlockCompressorOptions, type BlockDone, type ZlibEngine } from './block-compressor.js'
+import { BlockCompressor, type BlockCompressorOptions } from './block-compressor.js'
+import { runBlockJob, type BlockDone, type ZlibEngine } from './block-job.js'
 
 /** Settings of a {@link ParallelZstd}, checked by the stage that builds it. */
 export type ParallelZstdOptions = BlockCompressorOptions
