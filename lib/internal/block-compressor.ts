@@ -14,8 +14,8 @@ export interface BlockCompressorOptions {
 
 /**
  * A compressor that cuts its input into blocks and has each block compressed
- * whole by ONE job on zlib's thread pool (a zlib convenience call whose
- * output buffer holds the whole result), then writes the results in input
+ * whole by ONE job on zlib's thread pool (an engine whose output buffer
+ * holds the whole result), then writes the results in input
  * order between an optional head and a tail. One job per block is the point:
  * node:zlib's streams run one pool job per chunk and start the next only from
  * the main thread's event loop, so a busy main thread (serializing records)
@@ -43,26 +43,14 @@ export abstract class BlockCompressor extends Transform {
   #rest: Buffer | null = null
   #readerAsked = false
   #started = false
+  /** Output pieces in order, pushed one at a time as the reader asks (pushed at once, a reader's read() concatenated them: a copy per block). */
+  readonly #ready: Buffer[] = []
   #waiting: TransformCallback | null = null
   #ending: TransformCallback | null = null
-  /** Compressed bytes per input byte of the last block that ended. */
-  #ratio: number | undefined
 
   constructor (options: BlockCompressorOptions) {
     super()
     this.o = options
-  }
-
-  /**
-   * The output buffer for a job on `bytes` of input: a quarter more than the
-   * last block's ratio predicts (so one job nearly always holds the whole
-   * block; zlib comes back through this thread for more room only when a
-   * block compresses much worse), never more than the codec's `worstCase`.
-   * A worst-case buffer per block (1 MiB, ~85% unused on NDJSON) was garbage
-   * outside V8's heap awaiting each collection (+20 to +38 MB peak RSS).
-   */
-  protected outputRoom (bytes: number, worstCase: number): number {
-    return Math.min(worstCase, Math.ceil((this.#ratio ?? 0.25) * bytes * 1.25) + 4096)
   }
 
   /** Sees every input chunk once, in order (gzip's CRC-32 and size). */
@@ -87,7 +75,9 @@ export abstract class BlockCompressor extends Transform {
     // Called before the reader takes its bytes off the buffer, and not again
     // until something is pushed: the request stands until then.
     this.#readerAsked = true
+    this.#pushReady()
     this.#feed()
+    this.#finish()
     super._read(size)
   }
 
@@ -99,6 +89,7 @@ export abstract class BlockCompressor extends Transform {
   override _destroy (err: Error | null, cb: (error: Error | null) => void): void {
     // A job already on the pool finishes there; its output is dropped (see #ended).
     this.#early.clear()
+    this.#ready.length = 0
     this.#spare.length = 0
     this.#block = null
     this.#rest = null
@@ -120,7 +111,7 @@ export abstract class BlockCompressor extends Transform {
     this.#rest = rest
     if (this.#used === this.o.blockSize) this.#sendWhenFree()
     if (this.#waiting === null || (rest !== null && rest.length > 0)) return
-    if (!this.#readerAsked && this.readableLength >= this.readableHighWaterMark) return
+    if (!this.#readerAsked && (this.#ready.length > 0 || this.readableLength >= this.readableHighWaterMark)) return
     const cb = this.#waiting
     this.#waiting = null
     this.#rest = null
@@ -136,24 +127,21 @@ export abstract class BlockCompressor extends Transform {
     this.#block = null
     this.#used = 0
     try {
-      this.compress(used === buffer.length ? buffer : buffer.subarray(0, used), (err, out) => { this.#ended(seq, buffer, used, err, out) })
+      this.compress(used === buffer.length ? buffer : buffer.subarray(0, used), (err, out) => { this.#ended(seq, buffer, err, out) })
     } catch (err) {
       // zlib refused the job before it started (e.g. settings it cannot use): the stream fails, not its writer's call.
-      process.nextTick(() => { this.#ended(seq, buffer, used, err as Error, undefined) })
+      process.nextTick(() => { this.#ended(seq, buffer, err as Error, undefined) })
     }
     return true
   }
 
-  #ended (seq: number, buffer: Buffer, used: number, err: Error | null, out: Buffer | Buffer[] | undefined): void {
+  #ended (seq: number, buffer: Buffer, err: Error | null, out: Buffer | Buffer[] | undefined): void {
     if (this.destroyed) return
     if (err !== null || out === undefined) {
       this.destroy(new CompressionFailedError(this.codec, seq, { cause: err }))
       return
     }
     this.#spare.push(buffer)
-    let outBytes = 0
-    for (const piece of Array.isArray(out) ? out : [out]) outBytes += piece.length
-    if (used > 0) this.#ratio = outBytes / used
     this.#early.set(seq, out)
     let next = this.#early.get(this.#emitted)
     while (next !== undefined) {
@@ -169,10 +157,20 @@ export abstract class BlockCompressor extends Transform {
     if (!this.#started) {
       this.#started = true
       const head = this.head()
-      if (head !== null) this.push(head)
+      if (head !== null) this.#ready.push(head)
     }
-    this.#readerAsked = false
-    for (const piece of Array.isArray(out) ? out : [out]) if (piece.length > 0) this.push(piece)
+    for (const piece of Array.isArray(out) ? out : [out]) if (piece.length > 0) this.#ready.push(piece)
+    this.#pushReady()
+  }
+
+  /** Pushes ready pieces until the readable side holds its high-water mark. */
+  #pushReady (): void {
+    let piece = this.#ready.shift()
+    while (piece !== undefined) {
+      this.#readerAsked = false
+      if (!this.push(piece)) return
+      piece = this.#ready.shift()
+    }
   }
 
   /** Once flushing and every block is back: the tail. */
@@ -180,8 +178,10 @@ export abstract class BlockCompressor extends Transform {
     if (this.#ending === null) return
     if (this.#used > 0 && !this.#sendWhenFree()) return
     if (this.#emitted < this.#sent) return
-    const empty = this.#sent === 0
     if (!this.#started) this.#emit(Buffer.alloc(0))
+    // The tail goes after the last piece: _read calls back here once the reader has taken them.
+    if (this.#ready.length > 0) return
+    const empty = this.#sent === 0
     this.#spare.length = 0
     const cb = this.#ending
     this.#ending = null

@@ -35,7 +35,7 @@ export interface CompressionOptions {
    * Default 1 (see `gzip()`).
    */
   threads?: number
-  /** gzip with threads > 1, and zstd: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a fresh deflate state and a 32 KiB dictionary per block cost less the larger the block; a zstd frame per block loses less history). */
+  /** gzip with threads > 1, and zstd: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a block starts without the previous one's history: gzip 0.3% larger than one stream at 1 MiB, 4% at 64 KiB; zstd ~1% at 1 MiB). */
   blockSize?: number
   /** Output chunk size of the single-stream encoders, in bytes. Default 64 KiB. */
   chunkSize?: number
@@ -54,10 +54,11 @@ const KiB = 1024
 
 /**
  * gzip's threads by default: one zlib stream, the lightest. With one pool
- * job per block, `threads: 2` costs no worker thread, but on the compiled
- * library's memory bench it still peaked 17 to 33 MB above one stream
- * (Node 20, 200 MiB and 2 GiB feeds, bench/RESULTS.md round 6): memory is
- * the default's side of that trade, and issue 12's budget is 120 MB.
+ * job per block on reused engines, `threads: 2` costs no worker thread and
+ * no engine per block, but on the compiled library's memory bench it still
+ * peaked 12 to 24 MB above one stream (Node 20, 200 MiB and 2 GiB feeds,
+ * bench/RESULTS.md round 8: the blocks in flight, and a second part buffer):
+ * memory is the default's side of that trade, and issue 12's budget is 120 MB.
  *
  * @example
  * ```ts

@@ -32,6 +32,9 @@ const worstCase = (bytes: number): number => bytes + (bytes >> 8) + 64 + (bytes 
  * ```
  */
 export class ParallelZstd extends BlockCompressor {
+  /** Compressed bytes per input byte of the last block that ended. */
+  #ratio = 0.25
+
   protected override get codec (): string {
     return 'zstd'
   }
@@ -40,7 +43,14 @@ export class ParallelZstd extends BlockCompressor {
     const params = { [api.constants.ZSTD_c_compressionLevel as number]: this.o.level }
     const create = api.createZstdCompress as NonNullable<ZstdApi['createZstdCompress']>
     // No reset() here: on a zstd engine it also resets the parameters (the level), measured.
-    runBlockJob(create({ params, chunkSize: this.outputRoom(block.length, worstCase(block.length)) }) as ZlibEngine, block, done)
+    // The output buffer: a quarter more than the last block's ratio predicts (so one job nearly always holds the whole
+    // block), never more than the worst case. A worst-case buffer per block (~85% unused on NDJSON) was garbage outside
+    // V8's heap awaiting each collection (+20 to +38 MB peak RSS, round 6).
+    const room = Math.min(worstCase(block.length), Math.ceil(this.#ratio * block.length * 1.25) + 4096)
+    runBlockJob(create({ params, chunkSize: room }) as ZlibEngine, block, (err, out) => {
+      if (out !== undefined && block.length > 0) this.#ratio = (Array.isArray(out) ? out : [out]).reduce((n, piece) => n + piece.length, 0) / block.length
+      done(err, out)
+    })
   }
 
   protected override tail (empty: boolean): Buffer {

@@ -103,6 +103,22 @@ describe(name, function () {
       })
     }
 
+    it('hands a reading loop its output as the loop reads, never a block\'s output concatenated (a copy per block)', async () => {
+      const data = ndjson(3 * 1024 * KiB)
+      const gz = make({ level: 1, blockSize: 1024 * KiB, blocksInFlight: 2 })
+      const feeding = pipeline(Readable.from([data]), gz)
+      const sizes: number[] = []
+      const out: Buffer[] = []
+      for await (const chunk of gz) {
+        sizes.push((chunk as Buffer).length)
+        out.push(chunk as Buffer)
+      }
+      await feeding
+      // A 64 KiB piece and what was pushed before it, below the high-water mark; a block's output is ~300 KiB here.
+      expect(Math.max(...sizes)).to.be.below(64 * KiB + gz.readableHighWaterMark)
+      expectOneMember(Buffer.concat(out), data)
+    })
+
     it('is read by the gunzip command and by Python\'s gzip module', async () => {
       const data = ndjson(4 * BLOCK + 77)
       const dir = await mkdtemp(join(tmpdir(), 'pgzip-'))
