@@ -386,6 +386,27 @@ describe('minuteWindow()', () => {
       await closed(window)
     })
 
+    it('holds the write that queued a batch until that batch is read (one batch queued at most)', async () => {
+      const clock = manualClock(T0)
+      const window = minuteWindow({ clock, maxRecords: 1 })
+      let acknowledged = 0
+      for (let i = 0; i < 5; i++) window.write({ i }, () => { acknowledged++ })
+      await new Promise((resolve) => setImmediate(resolve))
+      // The first record filled a batch nobody took: it and those after it wait.
+      expect(acknowledged).to.equal(0)
+      expect(window.readableLength).to.equal(1)
+      const taken: Batch[] = []
+      for (let n = 1; n <= 5; n++) {
+        taken.push(window.read() as Batch)
+        await new Promise((resolve) => setImmediate(resolve))
+        expect(acknowledged).to.equal(n)
+      }
+      expect(taken.map((b) => b.stats.records)).to.deep.equal([1, 1, 1, 1, 1])
+      window.end()
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(window.read()).to.equal(null)
+    })
+
     it('delivers every record in order through a slow body reader', async () => {
       const clock = manualClock(T0)
       const records = Array.from({ length: 2000 }, (_, i) => ({ i, pad: 'p'.repeat(100) }))
