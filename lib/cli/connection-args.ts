@@ -28,6 +28,10 @@ export function connectionOf (v: Values, env: NodeJS.ProcessEnv, unused: boolean
   const accessKeyId = fromFlags ? v['access-key-id'] : envValue(env, 'AWS_ACCESS_KEY_ID')
   const secretAccessKey = fromFlags ? v['secret-access-key'] : envValue(env, 'AWS_SECRET_ACCESS_KEY')
   const sessionToken = fromFlags ? v['session-token'] : v['session-token'] ?? envValue(env, 'AWS_SESSION_TOKEN')
+  // Half a pair from the environment: name the variable that is missing, not a flag the user never gave.
+  if (!unused && !fromFlags && (accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new InvalidOptionError(accessKeyId === undefined ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY', 'is required when the other half of the key pair is set in the environment (or give both flags)')
+  }
   const endpoint = v.endpoint ?? envValue(env, 'AWS_ENDPOINT_URL_S3') ?? envValue(env, 'AWS_ENDPOINT_URL')
   const numbers = {
     maxAttempts: integer(v['max-attempts'], '--max-attempts'),

@@ -86,14 +86,20 @@ describe('parseCliArgs()', () => {
     const more = { ...env, AWS_REGION: 'eu-central-1', AWS_ENDPOINT_URL_S3: 'http://s3:2' }
     expect(parseCliArgs(['--bucket', 'b'], more).connection()).to.deep.include({ region: 'eu-central-1', endpoint: 'http://s3:2' })
     // Flags win over variables; empty variables count as unset.
-    expect(parseCliArgs(['--bucket', 'b', '--region', 'r', '--endpoint', 'http://flag:3'], { ...more, AWS_ACCESS_KEY_ID: '' }).connection())
-      .to.deep.include({ region: 'r', endpoint: 'http://flag:3', accessKeyId: undefined })
+    expect(parseCliArgs(['--bucket', 'b', '--region', 'r', '--endpoint', 'http://flag:3'], { ...more, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }).connection())
+      .to.deep.include({ region: 'r', endpoint: 'http://flag:3', accessKeyId: undefined, secretAccessKey: undefined })
   })
 
   it('takes credentials whole from the flags or whole from the environment', () => {
     const env = { AWS_ACCESS_KEY_ID: 'AKIAENV', AWS_SECRET_ACCESS_KEY: 'envsecret', AWS_SESSION_TOKEN: 'envtoken', AWS_REGION: 'r' }
     const c = parseCliArgs(['--bucket', 'b', '--access-key-id', 'AKIAFLAG', '--secret-access-key', SECRET], env).connection()
     expect(c).to.deep.include({ accessKeyId: 'AKIAFLAG', secretAccessKey: SECRET, sessionToken: undefined })
+  })
+
+  it('names the missing variable when the environment holds half a key pair', () => {
+    expect(usageError(['--bucket', 'b', '--region', 'r'], { AWS_SECRET_ACCESS_KEY: SECRET })).to.include({ code: 'ERR_INVALID_OPTION', option: 'AWS_ACCESS_KEY_ID' })
+    expect(usageError(['--bucket', 'b', '--region', 'r'], { AWS_ACCESS_KEY_ID: 'AKIAENV' })).to.include({ option: 'AWS_SECRET_ACCESS_KEY' })
+    expect(usageError(['--bucket', 'b', '--region', 'r'], { AWS_SECRET_ACCESS_KEY: SECRET }).message).not.to.include(SECRET)
   })
 
   it('never shows a secret when the options are printed', () => {
