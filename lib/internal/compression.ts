@@ -57,7 +57,7 @@ const KiB = 1024
  * job per block on reused engines, `threads: 2` costs no worker thread and
  * no engine per block, but on the compiled library's memory bench it still
  * peaked 12 to 24 MB above one stream (Node 20, 200 MiB and 2 GiB feeds,
- * bench/RESULTS.md round 8: the blocks in flight, and a second part buffer):
+ * bench/RESULTS.md round 8: the blocks in flight, and buffers awaiting GC):
  * memory is the default's side of that trade, and issue 12's budget is 120 MB.
  *
  * @example
