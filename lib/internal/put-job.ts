@@ -119,7 +119,8 @@ export class PutJob {
       try {
         this.#stored(await this.#retry(err))
       } catch (failure) {
-        this.failure = failure
+        // After abort(), a request that fails was cut short by it (a sink's own client closes its connections).
+        this.failure = this.#aborted ?? failure
       }
     })
   }

@@ -31,4 +31,24 @@ describe('createS3Sink() per Run, its own client: destroy() cancels the requests
     expect(abandoned.map((a) => a.outcome)).to.deep.equal(['unknown', 'unknown'])
     expect(store.requests).to.equal(2)
   })
+
+  it('a bare destroy() emits no error: the requests it cut short are its own doing (an error event nobody listens to would end the process)', async () => {
+    const sink = createS3Sink({
+      type: 's3', bucket: 'runs', endpoint: store.endpoint, forcePathStyle: true, region: 'us-east-1', accessKeyId: 'AK', secretAccessKey: 'SK', concurrency: 2
+    })
+    const errors: Error[] = []
+    sink.on('error', (err: Error) => errors.push(err))
+    const abandoned: ObjectAbandoned[] = []
+    sink.on('abandoned', (a: ObjectAbandoned) => abandoned.push(a))
+    const before = store.requests
+    sink.write(run(1))
+    sink.write(run(2))
+    await until(() => store.requests === before + 2, 'both PutObjects reached the store')
+    let closed = false
+    sink.on('close', () => { closed = true })
+    sink.destroy()
+    await until(() => closed, 'the sink closed')
+    expect(errors).to.deep.equal([])
+    expect(abandoned.map((a) => a.outcome)).to.deep.equal(['unknown', 'unknown'])
+  })
 })
