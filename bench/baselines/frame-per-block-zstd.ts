@@ -1,10 +1,10 @@
 import * as zlib from 'node:zlib'
 import type { Transform } from 'node:stream'
-import { BlockCompressor, type BlockCompressorOptions } from './block-compressor.js'
-import { runBlockJob, type BlockDone, type ZlibEngine } from './block-job.js'
+import { BlockCompressor, type BlockCompressorOptions } from '../../lib/internal/block-compressor.js'
+import { runBlockJob, type BlockDone, type ZlibEngine } from '../../lib/internal/block-job.js'
 
-/** Settings of a {@link ParallelZstd}, checked by the stage that builds it. */
-export type ParallelZstdOptions = BlockCompressorOptions
+/** Settings of a {@link FramePerBlockZstd}, checked by the stage that builds it. */
+export type FramePerBlockZstdOptions = BlockCompressorOptions
 
 /** node:zlib's zstd, typed here: @types/node 20 does not know it. */
 interface ZstdApi {
@@ -28,10 +28,10 @@ const worstCase = (bytes: number): number => bytes + (bytes >> 8) + 64 + (bytes 
  *
  * @example
  * ```ts
- * pipeline(ndjsonBody, new ParallelZstd({ level: 3, blockSize: 1024 * 1024, blocksInFlight: 2 }), upload)
+ * pipeline(ndjsonBody, new FramePerBlockZstd({ level: 3, blockSize: 1024 * 1024, blocksInFlight: 2 }), upload)
  * ```
  */
-export class ParallelZstd extends BlockCompressor {
+export class FramePerBlockZstd extends BlockCompressor {
   /** Compressed bytes per input byte of the last block that ended. */
   #ratio = 0.25
 
