@@ -163,13 +163,16 @@ export abstract class BlockCompressor extends Transform {
     this.#pushReady()
   }
 
-  /** Pushes ready pieces until the readable side holds its high-water mark. */
+  /**
+   * Pushes ready pieces while the reader has asked or the readable side is
+   * below its high-water mark: a block ending while an earlier piece still
+   * waits unread keeps its pieces here (pushed anyway, a reader's read() got
+   * them concatenated: a copy).
+   */
   #pushReady (): void {
-    let piece = this.#ready.shift()
-    while (piece !== undefined) {
+    while (this.#ready.length > 0 && (this.#readerAsked || this.readableLength < this.readableHighWaterMark)) {
       this.#readerAsked = false
-      if (!this.push(piece)) return
-      piece = this.#ready.shift()
+      if (!this.push(this.#ready.shift())) return
     }
   }
 
