@@ -19,15 +19,17 @@ export interface GzipOptions {
    * Blocks compressed at once. 1: one zlib stream, on one thread (wins on a
    * single core, and costs the same for a batch smaller than one block).
    * Above 1: the body is cut into `blockSize` blocks, each deflated by one
-   * job on zlib's thread pool, `threads` at once, into one standard gzip
-   * member (pigz's design; ratio within 0.1% of one stream; needs
+   * job on one of a few reused zlib engines on the thread pool, `threads`
+   * at once, into one standard gzip member (pigz's layout without the
+   * dictionaries; 0.3% larger than one stream at 1 MiB blocks; needs
    * `zlib.crc32`, Node >= 20.15). Use at most the cores free for it.
-   * Default 1, for memory: the blocks in flight cost 17 to 33 MB more peak
-   * RSS than one stream (bench/RESULTS.md, round 6); choose it where
-   * throughput matters more than memory.
+   * Default 1, for memory: the blocks in flight and buffers awaiting
+   * collection cost 12 to 24 MB more peak RSS than one stream
+   * (bench/RESULTS.md, round 8); choose it where throughput matters more
+   * than memory.
    */
   threads?: number
-  /** With threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a fresh deflate state and a 32 KiB dictionary per block cost less the larger the block). */
+  /** With threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (each block starts without the previous one's history: 0.3% larger than one stream at 1 MiB, about 4% at 64 KiB). */
   blockSize?: number
   /** With threads = 1: zlib output chunk size in bytes. Default 64 KiB. */
   chunkSize?: number
