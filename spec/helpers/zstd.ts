@@ -5,8 +5,9 @@ import * as zlib from 'node:zlib'
 const zstdDecompressSync = (zlib as unknown as { zstdDecompressSync?: (data: Buffer) => Buffer }).zstdDecompressSync
 
 /**
- * Decodes zstd with a real decoder: the `zstd` command when the machine has
- * it (Debian's package), else node:zlib's own.
+ * Decodes zstd with the real decoders there are: the `zstd` command when the
+ * machine has it (Debian's package) and node:zlib's own where this Node has
+ * it, and fails when they disagree.
  */
 export async function unzstd (data: Buffer): Promise<Buffer> {
   const viaCli = await new Promise<Buffer | null>((resolve, reject) => {
@@ -18,9 +19,15 @@ export async function unzstd (data: Buffer): Promise<Buffer> {
     child.stdin.on('error', () => {})
     child.stdin.end(data)
   })
-  if (viaCli !== null) return viaCli
-  if (zstdDecompressSync === undefined) throw new Error('no zstd decoder here')
-  return zstdDecompressSync(data)
+  const viaNode = zstdDecompressSync?.(data)
+  // Both where both exist: node:zlib stops at a frame's end that does not fill its output buffer (nodejs/node#64741),
+  // so a body of several frames reads shorter there than with the command; a body must read the same everywhere.
+  if (viaCli !== null && viaNode !== undefined && !viaCli.equals(viaNode)) {
+    throw new Error(`node:zlib read ${viaNode.length} bytes where the zstd command read ${viaCli.length}: not one frame?`)
+  }
+  const body = viaCli ?? viaNode
+  if (body === undefined) throw new Error('no zstd decoder here')
+  return body
 }
 
 /** The same, synchronous, for helpers that read objects back (node:zlib only). */
