@@ -3,11 +3,13 @@ import type { S3ConnectionOptions } from '../internal/s3-client.js'
 import { validateOneOf } from '../internal/validate.js'
 import { STORE_NAMES, STORE_PROFILES } from '../store-profiles.js'
 import type { Values } from './cli-flags.js'
+import { configFileRegion } from './config-file-region.js'
 import { integer } from './flag-values.js'
 
 /**
  * The S3 connection: flags over the standard `AWS_*` variables of `env`,
- * credentials whole from one or the other. A function, so that printing the
+ * credentials whole from one or the other; the region last from the AWS
+ * profile's config file ({@link configFileRegion}). A function, so that printing the
  * options never shows a secret. `unused` (help, version, --out-dir): no
  * region is required.
  *
@@ -18,10 +20,12 @@ import { integer } from './flag-values.js'
  * ```
  */
 export function connectionOf (v: Values, env: NodeJS.ProcessEnv, unused: boolean): () => S3ConnectionOptions {
-  const region = v.region ?? envValue(env, 'AWS_REGION') ?? envValue(env, 'AWS_DEFAULT_REGION')
   const store = v.store === undefined ? undefined : validateOneOf(v.store, '--store', STORE_NAMES)
-  // A store whose profile has a region (r2 and gcs: auto) needs none from the user.
-  if (!unused && region === undefined && STORE_PROFILES[store ?? 'aws'].region === undefined) throw new InvalidOptionError('--region', 'is required (or set AWS_REGION)')
+  // A store whose profile has a region (r2 and gcs: auto) needs none from the user, nor from the config file.
+  const profileRegion = STORE_PROFILES[store ?? 'aws'].region
+  const region = v.region ?? envValue(env, 'AWS_REGION') ?? envValue(env, 'AWS_DEFAULT_REGION') ??
+    (unused || profileRegion !== undefined ? undefined : configFileRegion(env))
+  if (!unused && region === undefined && profileRegion === undefined) throw new InvalidOptionError('--region', 'is required (or set AWS_REGION, or region in the AWS profile\'s config file)')
   // Credentials come whole from the flags or whole from the environment: a
   // session token of one identity must never be paired with another's keys.
   const fromFlags = v['access-key-id'] !== undefined || v['secret-access-key'] !== undefined

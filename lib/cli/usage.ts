@@ -45,7 +45,8 @@ Log source (instead of files; workers sharing a group share the stream):
   --reconnect-timeout-ms MS longest outage of the log's server ridden out (default 60000)
 
 S3 connection (flags win over the AWS_* environment variables):
-  --region REGION           AWS_REGION, AWS_DEFAULT_REGION
+  --region REGION           AWS_REGION, AWS_DEFAULT_REGION, then the AWS profile's region
+                            (AWS_PROFILE in AWS_CONFIG_FILE or ~/.aws/config)
   --endpoint URL            S3-compatible endpoint; AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL
   --force-path-style        path-style URLs (endpoint/bucket/key), for most S3-compatible stores
   --store NAME              aws (default), r2, minio, gcs, b2, ceph or custom: path style,
