@@ -24,7 +24,7 @@ import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { crc32 } from 'node:zlib'
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { putObjectLoop } from './baselines/put-object-loop.js'
+import { nullClient, putLoopWith, putObjectLoop, type PutOne } from './baselines/put-object-loop.js'
 import { streamLoop } from './baselines/stream-loop.js'
 import { systemClock } from '../lib/clock.js'
 import { PutJob, type PutJobSettings } from '../lib/internal/put-job.js'
@@ -89,9 +89,6 @@ function jobSettings (client: S3Client): PutJobSettings {
     onRetry: () => {}
   }
 }
-function nullClient (): S3Client {
-  return { send: async () => ({ ETag: '"null"', $metadata: {} }), destroy: () => {}, config: {} } as unknown as S3Client
-}
 function crc32Of (body: Buffer): string {
   const b = Buffer.allocUnsafe(4)
   b.writeUInt32BE(crc32(body))
@@ -103,17 +100,9 @@ async function streamLoopOnce (highWaterMark: number): Promise<void> {
   await streamLoop(pool, objects, client, `s${run++}`, highWaterMark)
   client.destroy()
 }
-/** 8 workers, one object per record, each sent by `put`. */
-async function loop (client: S3Client, put: (client: S3Client, body: Buffer, key: string) => Promise<void>): Promise<void> {
-  let next = 0
-  const prefix = `v${run++}`
-  const worker = async (): Promise<void> => {
-    while (next < objects) {
-      const i = next++
-      await put(client, Buffer.from(JSON.stringify(pool[i % pool.length])), `${prefix}/${i}.json`)
-    }
-  }
-  await Promise.all(Array.from({ length: 8 }, worker))
+/** 8 workers, one object per record, each sent by `put`; then the client is closed. */
+async function loop (client: S3Client, put: PutOne): Promise<void> {
+  await putLoopWith(pool, objects, client, `v${run++}`, put)
   client.destroy()
 }
 

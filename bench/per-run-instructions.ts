@@ -4,6 +4,7 @@
 import './env.js'
 import { setMaxListeners } from 'node:events'
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { nullClient, putLoopWith, type PutOne } from './baselines/put-object-loop.js'
 import { putObjectLoop } from './baselines/put-object-loop.js'
 import { streamLoop } from './baselines/stream-loop.js'
 import { systemClock } from '../lib/clock.js'
@@ -46,19 +47,8 @@ const VARIANTS: Record<string, (n: number) => Promise<unknown>> = {
   // The sink's own work without the SDK's (a client whose send() costs nothing): its own changes show above the spread.
   'sink-null': async (n) => await perRunSink(createS3Sink as never, pool, n, { type: 's3', bucket: 'bench', client: nullClient(), prefix: `r${run++}` })
 }
-function nullClient (): S3Client {
-  return { send: async () => ({ ETag: '"null"', $metadata: {} }), destroy: () => {}, config: {} } as unknown as S3Client
-}
-async function loop (n: number, client: S3Client, put: (client: S3Client, body: Buffer, key: string) => Promise<void>): Promise<void> {
-  let next = 0
-  const prefix = `v${run++}`
-  const worker = async (): Promise<void> => {
-    while (next < n) {
-      const i = next++
-      await put(client, Buffer.from(JSON.stringify(pool[i % pool.length])), `${prefix}/${i}.json`)
-    }
-  }
-  await Promise.all(Array.from({ length: 8 }, worker))
+async function loop (n: number, client: S3Client, put: PutOne): Promise<void> {
+  await putLoopWith(pool, n, client, `v${run++}`, put)
 }
 /** The feed piped into a bare Writable that keeps 8 PutObjects in flight (no signal). */
 const work = VARIANTS[variant]

@@ -6,6 +6,18 @@ import { run } from '../helpers/streams.js'
 import { until } from '../helpers/until.js'
 import { destroyWithTimeoutsFrozen } from '../helpers/destroy-frozen.js'
 
+/** A per-Run sink on its own client, 2 in flight, into `store`, with its errors and abandoned objects collected. */
+function watchedSink (store: SilentStore): { sink: ReturnType<typeof createS3Sink>, errors: Error[], abandoned: ObjectAbandoned[] } {
+  const sink = createS3Sink({
+    type: 's3', bucket: 'runs', endpoint: store.endpoint, forcePathStyle: true, region: 'us-east-1', accessKeyId: 'AK', secretAccessKey: 'SK', concurrency: 2
+  })
+  const errors: Error[] = []
+  sink.on('error', (err: Error) => errors.push(err))
+  const abandoned: ObjectAbandoned[] = []
+  sink.on('abandoned', (a: ObjectAbandoned) => abandoned.push(a))
+  return { sink, errors, abandoned }
+}
+
 // The per-Run sink's own client sends its PutObjects without an abort signal (so the SDK can reuse
 // its middleware stack); destroy must still cancel them, by closing that client's connections.
 describe('createS3Sink() per Run, its own client: destroy() cancels the requests in flight', function () {
@@ -16,13 +28,7 @@ describe('createS3Sink() per Run, its own client: destroy() cancels the requests
   after(async () => { await store.close() })
 
   it('closes their connections at once (not after the abort timeout), reports them abandoned as unknown, and the error once', async () => {
-    const sink = createS3Sink({
-      type: 's3', bucket: 'runs', endpoint: store.endpoint, forcePathStyle: true, region: 'us-east-1', accessKeyId: 'AK', secretAccessKey: 'SK', concurrency: 2
-    })
-    const errors: Error[] = []
-    sink.on('error', (err: Error) => errors.push(err))
-    const abandoned: ObjectAbandoned[] = []
-    sink.on('abandoned', (a: ObjectAbandoned) => abandoned.push(a))
+    const { sink, errors, abandoned } = watchedSink(store)
     sink.write(run(1))
     sink.write(run(2))
     await until(() => store.requests === 2, 'both PutObjects reached the store')
@@ -33,13 +39,7 @@ describe('createS3Sink() per Run, its own client: destroy() cancels the requests
   })
 
   it('a bare destroy() emits no error: the requests it cut short are its own doing (an error event nobody listens to would end the process)', async () => {
-    const sink = createS3Sink({
-      type: 's3', bucket: 'runs', endpoint: store.endpoint, forcePathStyle: true, region: 'us-east-1', accessKeyId: 'AK', secretAccessKey: 'SK', concurrency: 2
-    })
-    const errors: Error[] = []
-    sink.on('error', (err: Error) => errors.push(err))
-    const abandoned: ObjectAbandoned[] = []
-    sink.on('abandoned', (a: ObjectAbandoned) => abandoned.push(a))
+    const { sink, errors, abandoned } = watchedSink(store)
     const before = store.requests
     sink.write(run(1))
     sink.write(run(2))
