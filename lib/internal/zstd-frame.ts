@@ -1,17 +1,9 @@
-import * as zlib from 'node:zlib'
 import { BlockCompressor, type BlockCompressorOptions } from './block-compressor.js'
 import type { BlockDone, ZlibEngine } from './block-job.js'
+import { createZstd, emptyZstdFrame } from './zstd.js'
 
 /** Settings of a {@link ZstdFrame}: one block in flight (a frame is one context), checked by the stage that builds it. */
 export type ZstdFrameOptions = Omit<BlockCompressorOptions, 'blocksInFlight'>
-
-/** node:zlib's zstd, typed here: @types/node 20 does not know it. */
-interface ZstdApi {
-  createZstdCompress?: (options: { params: Record<number, number>, chunkSize: number, flush: number }) => ZlibEngine
-  zstdCompressSync?: (data: Uint8Array, options: { params: Record<number, number> }) => Buffer
-  constants: Record<string, number | undefined>
-}
-const api = zlib as unknown as ZstdApi
 
 /** zstd's worst case for `bytes` of input (ZSTD_COMPRESSBOUND). */
 const worstCase = (bytes: number): number => bytes + (bytes >> 8) + 64 + (bytes < 131072 ? (131072 - bytes) >> 11 : 0)
@@ -74,19 +66,13 @@ export class ZstdFrame extends BlockCompressor {
 
   protected override tail (empty: boolean): Buffer {
     this.#close()
-    if (!empty) return LAST_EMPTY_BLOCK
     // An empty body is still one valid (empty) frame.
-    const level = api.constants.ZSTD_c_compressionLevel as number
-    return api.zstdCompressSync !== undefined ? api.zstdCompressSync(Buffer.alloc(0), { params: { [level]: this.o.level } }) : Buffer.alloc(0)
+    return empty ? emptyZstdFrame(this.o.level) : LAST_EMPTY_BLOCK
   }
 
   #open (): ZlibEngine {
-    const { createZstdCompress: create, constants } = api
-    const level = constants.ZSTD_c_compressionLevel
-    const flush = constants.ZSTD_e_flush
-    if (create === undefined || level === undefined || flush === undefined) throw new RangeError(`node:zlib has no zstd in Node ${process.version}`)
     // Room for a whole block's worst case: zlib never comes back through the main thread for more within a job.
-    const engine = create({ params: { [level]: this.o.level }, chunkSize: worstCase(this.o.blockSize), flush })
+    const engine = createZstd(this.o.level, worstCase(this.o.blockSize), true) as ZlibEngine
     // The pieces are views of the engine's output buffer, which it does not write over: it takes a new one when full.
     engine.on('data', (piece: Buffer) => { this.#pieces.push(piece) })
     engine.on('error', () => {}) // reported through the write's callback
