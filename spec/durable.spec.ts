@@ -8,6 +8,7 @@ import {
   createCheckpoint, createS3Destination, createS3Sink, filterApis, gzip, keyRotate, minuteWindow, onDurable, s3Writable, serialize, sourcePosition,
   type ObjectWritten, type S3SinkConfig
 } from '../lib/index.js'
+import { markLines } from '../lib/internal/line-marks.js'
 import { manualClock } from './helpers/manual-clock.js'
 import { startS3rver, type LocalS3 } from './helpers/s3rver.js'
 import { run, source } from './helpers/streams.js'
@@ -121,6 +122,21 @@ describe('onDurable through every entry point (s3rver)', function () {
       const err = await pipeline(openFeed([Object.assign(run(0, 'other'), { [onDurable]: rejecting(0) })]), filterApis({ apisToSend: ['search'] }), createS3Sink(cfg({ prefix: 'async-ack-filtered/' })))
         .catch((e: unknown) => e)
       expect(err).to.include({ code: 'ERR_CALLBACK', message: 'record[onDurable] rejected' })
+    })
+
+    it('records minuteWindow lets go itself (onInvalid "skip" with record and byte input, onLate "drop")', async () => {
+      const skipped = { i: 0, big: 'x'.repeat(200), [onDurable]: rejecting(0) }
+      const late = [{ t: 200_000 }, { t: 0, [onDurable]: rejecting(1) }]
+      const bytes = [markLines(Buffer.from('not json\n'), [{ end: 9, callback: rejecting(2) as () => void }])]
+      for (const [records, options] of [
+        [[skipped], { onInvalid: 'skip', maxBytes: 100 }],
+        [late, { timeOf: (r: unknown) => (r as { t: number }).t, onLate: 'drop' }],
+        [bytes, { onInvalid: 'skip', validateLines: true }]
+      ] as const) {
+        const err = await pipeline(openFeed([...records]), minuteWindow({ ...options, clock: manualClock() }), s3Writable({ ...s3.config, bucket: BUCKET, prefix: 'async-ack-window/' }))
+          .catch((e: unknown) => e)
+        expect(err, JSON.stringify(options)).to.include({ code: 'ERR_CALLBACK', message: 'record[onDurable] rejected' })
+      }
     })
 
     it('a feed that ended: the sink\'s final waits for the callbacks\' promises, and fails with the first rejection', async () => {

@@ -1,5 +1,7 @@
 import type { Position } from '../source-position.js'
+import type { AckCaller } from './durable-callback.js'
 import { deadLetterLine, type InvalidRecordError } from './invalid-records.js'
+import type { MarkSink } from './line-marks.js'
 import { ackAtOnce, acksOf, type Disposal } from './window-bytes.js'
 import type { WindowBatches } from './window-batches.js'
 
@@ -18,12 +20,15 @@ export class InvalidDisposal {
   readonly #s: { onInvalid: 'error' | 'skip' | 'dead-letter', maxBytes: number }
   readonly #batches: WindowBatches
   readonly #announce: (invalid: InvalidAnnounced) => void
+  readonly #skip: MarkSink
   #skipped = 0
 
-  constructor (settings: { onInvalid: 'error' | 'skip' | 'dead-letter', maxBytes: number }, batches: WindowBatches, announce: (invalid: InvalidAnnounced) => void) {
+  /** `window` is the stage: what a skipped record's rejected async acknowledgement fails. */
+  constructor (settings: { onInvalid: 'error' | 'skip' | 'dead-letter', maxBytes: number }, batches: WindowBatches, announce: (invalid: InvalidAnnounced) => void, window: AckCaller) {
     this.#s = settings
     this.#batches = batches
     this.#announce = announce
+    this.#skip = ackAtOnce(window)
   }
 
   /** Invalid records let go: dropped under `'skip'` or dead-lettered under `'dead-letter'`. */
@@ -36,7 +41,7 @@ export class InvalidDisposal {
     if (this.#s.onInvalid === 'error') throw error
     this.#skipped++
     this.#announce({ index: error.index, error, record: about.record })
-    if (this.#s.onInvalid === 'skip') return { body: null, ack: ackAtOnce }
+    if (this.#s.onInvalid === 'skip') return { body: null, ack: this.#skip }
     return this.#deadLetter(error, about, position)
   }
 

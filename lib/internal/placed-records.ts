@@ -2,6 +2,8 @@ import type { PassThrough } from 'node:stream'
 import type { DurableCallback } from '../durable.js'
 import { LateRecordError } from '../errors.js'
 import type { Position } from '../source-position.js'
+import type { AckCaller } from './durable-callback.js'
+import type { MarkSink } from './line-marks.js'
 import type { OpenBatch } from './open-batch.js'
 import type { RecordSlots } from './record-slots.js'
 import { ackAtOnce } from './window-bytes.js'
@@ -33,13 +35,16 @@ export class PlacedRecords {
   readonly #batches: WindowBatches
   readonly #slots: RecordSlots
   readonly #announce: (late: LateRecord) => void
+  readonly #drop: MarkSink
   #late = 0
 
-  constructor (settings: { maxBytes: number, onLate: 'partition' | 'drop' | 'error' }, batches: WindowBatches, slots: RecordSlots, announce: (late: LateRecord) => void) {
+  /** `window` is the stage: what a dropped record's rejected async acknowledgement fails. */
+  constructor (settings: { maxBytes: number, onLate: 'partition' | 'drop' | 'error' }, batches: WindowBatches, slots: RecordSlots, announce: (late: LateRecord) => void, window: AckCaller) {
     this.#s = settings
     this.#batches = batches
     this.#slots = slots
     this.#announce = announce
+    this.#drop = ackAtOnce(window)
   }
 
   /** Records later than allowed, whatever `onLate` did with them. */
@@ -75,7 +80,7 @@ export class PlacedRecords {
     this.#late++
     this.#announce({ index: r.index, time, watermark, record: r.record })
     if (this.#s.onLate === 'drop') {
-      ackAtOnce(r.callback, r.position)
+      this.#drop(r.callback, r.position)
       return null
     }
     let open = this.#batches.current(LATE, r.position)

@@ -1,6 +1,6 @@
 import type { PassThrough } from 'node:stream'
 import { WindowOverflowError, type LineParseError } from '../errors.js'
-import { callDurable } from './durable-callback.js'
+import { callDurable, type AckCaller } from './durable-callback.js'
 import { HEAD_CHARS, parseError, type InvalidRecordError } from './invalid-records.js'
 import type { LineFramer } from './line-framer.js'
 import type { MarkRouter, MarkSink } from './line-marks.js'
@@ -109,9 +109,15 @@ export function acksOf (open: OpenBatch): MarkSink {
   }
 }
 
-/** A skipped record is let go on purpose: acknowledged at once. */
-export const ackAtOnce: MarkSink = (callback) => {
-  if (callback === undefined) return
-  const error = callDurable(callback)
-  if (error !== null) throw error
+/**
+ * A skipped record is let go on purpose: acknowledged at once. An async
+ * acknowledgement that rejects fails `window` (the stage letting it go), as
+ * a throw does.
+ */
+export function ackAtOnce (window: AckCaller): MarkSink {
+  return (callback) => {
+    if (callback === undefined) return
+    const error = callDurable(callback, window)
+    if (error !== null) throw error
+  }
 }

@@ -87,8 +87,8 @@ class MinuteWindow extends Transform implements MinuteWindowStream {
       }
     })
     this.#stalls = new StallWatch(settings.clock, this.#batches, () => this.readableLength >= this.readableHighWaterMark)
-    this.#invalids = new InvalidDisposal(settings, this.#batches, (invalid) => { this.emit('invalid', invalid) })
-    this.#placed = new PlacedRecords(settings, this.#batches, this.#slots, (late) => { this.emit('late', late) })
+    this.#invalids = new InvalidDisposal(settings, this.#batches, (invalid) => { this.emit('invalid', invalid) }, this)
+    this.#placed = new PlacedRecords(settings, this.#batches, this.#slots, (late) => { this.emit('late', late) }, this)
     this.#bytes = {
       ...settings,
       batches: this.#batches,
