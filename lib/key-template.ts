@@ -101,12 +101,12 @@ export function keyTemplate (source: string, options: KeyTemplateOptions = {}): 
   }
   // The fixed text must make a valid key whatever the values: try it with sample ones.
   const sample = parts.map((p) => p.kind === 'text' ? p.text : p.kind === 'prefix' ? 'p/' : p.kind === 'ext' ? '' : 'x').join('')
+  if (sample.includes('//')) throw new InvalidOptionError(option, 'must not make an empty folder ("//"; {prefix} already ends with "/")')
   try {
     validateKeyText(sample, option)
   } catch (err) {
     throw new InvalidOptionError(option, (err as InvalidOptionError).message.slice(option.length + 1))
   }
-  if (sample.includes('//')) throw new InvalidOptionError(option, 'must not make empty folders ("//"; {prefix} already ends with "/")')
   const fields = [...new Set(parts.flatMap((p) => p.kind === 'field' ? [p.path] : []))]
   const formatDate = dateFormatter(timeZone)
 

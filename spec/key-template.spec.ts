@@ -110,7 +110,7 @@ describe('keyTemplate()', () => {
       rejects(() => keyTemplate('/x/{id}'), 'options.keyTemplate', /start with "\/"/)
       rejects(() => keyTemplate('a/../{id}'), 'options.keyTemplate', /segments/)
       rejects(() => keyTemplate('a\n{id}'), 'options.keyTemplate', /control/)
-      rejects(() => keyTemplate('{prefix}/{id}'), 'options.keyTemplate', /empty folders/)
+      rejects(() => keyTemplate('{prefix}/{id}'), 'options.keyTemplate', /empty folder/)
       rejects(() => keyTemplate(''), 'options.keyTemplate', /empty/)
       rejects(() => keyTemplate(42 as unknown as string), 'options.keyTemplate', /string/)
     })

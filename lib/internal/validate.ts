@@ -155,11 +155,16 @@ function editDistance (a: string, b: string): number {
 
 /**
  * Prefixes and keys: S3 accepts almost anything, but a leading `/`, a `..`
- * segment or a control character makes keys that tools mishandle.
+ * segment, an empty segment (`a//b`), a trailing `/` or a control character
+ * makes keys that tools mishandle and that MinIO refuses at the first upload
+ * (`XMinioInvalidObjectName`). A prefix's trailing slashes are stripped
+ * before it gets here.
  */
 export function validateKeyText (value: string, name: string): void {
   if (/[\u0000-\u001f\u007f]/.test(value)) throw new InvalidOptionError(name, 'must not contain control characters')
   if (value.startsWith('/')) throw new InvalidOptionError(name, 'must not start with "/"')
+  if (value.includes('//')) throw new InvalidOptionError(name, 'must not contain an empty folder ("//"): MinIO refuses such keys, and AWS shows a folder named ""')
+  if (value.endsWith('/')) throw new InvalidOptionError(name, 'must not end with "/": such a key is a folder marker, not an object, to MinIO and most tools')
   if (value.split('/').some((segment) => segment === '..' || segment === '.')) {
     throw new InvalidOptionError(name, 'must not contain "." or ".." segments')
   }
