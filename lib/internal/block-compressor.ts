@@ -1,6 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import { CompressionFailedError } from '../errors.js'
 import type { BlockDone } from './block-job.js'
+import { BlockBuffers } from './block-buffers.js'
 
 /** Settings of a {@link BlockCompressor}, checked by the stage that builds it. */
 export interface BlockCompressorOptions {
@@ -24,7 +25,8 @@ export interface BlockCompressorOptions {
  *
  * Input is copied into block buffers: `blocksInFlight + 1` of them at most,
  * each reused only after its job has ended (the pool thread reads it until
- * then), so a long body allocates no buffer per block. Memory is bounded:
+ * then), by this body or a later one ({@link BlockBuffers}), so a long body
+ * allocates no buffer per block, nor a new body its own. Memory is bounded:
  * input waits while `blocksInFlight` blocks are compressing and one is full,
  * and no input is taken while the readable side holds its high-water mark
  * unread. A failed job fails the stream with a {@link CompressionFailedError}
@@ -42,6 +44,7 @@ export abstract class BlockCompressor extends Transform {
   readonly #early = new Map<number, Buffer | Buffer[]>()
   #rest: Buffer | null = null
   #readerAsked = false
+  #pushQueued = false
   #started = false
   /** Output pieces in order, pushed one at a time as the reader asks (pushed at once, a reader's read() concatenated them: a copy per block). */
   readonly #ready: Buffer[] = []
@@ -72,10 +75,19 @@ export abstract class BlockCompressor extends Transform {
   }
 
   override _read (size: number): void {
-    // Called before the reader takes its bytes off the buffer, and not again
-    // until something is pushed: the request stands until then.
+    // Called before the reader takes its bytes off the buffer, and not again until something is pushed: the request
+    // stands until then. read() takes all that is buffered when _read returns: a piece pushed now beside unread bytes
+    // reached the reader concatenated with them (a 128 KiB copy per block), so it waits until they are taken.
     this.#readerAsked = true
-    this.#pushReady()
+    if (this.readableLength === 0) this.#pushReady()
+    else if (!this.#pushQueued) {
+      this.#pushQueued = true
+      process.nextTick(() => {
+        this.#pushQueued = false
+        this.#pushReady()
+        this.#finish()
+      })
+    }
     this.#feed()
     this.#finish()
     super._read(size)
@@ -90,7 +102,8 @@ export abstract class BlockCompressor extends Transform {
     // A job already on the pool finishes there; its output is dropped (see #ended).
     this.#early.clear()
     this.#ready.length = 0
-    this.#spare.length = 0
+    BlockBuffers.keep(this.#spare.splice(0))
+    if (this.#block !== null) BlockBuffers.keep([this.#block])
     this.#block = null
     this.#rest = null
     this.#waiting = null
@@ -103,7 +116,7 @@ export abstract class BlockCompressor extends Transform {
     let rest = this.#rest
     while (rest !== null && rest.length > 0) {
       if (this.#used === this.o.blockSize && !this.#sendWhenFree()) break
-      const block = this.#block ??= this.#spare.pop() ?? Buffer.allocUnsafe(this.o.blockSize)
+      const block = this.#block ??= this.#spare.pop() ?? BlockBuffers.take(this.o.blockSize)
       const n = rest.copy(block, this.#used)
       this.#used += n
       rest = n === rest.length ? null : rest.subarray(n)
@@ -136,7 +149,10 @@ export abstract class BlockCompressor extends Transform {
   }
 
   #ended (seq: number, buffer: Buffer, err: Error | null, out: Buffer | Buffer[] | undefined): void {
-    if (this.destroyed) return
+    if (this.destroyed) {
+      if (err === null) BlockBuffers.keep([buffer]) // the pool thread is done with it
+      return
+    }
     if (err !== null || out === undefined) {
       this.destroy(new CompressionFailedError(this.codec, seq, { cause: err }))
       return
@@ -185,7 +201,7 @@ export abstract class BlockCompressor extends Transform {
     // The tail goes after the last piece: _read calls back here once the reader has taken them.
     if (this.#ready.length > 0) return
     const empty = this.#sent === 0
-    this.#spare.length = 0
+    BlockBuffers.keep(this.#spare.splice(0))
     const cb = this.#ending
     this.#ending = null
     cb(null, this.tail(empty))

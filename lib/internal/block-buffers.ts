@@ -1,0 +1,51 @@
+/** Block buffers kept for the next body: the blocks in flight of two bodies compressing at once, at the default settings. */
+const KEEP_BYTES = 6 * 1024 * 1024
+
+/** Kept buffers by size. */
+const kept = new Map<number, Buffer[]>()
+let keptBytes = 0
+
+/**
+ * The block buffers {@link BlockCompressor}s copy their input into, shared
+ * by the bodies one after the other: a body's 3 MiB of blocks (at 1 MiB,
+ * two in flight) live as long as the body, so they reached V8's old space
+ * and stayed allocated until a full collection, while the next body
+ * allocated its own. Up to 6 MiB are kept (two bodies' blocks at the
+ * defaults, the sizes last given back); a buffer is given back only once
+ * no pool job reads it.
+ *
+ * @example
+ * ```ts
+ * const block = BlockBuffers.take(1024 * 1024)
+ * // ...filled, compressed by one pool job, which has ended...
+ * BlockBuffers.keep([block])
+ * ```
+ */
+export const BlockBuffers = {
+  /** A kept buffer of `size` bytes (old contents), or a new one. */
+  take (size: number): Buffer {
+    const buffer = kept.get(size)?.pop()
+    if (buffer === undefined) return Buffer.allocUnsafe(size)
+    keptBytes -= size
+    return buffer
+  },
+
+  /** Buffers no job reads any more, kept for a later body; other sizes' buffers make room for them (the settings in use now). */
+  keep (buffers: Buffer[]): void {
+    for (const buffer of buffers) {
+      const size = buffer.length
+      const list = kept.get(size) ?? []
+      if (size > KEEP_BYTES || list.includes(buffer)) continue
+      for (const [other, those] of kept) {
+        while (other !== size && those.length > 0 && keptBytes + size > KEEP_BYTES) {
+          those.pop()
+          keptBytes -= other
+        }
+      }
+      if (keptBytes + size > KEEP_BYTES) continue
+      list.push(buffer)
+      kept.set(size, list)
+      keptBytes += size
+    }
+  }
+}
