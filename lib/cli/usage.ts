@@ -26,12 +26,13 @@ Log source (instead of files; workers sharing a group share the stream):
   --consumer C              this worker's name in the group (default HOSTNAME-PID)
   --claim-idle-ms MS        take over entries pending this long in the group (a dead
                             worker's; live ones renew theirs every MS/3) (default 120000;
-                            keep it above 1.5 x --reconnect-timeout-ms)
+                            keep it above 1.5 x --reconnect-timeout-ms + 10 s)
   --start-id ID             where a group created here starts: 0 (default), $ (new entries only)
                             or an entry id
   --field NAME              the entry field holding the record's JSON (default record)
   --count N                 entries asked for per read, and the source's buffer (default 100)
-  --block-ms MS             longest wait of one read; bounds how late a stop is seen (default 1000)
+  --block-ms MS             longest wait of one read; bounds how late a stop is seen (default 1000);
+                            a read unanswered MS + 10 s later counts as a lost connection
   --durable D               JetStream durable consumer (created when missing)
   --ack-wait-ms MS          redeliver messages unacknowledged this long (default 30000;
                             records waiting in a window are kept alive meanwhile; an
@@ -42,7 +43,8 @@ Log source (instead of files; workers sharing a group share the stream):
   --expires-ms MS           longest wait of one pull, at least 1000 (default 1000)
   --max-ack-pending N       most messages unacknowledged across all workers (default 20000)
   --connection-name NAME    the NATS connection's name (default HOSTNAME-PID)
-  --reconnect-timeout-ms MS longest outage of the log's server ridden out (default 60000)
+  --reconnect-timeout-ms MS longest outage of the log's server ridden out (default 60000),
+                            counted from when the loss is noticed
 
 S3 connection (flags win over the AWS_* environment variables):
   --region REGION           AWS_REGION, AWS_DEFAULT_REGION, then the AWS profile's region

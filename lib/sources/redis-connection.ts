@@ -1,5 +1,5 @@
 import type { Redis, RedisOptions } from 'ioredis'
-import type { Clock } from '../clock.js'
+import { MAX_TIMER_MS, type Clock } from '../clock.js'
 import { S3SinkError, SourceConnectionError, describe } from '../errors.js'
 import { backoffDelay } from './backoff.js'
 import { permanentRedisError } from './redis-errors.js'
@@ -19,17 +19,26 @@ export async function loadIoredis (): Promise<typeof import('ioredis').Redis> {
   }
 }
 
+/** How long a command may go unanswered (past its own `BLOCK`, for a blocking read) before its connection counts as lost. */
+export const ANSWER_MARGIN_MS = 10_000
+
 /**
  * Options for the connections a source makes itself: commands wait through a
  * reconnect instead of failing (a blocking read or an XACK is sent again once
- * the connection is back), reconnects back off with jitter.
+ * the connection is back), reconnects back off with jitter. A connection
+ * that leaves a command unanswered for `blockMs` + {@link ANSWER_MARGIN_MS}
+ * (`blockMs` 0 for a connection that never blocks), as a cut network does
+ * (no FIN, no RST, nothing), is closed and reconnected as a lost one is, so
+ * `reconnectTimeoutMs` counts from then. TCP keep-alive alone would take
+ * minutes, and never notices a server that is stopped (SIGSTOP, a VM paused).
  */
-export function connectionOptions (name: string): RedisOptions {
+export function connectionOptions (name: string, blockMs: number): RedisOptions {
   return {
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     connectionName: name.replace(/\s/g, '_'),
-    retryStrategy: (times: number) => backoffDelay(times)
+    retryStrategy: (times: number) => backoffDelay(times),
+    socketTimeout: Math.min(blockMs + ANSWER_MARGIN_MS, MAX_TIMER_MS)
   }
 }
 

@@ -11,7 +11,9 @@ import { LOG_SOURCE_KEYS, logSourceSettings, type LogSourceOptions, type LogSour
  * @example
  * ```ts
  * import { Redis } from 'ioredis'
- * const client: RedisClientLike = new Redis('redis://10.0.0.5:6379') // ioredis; never closed by the source
+ * // ioredis; never closed by the source. Its own options hold for its commands (XACK, claims):
+ * // socketTimeout lets it notice a connection gone silent, as the source's own connections do.
+ * const client: RedisClientLike = new Redis('redis://10.0.0.5:6379', { socketTimeout: 10_000 })
  * const source = redisStreamSource({ client, stream: 'runs', group: 's3-sink' })
  * ```
  */
@@ -35,7 +37,13 @@ export interface RedisClientLike {
 export interface RedisStreamSourceOptions extends LogSourceOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://`). Give this or `client`. The password never appears in an error. */
   url?: string
-  /** An ioredis client of yours: used for commands, duplicated for blocking reads, never closed by the source. */
+  /**
+   * An ioredis client of yours: used for commands, duplicated for blocking
+   * reads (the duplicate gets the source's `socketTimeout` of `blockMs` +
+   * 10 s), never closed by the source. Its own commands keep its own
+   * options: without a `socketTimeout` of its own, an acknowledgement sent
+   * on a connection gone silent waits for the operating system's keep-alive.
+   */
   client?: RedisClientLike
   /** The stream's key. */
   stream: string
@@ -49,7 +57,13 @@ export interface RedisStreamSourceOptions extends LogSourceOptions {
   field?: string | null
   /** Entries asked for per XREADGROUP / XAUTOCLAIM, and the stream's buffer (highWaterMark). Default 100. */
   count?: number
-  /** How long one XREADGROUP waits for new entries, in ms; also bounds how late a stop is seen. Default 1000. */
+  /**
+   * How long one XREADGROUP waits for new entries, in ms; also bounds how
+   * late a stop is seen. A read left unanswered for `blockMs` + 10 s (a cut
+   * network or a stopped server: no FIN, no RST) closes its connection, which
+   * is then made again as after any loss, so `reconnectTimeoutMs` counts from
+   * there; the source's other commands get 10 s. Default 1000.
+   */
   blockMs?: number
   /**
    * Entries pending in the group for longer than this (their consumer died
@@ -57,12 +71,14 @@ export interface RedisStreamSourceOptions extends LogSourceOptions {
    * worker's records wait. A live source renews the entries it holds every
    * `claimIdleMs / 3`, so this need not cover a window or an upload, only
    * the longest time a live worker cannot renew: an outage it rides out
-   * (up to `reconnectTimeoutMs`) starting just before a renewal was due,
-   * plus its event loop's longest pause. Keep it above
-   * `1.5 × reconnectTimeoutMs` plus that pause, or a worker cut off that
-   * long has its records taken over while it is still storing them (stored
-   * twice, never lost). Default 120000 (2 minutes: 60 s of outage plus a
-   * 40 s renewal period leaves 20 s for pauses).
+   * (up to `reconnectTimeoutMs`, plus the 10 s it takes to notice a
+   * connection gone silent) starting just before a renewal was due, plus
+   * its event loop's longest pause. Keep it above
+   * `1.5 × reconnectTimeoutMs` + 10 s plus that pause, or a worker cut off
+   * that long has its records taken over while it is still storing them
+   * (stored twice, never lost). Default 120000 (2 minutes: 60 s of outage,
+   * 10 s to notice a silent one and a 40 s renewal period leave 10 s for
+   * pauses; 20 s when the connection closes outright).
    */
   claimIdleMs?: number
 }
@@ -85,7 +101,8 @@ export interface RedisStreamSettings extends LogSourceSettings {
  * The default `claimIdleMs`. A renewal due during an outage is sent when the
  * connection is back, so a live worker's entries go unrenewed for at most the
  * outage plus one renewal period (`claimIdleMs / 3`): with the default
- * 60 s `reconnectTimeoutMs` that is 100 s, 20 s under this.
+ * 60 s `reconnectTimeoutMs` that is 100 s, 20 s under this; 110 s when the
+ * outage starts silently (10 s before the renewal's connection counts as lost).
  */
 export const CLAIM_IDLE_MS = 120_000
 const DEFAULTS = Object.freeze({ startId: '0', field: 'record', count: 100, blockMs: 1000, claimIdleMs: CLAIM_IDLE_MS })

@@ -68,11 +68,10 @@ export class RedisStreamSource extends LogSourceStream {
   async #start (): Promise<void> {
     const s = this.#s
     const where = `redis stream ${s.stream}`
-    const options = connectionOptions(s.consumer)
     const RedisClass = s.client === undefined ? await loadIoredis() : undefined
     if (this.destroyed) return
-    this.#client = (s.client as Redis | undefined) ?? new RedisClass!(s.url!(), options)
-    this.#reader = this.#client.duplicate(options)
+    this.#client = (s.client as Redis | undefined) ?? new RedisClass!(s.url!(), connectionOptions(s.consumer, 0))
+    this.#reader = this.#client.duplicate(connectionOptions(s.consumer, s.blockMs))
     // Errors are handled by the watches; this keeps ioredis from logging the ones after close as unhandled.
     for (const c of s.client === undefined ? [this.#client, this.#reader] : [this.#reader]) c.on('error', () => {})
     const onFatal = (err: Error): void => { this.destroy(err) }
