@@ -7,6 +7,10 @@ import type { NatsJetStreamSettings } from './nats-jetstream-options.js'
 import { sleep } from './source-options.js'
 
 const NANOS_PER_MS = 1_000_000
+/** How often the source's own connection pings the server. */
+export const PING_INTERVAL_MS = 5_000
+/** Pings unanswered before the connection counts as lost (the client's default). */
+export const MAX_PINGS_OUT = 2
 
 /** The NATS modules, loaded when a source first needs them: optional peer dependencies. */
 export async function loadNats (): Promise<{ connect: typeof import('@nats-io/transport-node').connect, jetstream: typeof import('@nats-io/jetstream').jetstream, jetstreamManager: typeof import('@nats-io/jetstream').jetstreamManager }> {
@@ -35,7 +39,12 @@ export function natsConnectOptions (url: string, name: string): ConnectionOption
     // Once connected, reconnects forever: the source's watchdog decides when an outage is too long.
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
-    reconnectJitter: 250
+    reconnectJitter: 250,
+    // A connection gone silent (no FIN, no RST) is stale once MAX_PINGS_OUT
+    // pings go unanswered: 10 to 15 s here, 4 to 6 minutes with the client's
+    // default 2-minute interval. Then it reconnects, and the watchdog counts.
+    pingInterval: PING_INTERVAL_MS,
+    maxPingOut: MAX_PINGS_OUT
   }
 }
 

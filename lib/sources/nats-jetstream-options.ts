@@ -11,7 +11,9 @@ import { LOG_SOURCE_KEYS, logSourceSettings, type LogSourceOptions, type LogSour
  * @example
  * ```ts
  * import { connect } from '@nats-io/transport-node'
- * const connection: NatsConnectionLike = await connect({ servers: 'nats://10.0.0.5:4222' }) // the NATS client's connect(); never closed by the source
+ * // The NATS client's connect(); never closed by the source. A 5 s pingInterval notices a
+ * // connection gone silent in 10 to 15 s, as the source's own connection does (default: 4 to 6 min).
+ * const connection: NatsConnectionLike = await connect({ servers: 'nats://10.0.0.5:4222', pingInterval: 5_000 })
  * const source = natsJetStreamSource({ connection, stream: 'RUNS', durable: 's3-sink' })
  * ```
  */
@@ -40,7 +42,11 @@ export function isNatsConnection (value: unknown): value is NatsConnectionLike {
 export interface NatsJetStreamSourceOptions extends LogSourceOptions {
   /** `nats://[user:password@|token@]host:port`. Give this or `connection`. Credentials never appear in an error. */
   url?: string
-  /** A connection of yours; the source never closes it. */
+  /**
+   * A connection of yours; the source never closes it. Its own options hold:
+   * with the client's default `pingInterval` (2 minutes) a connection gone
+   * silent is noticed after 4 to 6 minutes, with 5000 (the source's own) after 10 to 15 s.
+   */
   connection?: NatsConnectionLike
   /** The JetStream stream. */
   stream: string

@@ -9,11 +9,11 @@ export interface FreezeProxy {
   url (scheme: string): string
   /**
    * From now on the connections open so far pass nothing, ever (their bytes
-   * are dropped), and new ones are accepted but pass nothing either, until
+   * are dropped), and new ones are accepted but held, their bytes kept, until
    * {@link FreezeProxy.thaw}.
    */
   freeze (): void
-  /** New connections pass again; the ones frozen stay dead, as after a real cut. */
+  /** The held connections go through (late, as after a network heals); the ones frozen stay dead, as after a real cut. */
   thaw (): void
   /** Connections accepted so far. */
   readonly accepted: number
@@ -24,19 +24,29 @@ export interface FreezeProxy {
 export async function startFreezeProxy (targetPort: number): Promise<FreezeProxy> {
   let frozen = false
   let accepted = 0
-  const live = new Set<{ client: Socket, upstream: Socket | null, dead: boolean }>()
-  const server = createServer((client) => {
-    accepted++
-    const pair: { client: Socket, upstream: Socket | null, dead: boolean } = { client, upstream: null, dead: frozen }
-    live.add(pair)
-    client.on('error', () => {})
-    client.on('close', () => { pair.upstream?.destroy(); live.delete(pair) })
-    if (pair.dead) return void client.resume() // accepted, never answered
+  interface Pair { client: Socket, upstream: Socket | null, dead: boolean }
+  const live = new Set<Pair>()
+  const held: Array<{ pair: Pair, data: Buffer[], keep: (chunk: Buffer) => void }> = []
+  const connect = (pair: Pair, data: Buffer[] = []): void => {
+    const { client } = pair
     const upstream = pair.upstream = createConnection(targetPort, '127.0.0.1')
     upstream.on('error', () => { client.destroy() })
     upstream.on('close', () => { if (!pair.dead) client.destroy() })
-    client.on('data', (data: Buffer) => { if (!pair.dead) upstream.write(data) })
-    upstream.on('data', (data: Buffer) => { if (!pair.dead) client.write(data) })
+    for (const chunk of data) upstream.write(chunk)
+    client.on('data', (chunk: Buffer) => { if (!pair.dead) upstream.write(chunk) })
+    upstream.on('data', (chunk: Buffer) => { if (!pair.dead) client.write(chunk) })
+  }
+  const server = createServer((client) => {
+    accepted++
+    const pair: Pair = { client, upstream: null, dead: false }
+    live.add(pair)
+    client.on('error', () => {})
+    client.on('close', () => { pair.upstream?.destroy(); live.delete(pair) })
+    if (!frozen) return connect(pair)
+    const data: Buffer[] = []
+    const keep = (chunk: Buffer): void => { data.push(chunk) }
+    client.on('data', keep)
+    held.push({ pair, data, keep })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
@@ -46,7 +56,13 @@ export async function startFreezeProxy (targetPort: number): Promise<FreezeProxy
       frozen = true
       for (const pair of live) pair.dead = true
     },
-    thaw () { frozen = false },
+    thaw () {
+      frozen = false
+      for (const { pair, data, keep } of held.splice(0)) {
+        pair.client.off('data', keep)
+        if (!pair.client.destroyed) connect(pair, data)
+      }
+    },
     get accepted () { return accepted },
     async close () {
       for (const { client, upstream } of live) { client.destroy(); upstream?.destroy() }

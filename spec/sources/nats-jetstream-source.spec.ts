@@ -7,6 +7,7 @@ import { natsJetStreamSource, type NatsJetStreamSource, type NatsJetStreamSource
 import { InvalidPayload } from '../../lib/sources/payload.js'
 import { minuteWindow } from '../../lib/stages/minute-window.js'
 import { startNats, type LocalNats } from '../helpers/nats-server.js'
+import { startFreezeProxy } from '../helpers/freeze-proxy.js'
 import { expectLogSourceOptionChecks } from '../helpers/log-source-options.js'
 import { trackingClock } from '../helpers/tracking-clock.js'
 import { closed, drainBatches, run, source as arraySource } from '../helpers/streams.js'
@@ -228,6 +229,43 @@ describe('natsJetStreamSource', function () {
     await waitFor(async () => await nats.jsm.streams.info(stream).then(() => true, () => false))
     await nats.publish(stream, [{ i: 2 }])
     expect((await takeKeep(s, 1)).map((r) => r.i)).to.deep.equal([2])
+  })
+
+  it('notices a connection gone silent (a cut network: no FIN, no RST) within 15 s with default options: reconnects and reads on, or fails after reconnectTimeoutMs', async function () {
+    this.timeout(60_000)
+    const [healing, cut] = await Promise.all([startFreezeProxy(nats.port), startFreezeProxy(nats.port)])
+    try {
+      await nats.publish(stream, [{ i: 1 }])
+      const read = natsJetStreamSource({ url: healing.url('nats'), stream, durable: 'heal' })
+      const failing = natsJetStreamSource({ url: cut.url('nats'), stream, durable: 'cut', reconnectTimeoutMs: 2000 })
+      open.push(read, failing)
+      const failed = once(failing, 'error') as Promise<[Error & { code: string }]>
+      failing.resume()
+      const [first] = await takeKeep(read, 1)
+      first![onDurable]!()
+      await waitFor(async () => await settled('heal'))
+      const start = Date.now()
+      const accepted = healing.accepted
+      healing.freeze()
+      cut.freeze()
+      const healed = (async () => {
+        // Pings go unanswered: the connection is stale, closed and made again.
+        await waitFor(() => healing.accepted > accepted, 25_000)
+        const noticed = Date.now() - start
+        healing.thaw()
+        await nats.publish(stream, [{ i: 2 }])
+        const more = await takeKeep(read, 1)
+        expect(more.map((r) => r.i)).to.deep.equal([2])
+        expect(read.destroyed).to.equal(false)
+        return noticed
+      })()
+      const [noticed, [err]] = await Promise.all([healed, failed])
+      expect(noticed, 'noticed after two unanswered pings, not at once').to.be.above(9_000)
+      expect(err.code).to.equal('ERR_SOURCE_CONNECTION')
+      expect(Date.now() - start, 'failed after 10 to 15 s + reconnectTimeoutMs').to.be.within(11_000, 40_000)
+    } finally {
+      await Promise.all([healing.close(), cut.close()])
+    }
   })
 
   describe('a server it cannot use', () => {
