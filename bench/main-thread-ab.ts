@@ -5,9 +5,13 @@
 // Rows: stages (filterApis → minuteWindow, bodies drained), gzip (default compress(): gzip 6, one stream),
 // t2 (gzip threads 2), zstd (compress({ compression: 'zstd' }), level 3), none; each into the discarding
 // client with s3Writable's defaults, and limit (the serial JSON.stringify + gzip 6 loop). Main-thread CPU
-// from /proc/thread-self (Linux; 10 ms ticks): the figure load moves least.
+// from process.threadCpuUsage() where Node has it (>= 23.9), else /proc/thread-self (Linux; 10 ms ticks): the
+// figure load moves least. "idle": the share of the run the main thread sat in the event loop with nothing to
+// do (performance.eventLoopUtilization), i.e. waited for the pool or the upload; the rest of the gap between
+// wall time and CPU is time the thread was ready but not running (other load on the cores).
 import './env.js'
 import { readFileSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
 import { resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -27,8 +31,14 @@ const libs: Record<string, typeof Lib> = {
   new: await import('../lib/index.js')
 }
 
-/** Main-thread CPU so far, µs (utime + stime of this thread, 100 Hz ticks). */
+const threadCpuUsage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage
+
+/** Main-thread CPU so far, µs (this thread's utime + stime: exact where Node has threadCpuUsage, else 100 Hz ticks). */
 function mainCpu (): number {
+  if (threadCpuUsage !== undefined) {
+    const u = threadCpuUsage.call(process)
+    return u.user + u.system
+  }
   const stat = readFileSync('/proc/thread-self/stat', 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(fields[11]) + Number(fields[12])) * 10_000
@@ -56,24 +66,28 @@ for (const row of rows) {
 }
 const rates = new Map<string, number[]>()
 const mains = new Map<string, number[]>()
+const idles = new Map<string, number[]>()
 for (let r = 0; r <= rounds; r++) {
   for (const [name, run] of r % 2 === 0 ? runs : [...runs].reverse()) {
     const m0 = mainCpu()
+    const e0 = performance.eventLoopUtilization()
     const t0 = process.hrtime.bigint()
     await run()
     const wall = Number(process.hrtime.bigint() - t0) / 1e9
     if (r === 0) continue // warm-up
     rates.set(name, [...rates.get(name) ?? [], count / wall])
     mains.set(name, [...mains.get(name) ?? [], (mainCpu() - m0) / count])
+    idles.set(name, [...idles.get(name) ?? [], performance.eventLoopUtilization(e0).idle / (wall * 1000)])
   }
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 const load = (await import('node:os')).loadavg()[0]?.toFixed(2) ?? '?'
-console.log(`${count} records, ${rounds} rounds; ${process.version}; load ${load} at the end; main-thread CPU µs/record (min, median); records/s (median, range)`)
+console.log(`${count} records, ${rounds} rounds; ${process.version}; load ${load} at the end; main-thread CPU µs/record (min, median); main thread idle (median); records/s (median, range)`)
 for (const [name] of runs) {
   const rs = rates.get(name) as number[]
   const ms = mains.get(name) as number[]
-  console.log(`${name.padEnd(12)} main ${Math.min(...ms).toFixed(2)} ${median(ms).toFixed(2)}   ${Math.round(median(rs)).toLocaleString('en-US').padStart(9)} rec/s [${Math.round(Math.min(...rs) / 1000)}k – ${Math.round(Math.max(...rs) / 1000)}k]`)
+  const idle = median(idles.get(name) as number[])
+  console.log(`${name.padEnd(12)} main ${Math.min(...ms).toFixed(2)} ${median(ms).toFixed(2)}  idle ${(100 * idle).toFixed(1).padStart(4)}%   ${Math.round(median(rs)).toLocaleString('en-US').padStart(9)} rec/s [${Math.round(Math.min(...rs) / 1000)}k – ${Math.round(Math.max(...rs) / 1000)}k]`)
 }
 // Ratios within each round (both sides of a ratio ran in that round), then their median.
 const ratio = (a: string, b: string): string => {
