@@ -35,7 +35,7 @@ export interface CompressionOptions {
    * Default 1 (see `gzip()`).
    */
   threads?: number
-  /** gzip with threads > 1, and zstd: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (a block starts without the previous one's history: gzip 0.3% larger than one stream at 1 MiB, 4% at 64 KiB; zstd keeps one frame's history across blocks, so its size does not depend on it). */
+  /** gzip with threads > 1, and zstd: input bytes per block, 64 KiB to 16 MiB. Default gzip 512 KiB, zstd 1 MiB (a gzip block starts without the previous one's history: 0.6% larger than one stream at 512 KiB, 0.3% at 1 MiB, 4% at 64 KiB, and the blocks in flight are what `threads` holds in memory; zstd keeps one frame's history across blocks, so its size does not depend on it). */
   blockSize?: number
   /** Output chunk size of the single-stream encoders, in bytes. Default 64 KiB. */
   chunkSize?: number
@@ -95,7 +95,8 @@ export function resolveCompression (options: CompressionOptions, name: string, f
     compression,
     level,
     threads: threads ?? (compression === 'gzip' ? defaultThreads() : 1),
-    blockSize: validateInteger(options.blockSize, `${name}.blockSize`, 64 * KiB, 16 * KiB * KiB) ?? 1024 * KiB,
+    // gzip: 512 KiB blocks peaked 5 to 10 MB below 1 MiB ones with threads: 2 (bench/RESULTS.md round 9) for 0.3% of size.
+    blockSize: validateInteger(options.blockSize, `${name}.blockSize`, 64 * KiB, 16 * KiB * KiB) ?? (compression === 'zstd' ? 1024 : 512) * KiB,
     chunkSize: validateInteger(options.chunkSize, `${name}.chunkSize`, 64, 1 << 30) ?? 64 * KiB
   }
 }

@@ -137,6 +137,12 @@ describe('compress()', () => {
       if (hasZstd()) expect(resolveCompression({ compression: 'zstd' }, 'options').threads).to.equal(1)
     })
 
+    it('defaults blocks to 512 KiB for gzip (what threads above 1 hold) and 1 MiB for zstd; a given blockSize wins', () => {
+      expect(resolveCompression({}, 'options').blockSize).to.equal(512 * 1024)
+      expect(resolveCompression({ threads: 2, blockSize: 1024 * 1024 }, 'options').blockSize).to.equal(1024 * 1024)
+      if (hasZstd()) expect(resolveCompression({ compression: 'zstd' }, 'options').blockSize).to.equal(1024 * 1024)
+    })
+
     it('does not mutate the options object', () => {
       const options = Object.freeze({ compression: 'gzip' as const, level: 1, threads: 2 })
       compress(options)
