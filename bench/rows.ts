@@ -9,6 +9,7 @@ import { faultRun, TEN_PERCENT } from './faults.js'
 import { feedBytes, feedStream } from './feed.js'
 import type { Work } from './measure.js'
 import { ParallelGzip } from '../lib/internal/parallel-gzip.js'
+import { resolveCompression } from '../lib/internal/compression.js'
 import { hasZstd } from '../lib/internal/zstd.js'
 import { createUploadClient } from '../lib/internal/s3-client.js'
 import { ours } from './ours.js'
@@ -115,7 +116,7 @@ export async function buildRows (ctx: RowContext): Promise<{ rows: Row[], close:
       section: 'throughput',
       level,
       count: chunked,
-      run: async () => ({ ...await gzipOnly(chunks, level, () => new ParallelGzip({ level, blockSize: 1024 * 1024, blocksInFlight: PARALLEL })), records: chunked })
+      run: async () => ({ ...await gzipOnly(chunks, level, () => new ParallelGzip({ level, blockSize: resolveCompression({}, 'bench').blockSize, blocksInFlight: PARALLEL })), records: chunked })
     },
     { id: 'ours-s3rver', label: 'Ours → s3rver', section: 'throughput', level, count, run: async (n) => withBytes(n, await ours(feedStream(pool, n), s3(), 'bench-ours', { level })) },
     { id: 'naive-discard', label: 'Baseline: naive batcher (array, gzipSync, 1 PutObject) → discarding client', section: 'throughput', level, count: half, run: async (n) => await naiveFromPool(pool, n, discard(), 'bench', level) },
