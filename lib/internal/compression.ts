@@ -56,8 +56,8 @@ const KiB = 1024
  * gzip's threads by default: one zlib stream, the lightest. With one pool
  * job per block on reused engines, `threads: 2` costs no worker thread and
  * no engine per block, but on the compiled library's memory bench it still
- * peaked 12 to 24 MB above one stream (Node 20, 200 MiB and 2 GiB feeds,
- * bench/RESULTS.md round 8: the blocks in flight, and buffers awaiting GC):
+ * peaked 2 to 12 MB above one stream (Node 20, 200 MiB and 2 GiB feeds,
+ * bench/RESULTS.md round 9: the blocks in flight, and buffers awaiting GC):
  * memory is the default's side of that trade, and issue 12's budget is 120 MB.
  *
  * @example
@@ -95,7 +95,7 @@ export function resolveCompression (options: CompressionOptions, name: string, f
     compression,
     level,
     threads: threads ?? (compression === 'gzip' ? defaultThreads() : 1),
-    // gzip: 512 KiB blocks peaked 5 to 10 MB below 1 MiB ones with threads: 2 (bench/RESULTS.md round 9) for 0.3% of size.
+    // gzip: 512 KiB blocks peaked 5 to 10 MB below 1 MiB ones with threads: 2 (bench/RESULTS.md round 9), for 0.3% of size.
     blockSize: validateInteger(options.blockSize, `${name}.blockSize`, 64 * KiB, 16 * KiB * KiB) ?? (compression === 'zstd' ? 1024 : 512) * KiB,
     chunkSize: validateInteger(options.chunkSize, `${name}.chunkSize`, 64, 1 << 30) ?? 64 * KiB
   }

@@ -43,7 +43,7 @@ const worstCase = (bytes: number): number => bytes + 5 * Math.ceil(bytes / 16384
  * gzip reader sees a single ordinary member. Unlike pigz, a block gets no
  * dictionary (the previous block's last 32 KiB): node:zlib can give one only
  * to a new engine, or by a second job per block, and either cost more than
- * the 0.3% of size it saves at 1 MiB blocks (bench/RESULTS.md, rounds 7-8).
+ * the 0.3 to 0.6% of size it saves at 1 MiB to 512 KiB blocks (bench/RESULTS.md, rounds 7-9).
  *
  * @example
  * ```ts
