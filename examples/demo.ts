@@ -30,9 +30,6 @@ import S3rver from 's3rver'
 import { filterApis, gzip, keyRotate, minuteWindow, s3Writable, type ObjectWritten } from '../lib/index.js'
 import { createS3Sink } from '../lib/sinks/create-s3-sink.js'
 
-// The SDK warns about Node versions it will drop in 2027; noise for a demo.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-
 const RUNS = 5000
 /** One PUT per Run into an in-process server is the slow part; a slice keeps the demo quick. */
 const PER_RUN = 1000

@@ -9,8 +9,6 @@ import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-
 export interface ExampleS3 {
   cfg: { bucket: string, endpoint: string, region: string, accessKeyId: string, secretAccessKey: string, forcePathStyle: true }
   client: S3Client

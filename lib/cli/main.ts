@@ -13,9 +13,6 @@
 import { EXIT, runCli } from './run.js'
 import { shutdownSignals } from './shutdown-signals.js'
 
-// The SDK's warning about future Node versions is noise on a CLI's stderr.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
-
 // SIGTERM/SIGINT: the first stops reading and delivers what was read, the
 // second aborts the uploads in flight, the third exits at once. Never
 // disposed: a signal arriving while the process exits must not kill it with
