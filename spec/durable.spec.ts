@@ -5,7 +5,7 @@ import { expect } from 'chai'
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
 import {
-  createCheckpoint, createS3Destination, createS3Sink, filterApis, gzip, keyRotate, minuteWindow, onDurable, s3Writable, serialize, sourcePosition,
+  createCheckpoint, createS3Destination, createS3Sink, filterApis, gzip, keyRotate, minuteWindow, onDurable, route, s3Writable, serialize, sourcePosition,
   type ObjectWritten, type S3SinkConfig
 } from '../lib/index.js'
 import { markLines } from '../lib/internal/line-marks.js'
@@ -121,6 +121,13 @@ describe('onDurable through every entry point (s3rver)', function () {
     it('a record filterApis lets go', async () => {
       const err = await pipeline(openFeed([Object.assign(run(0, 'other'), { [onDurable]: rejecting(0) })]), filterApis({ apisToSend: ['search'] }), createS3Sink(cfg({ prefix: 'async-ack-filtered/' })))
         .catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_CALLBACK', message: 'record[onDurable] rejected' })
+    })
+
+    it('a record route() drops (unmatched: "drop")', async () => {
+      const err = await pipeline(openFeed([Object.assign(run(0, 'other'), { [onDurable]: rejecting(0) })]),
+        route({ outputs: [{ name: 'search', when: (r) => (r as { apiInfo: { name: string } }).apiInfo.name === 'search' }], unmatched: 'drop' }),
+        s3Writable({ ...s3.config, bucket: BUCKET, prefix: 'async-ack-route/' })).catch((e: unknown) => e)
       expect(err).to.include({ code: 'ERR_CALLBACK', message: 'record[onDurable] rejected' })
     })
 

@@ -1,5 +1,5 @@
 import { Transform, finished, pipeline, type Readable, type TransformCallback } from 'node:stream'
-import { onDurable, type DurableRecord } from '../durable.js'
+import { ackNow } from './durable-callback.js'
 import { BatchAbortedError, CallbackError, toError } from '../errors.js'
 import { whenWritable } from './drain.js'
 
@@ -98,11 +98,10 @@ class RoutedStream extends Transform {
   #noRoute (record: unknown, cb: TransformCallback): void {
     if (this.#unmatched === 'error') return cb(new CallbackError(this.#unmatchedOption, 'took none of the records: no when() returned true (add a last output without when, or drop such records)'))
     this.emit('drop', { record, reason: 'route' })
-    const ack = (record as DurableRecord | null)?.[onDurable]
     try {
-      if (typeof ack === 'function') ack()
+      ackNow(record, this)
     } catch (err) {
-      return cb(new CallbackError('record[onDurable]', 'threw', { cause: toError(err) }))
+      return cb(toError(err))
     }
     cb()
   }
