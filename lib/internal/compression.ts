@@ -56,7 +56,7 @@ const KiB = 1024
  * gzip's threads by default: one zlib stream, the lightest. With one pool
  * job per block on reused engines, `threads: 2` costs no worker thread and
  * no engine per block, but on the compiled library's memory bench it still
- * peaked 2 to 12 MB above one stream (Node 20, 200 MiB and 2 GiB feeds,
+ * peaked up to 17 MB above one stream (Node 20, 200 MiB and 2 GiB feeds,
  * bench/RESULTS.md round 9: the blocks in flight, and buffers awaiting GC):
  * memory is the default's side of that trade, and issue 12's budget is 120 MB.
  *
