@@ -21,15 +21,15 @@ export interface GzipOptions {
    * Above 1: the body is cut into `blockSize` blocks, each deflated by one
    * job on one of a few reused zlib engines on the thread pool, `threads`
    * at once, into one standard gzip member (pigz's layout without the
-   * dictionaries; 0.3% larger than one stream at 1 MiB blocks; needs
+   * dictionaries; 0.6% larger than one stream at 512 KiB blocks; needs
    * `zlib.crc32`, Node >= 20.15). Use at most the cores free for it.
-   * Default 1, for memory: the blocks in flight and buffers awaiting
-   * collection cost 12 to 24 MB more peak RSS than one stream
-   * (bench/RESULTS.md, round 8); choose it where throughput matters more
-   * than memory.
+   * Default 1, for memory: on a 2 GiB feed the blocks in flight and
+   * buffers awaiting collection cost 7 to 17 MB more peak RSS than one
+   * stream (bench/RESULTS.md, round 9); choose it where throughput matters
+   * more than memory.
    */
   threads?: number
-  /** With threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 1 MiB (each block starts without the previous one's history: 0.3% larger than one stream at 1 MiB, about 4% at 64 KiB). */
+  /** With threads > 1: input bytes per block, 64 KiB to 16 MiB. Default 512 KiB (each block starts without the previous one's history: 0.6% larger than one stream at 512 KiB, 0.3% at 1 MiB, about 4% at 64 KiB). */
   blockSize?: number
   /** With threads = 1: zlib output chunk size in bytes. Default 64 KiB. */
   chunkSize?: number
