@@ -2,6 +2,7 @@ import { doctor } from '../admin/doctor.js'
 import type { DoctorReport } from '../admin/doctor-report.js'
 import { InvalidOptionError } from '../errors.js'
 import { parseCliArgs } from './args.js'
+import { asFlags } from './flag-errors.js'
 
 /** The flags `s3-sink doctor` takes: the connection, the bucket and the prefix. */
 const DOCTOR_FLAGS = new Set(['bucket', 'bucket-name', 'region', 'endpoint', 'force-path-style', 'access-key-id', 'secret-access-key',
@@ -25,7 +26,9 @@ export async function runDoctor (argv: string[], env: NodeJS.ProcessEnv, write: 
   }
   const options = parseCliArgs(argv, env)
   if (options.files.length > 0) throw new InvalidOptionError('arguments', 'doctor reads no files')
+  // doctor() checks its options when called; a refusal names the flag, as every other usage error does.
   const report = await doctor({ ...options.connection(), bucket: options.bucket!, ...(options.prefix === undefined ? {} : { prefix: options.prefix }) })
+    .catch((err: unknown) => asFlags(() => { throw err }))
   write(formatDoctorReport(options.bucket!, report))
   return report.problems.length === 0 ? 0 : 1
 }
