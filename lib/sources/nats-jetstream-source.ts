@@ -6,7 +6,8 @@ import { permanentNatsError } from './nats-errors.js'
 import { natsJetStreamSettings, type NatsJetStreamSettings, type NatsJetStreamSourceOptions } from './nats-jetstream-options.js'
 import { LogSourceStream } from './log-source-stream.js'
 import { decodePayload } from './payload.js'
-import { within } from './source-options.js'
+import { backoffDelay } from './backoff.js'
+import { sleep, within } from './source-options.js'
 
 export type { NatsJetStreamSourceOptions } from './nats-jetstream-options.js'
 
@@ -77,8 +78,23 @@ export class NatsJetStreamSource extends LogSourceStream {
     const nc = this.#nc
     if (this.core.closing) return
     void followStatus(nc, () => { this.#down() }, () => { this.#up() }, (err) => { this.#lastError = err }).catch(() => {})
-    await ensureDurable(await nats.jetstreamManager(nc), s)
-    this.#consumer = await nats.jetstream(nc).consumers.get(s.stream, s.durable)
+    // A set-up request that times out (a connection gone silent, JetStream without quorum) is sent again, as a read
+    // is, for reconnectTimeoutMs at most: a raw TimeoutError at once failed a worker on a blip, without a code.
+    const since = s.clock.now()
+    for (let attempt = 1; this.#consumer === null; attempt++) {
+      try {
+        await ensureDurable(await nats.jetstreamManager(nc), s)
+        this.#consumer = await nats.jetstream(nc).consumers.get(s.stream, s.durable)
+      } catch (err) {
+        if (permanentNatsError(err, '') !== null) throw err
+        this.#lastError = err
+        if (s.clock.now() - since >= s.reconnectTimeoutMs) {
+          throw new SourceConnectionError(`nats stream ${this.streamName}: could not set up durable ${this.durable} for ${s.reconnectTimeoutMs} ms: ${describe(err)}`, { cause: err })
+        }
+        await sleep(backoffDelay(attempt), s.clock)
+        if (this.core.closing || this.destroyed) return
+      }
+    }
     this.#scheduleWorking()
   }
 

@@ -20,9 +20,14 @@ export interface FreezeProxy {
   close (): Promise<void>
 }
 
-/** A proxy on a free 127.0.0.1 port in front of `127.0.0.1:targetPort`. */
-export async function startFreezeProxy (targetPort: number): Promise<FreezeProxy> {
+/**
+ * A proxy on a free 127.0.0.1 port in front of `127.0.0.1:targetPort`.
+ * `freezeWhen` goes silent by itself the first time a client sends bytes it
+ * matches, before they pass (a cut at a chosen request).
+ */
+export async function startFreezeProxy (targetPort: number, freezeWhen?: (chunk: Buffer) => boolean): Promise<FreezeProxy> {
   let frozen = false
+  let armed = freezeWhen
   let accepted = 0
   interface Pair { client: Socket, upstream: Socket | null, dead: boolean }
   const live = new Set<Pair>()
@@ -33,7 +38,13 @@ export async function startFreezeProxy (targetPort: number): Promise<FreezeProxy
     upstream.on('error', () => { client.destroy() })
     upstream.on('close', () => { if (!pair.dead) client.destroy() })
     for (const chunk of data) upstream.write(chunk)
-    client.on('data', (chunk: Buffer) => { if (!pair.dead) upstream.write(chunk) })
+    client.on('data', (chunk: Buffer) => {
+      if (armed?.(chunk) === true) {
+        armed = undefined
+        proxy.freeze()
+      }
+      if (!pair.dead) upstream.write(chunk)
+    })
     upstream.on('data', (chunk: Buffer) => { if (!pair.dead) client.write(chunk) })
   }
   const server = createServer((client) => {
@@ -50,7 +61,7 @@ export async function startFreezeProxy (targetPort: number): Promise<FreezeProxy
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
-  return {
+  const proxy: FreezeProxy = {
     url: (scheme) => `${scheme}://127.0.0.1:${port}`,
     freeze () {
       frozen = true
@@ -69,4 +80,5 @@ export async function startFreezeProxy (targetPort: number): Promise<FreezeProxy
       await new Promise<void>((resolve) => server.close(() => { resolve() }))
     }
   }
+  return proxy
 }

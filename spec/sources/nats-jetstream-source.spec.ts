@@ -1,33 +1,17 @@
 import { once } from 'node:events'
 import { inspect } from 'node:util'
 import { expect } from 'chai'
-import { onDurable, type DurableRecord } from '../../lib/durable.js'
+import { onDurable } from '../../lib/durable.js'
 import type { SourcePayloadError } from '../../lib/errors.js'
 import { natsJetStreamSource, type NatsJetStreamSource, type NatsJetStreamSourceOptions } from '../../lib/sources/nats-jetstream-source.js'
 import { InvalidPayload } from '../../lib/sources/payload.js'
 import { minuteWindow } from '../../lib/stages/minute-window.js'
 import { startNats, type LocalNats } from '../helpers/nats-server.js'
 import { startFreezeProxy } from '../helpers/freeze-proxy.js'
+import { silentCut, takeKeep } from '../helpers/silent-cut.js'
 import { expectLogSourceOptionChecks } from '../helpers/log-source-options.js'
 import { trackingClock } from '../helpers/tracking-clock.js'
 import { closed, drainBatches, run, source as arraySource } from '../helpers/streams.js'
-
-/** Reads up to `n` records (fewer if the stream ends), keeping the stream open. */
-async function takeKeep (stream: NatsJetStreamSource, n: number): Promise<DurableRecord[]> {
-  const out: DurableRecord[] = []
-  while (out.length < n) {
-    const record = stream.read() as DurableRecord | null
-    if (record !== null) { out.push(record); continue }
-    if (stream.readableEnded || stream.destroyed) break
-    await new Promise<void>((resolve) => {
-      const done = (): void => { stream.off('readable', done); stream.off('end', done); stream.off('close', done); resolve() }
-      stream.on('readable', done)
-      stream.on('end', done)
-      stream.on('close', done)
-    })
-  }
-  return out
-}
 
 const plain = (r: unknown): unknown => JSON.parse(JSON.stringify(r))
 const pause = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
@@ -233,38 +217,53 @@ describe('natsJetStreamSource', function () {
 
   it('notices a connection gone silent (a cut network: no FIN, no RST) within 15 s with default options: reconnects and reads on, or fails after reconnectTimeoutMs', async function () {
     this.timeout(60_000)
-    const [healing, cut] = await Promise.all([startFreezeProxy(nats.port), startFreezeProxy(nats.port)])
+    const { noticedMs, failedMs, error } = await silentCut({
+      port: nats.port,
+      scheme: 'nats',
+      source: (url, durable, reconnectTimeoutMs) => {
+        const s = natsJetStreamSource({ url, stream, durable, ...(reconnectTimeoutMs === undefined ? {} : { reconnectTimeoutMs }) })
+        open.push(s)
+        return s
+      },
+      publish: async (records) => { await nats.publish(stream, records) },
+      settled: async () => await settled('heal'),
+      // Pings go unanswered: the connection is stale, closed and made again.
+      noticeWithinMs: 25_000
+    })
+    expect(noticedMs, 'noticed after two unanswered pings, not at once').to.be.above(9_000)
+    expect(error, inspect(error)).to.include({ code: 'ERR_SOURCE_CONNECTION' })
+    expect(failedMs, 'failed after 10 to 15 s + reconnectTimeoutMs').to.be.within(11_000, 40_000)
+  })
+
+  it('a connection gone silent while it sets up its consumer, with default options: sends the set-up again once connected again, and reads', async function () {
+    this.timeout(60_000)
+    await nats.publish(stream, [{ i: 1 }])
+    const cut = await startFreezeProxy(nats.port, (chunk) => chunk.includes('$JS.API'))
     try {
-      await nats.publish(stream, [{ i: 1 }])
-      const read = natsJetStreamSource({ url: healing.url('nats'), stream, durable: 'heal' })
-      const failing = natsJetStreamSource({ url: cut.url('nats'), stream, durable: 'cut', reconnectTimeoutMs: 2000 })
-      open.push(read, failing)
-      const failed = once(failing, 'error') as Promise<[Error & { code: string }]>
-      failing.resume()
-      const [first] = await takeKeep(read, 1)
-      first![onDurable]!()
-      await waitFor(async () => await settled('heal'))
-      const start = Date.now()
-      const accepted = healing.accepted
-      healing.freeze()
-      cut.freeze()
-      const healed = (async () => {
-        // Pings go unanswered: the connection is stale, closed and made again.
-        await waitFor(() => healing.accepted > accepted, 25_000)
-        const noticed = Date.now() - start
-        healing.thaw()
-        await nats.publish(stream, [{ i: 2 }])
-        const more = await takeKeep(read, 1)
-        expect(more.map((r) => r.i)).to.deep.equal([2])
-        expect(read.destroyed).to.equal(false)
-        return noticed
-      })()
-      const [noticed, [err]] = await Promise.all([healed, failed])
-      expect(noticed, 'noticed after two unanswered pings, not at once').to.be.above(9_000)
-      expect(err.code).to.equal('ERR_SOURCE_CONNECTION')
-      expect(Date.now() - start, 'failed after 10 to 15 s + reconnectTimeoutMs').to.be.within(11_000, 40_000)
+      const s = natsJetStreamSource({ url: cut.url('nats'), stream, durable: 'setup' })
+      open.push(s)
+      const got = takeKeep(s, 1)
+      // Pings go unanswered, the client connects again: the network heals.
+      await waitFor(() => cut.accepted > 1, 25_000)
+      cut.thaw()
+      expect((await got).map((r) => r.i)).to.deep.equal([1])
     } finally {
-      await Promise.all([healing.close(), cut.close()])
+      await cut.close()
+    }
+  })
+
+  it('a connection gone silent while it sets up its consumer, for reconnectTimeoutMs: fails with ERR_SOURCE_CONNECTION, not with the request\'s TimeoutError', async function () {
+    this.timeout(60_000)
+    // Silent at the first JetStream API request, after the connection is made.
+    const cut = await startFreezeProxy(nats.port, (chunk) => chunk.includes('$JS.API'))
+    try {
+      const s = natsJetStreamSource({ url: cut.url('nats'), stream, durable: 'setup', reconnectTimeoutMs: 2000 })
+      open.push(s)
+      s.resume()
+      const [err] = await once(s, 'error') as [Error & { code: string }]
+      expect(err, inspect(err)).to.include({ code: 'ERR_SOURCE_CONNECTION' })
+    } finally {
+      await cut.close()
     }
   })
 

@@ -9,7 +9,7 @@ import { CLAIM_IDLE_MS } from '../../lib/sources/redis-stream-options.js'
 import { InvalidPayload } from '../../lib/sources/payload.js'
 import { minuteWindow } from '../../lib/stages/minute-window.js'
 import { addRecords, pendingCount, startRedis, type LocalRedis } from '../helpers/redis-server.js'
-import { startFreezeProxy } from '../helpers/freeze-proxy.js'
+import { silentCut, takeKeep } from '../helpers/silent-cut.js'
 import { expectLogSourceOptionChecks } from '../helpers/log-source-options.js'
 import { manualClock } from '../helpers/manual-clock.js'
 import { trackingClock } from '../helpers/tracking-clock.js'
@@ -22,22 +22,6 @@ async function take (stream: RedisStreamSource, n: number): Promise<DurableRecor
   for await (const record of stream) {
     out.push(record as DurableRecord)
     if (out.length === n) break
-  }
-  return out
-}
-
-/** The same, without destroying the stream afterwards. */
-async function takeKeep (stream: RedisStreamSource, n: number): Promise<DurableRecord[]> {
-  const out: DurableRecord[] = []
-  while (out.length < n) {
-    const record = stream.read() as DurableRecord | null
-    if (record !== null) { out.push(record); continue }
-    await new Promise<void>((resolve) => {
-      const done = (): void => { stream.off('readable', done); stream.off('end', done); resolve() }
-      stream.on('readable', done)
-      stream.on('end', done)
-    })
-    if (stream.readableEnded) break
   }
   return out
 }
@@ -303,39 +287,22 @@ describe('redisStreamSource', function () {
 
   it('notices a connection gone silent (a cut network: no FIN, no RST) within blockMs + 10 s with default options: reconnects and reads on, or fails after reconnectTimeoutMs', async function () {
     this.timeout(60_000)
-    const [healing, cut] = await Promise.all([startFreezeProxy(redis.port), startFreezeProxy(redis.port)])
-    try {
-      await addRecords(redis.client, stream, [{ i: 1 }])
-      const read = redisStreamSource({ url: healing.url('redis'), stream, group: 'heal' })
-      const failing = redisStreamSource({ url: cut.url('redis'), stream, group: 'cut', reconnectTimeoutMs: 2000 })
-      open.push(read, failing)
-      const failed = once(failing, 'error') as Promise<[Error & { code: string }]>
-      failing.resume()
-      const [first] = await takeKeep(read, 1)
-      first![onDurable]!()
-      await waitFor(async () => await pendingCount(redis.client, stream, 'heal') === 0)
-      const start = Date.now()
-      const accepted = healing.accepted
-      healing.freeze()
-      cut.freeze()
-      const healed = (async () => {
-        // The reader's XREADGROUP goes unanswered: its connection is closed and made again.
-        await waitFor(() => healing.accepted > accepted, 20_000)
-        const noticed = Date.now() - start
-        healing.thaw()
-        await addRecords(redis.client, stream, [{ i: 2 }])
-        const more = await takeKeep(read, 1)
-        expect(more.map((r) => r.i)).to.deep.equal([2])
-        expect(read.destroyed).to.equal(false)
-        return noticed
-      })()
-      const [noticed, [err]] = await Promise.all([healed, failed])
-      expect(noticed, 'noticed after the 11 s of silence, not at once').to.be.above(9_000)
-      expect(err.code).to.equal('ERR_SOURCE_CONNECTION')
-      expect(Date.now() - start, 'failed after 11 s + reconnectTimeoutMs').to.be.within(12_000, 40_000)
-    } finally {
-      await Promise.all([healing.close(), cut.close()])
-    }
+    const { noticedMs, failedMs, error } = await silentCut({
+      port: redis.port,
+      scheme: 'redis',
+      source: (url, group, reconnectTimeoutMs) => {
+        const s = redisStreamSource({ url, stream, group, ...(reconnectTimeoutMs === undefined ? {} : { reconnectTimeoutMs }) })
+        open.push(s)
+        return s
+      },
+      publish: async (records) => { await addRecords(redis.client, stream, records) },
+      settled: async () => await pendingCount(redis.client, stream, 'heal') === 0,
+      // The reader's XREADGROUP goes unanswered: its connection is closed and made again.
+      noticeWithinMs: 20_000
+    })
+    expect(noticedMs, 'noticed after the 11 s of silence, not at once').to.be.above(9_000)
+    expect(error, inspect(error)).to.include({ code: 'ERR_SOURCE_CONNECTION' })
+    expect(failedMs, 'failed after 11 s + reconnectTimeoutMs').to.be.within(12_000, 40_000)
   })
 
   describe('a server it cannot use', () => {
