@@ -1,6 +1,7 @@
 import { once } from 'node:events'
 import type { Readable } from 'node:stream'
 import { onDurable, type DurableRecord } from '../../lib/durable.js'
+import { waitUntil } from './cli-worker.js'
 import { startFreezeProxy } from './freeze-proxy.js'
 
 /** What {@link silentCut} needs of a log: its server, how to build a source on it, how to add to it. */
@@ -46,14 +47,14 @@ export async function silentCut (log: SilentCutLog): Promise<SilentCutResult> {
     failing.resume()
     const [first] = await takeKeep(read, 1)
     first![onDurable]!()
-    await waitFor(log.settled, 5000)
+    await waitUntil(log.settled, 5000, 'the first record acknowledged')
     const start = Date.now()
     const accepted = healing.accepted
     healing.freeze()
     cut.freeze()
     const healed = (async () => {
       // The reader's connection goes unanswered: it is closed and made again.
-      await waitFor(() => healing.accepted > accepted, log.noticeWithinMs)
+      await waitUntil(() => healing.accepted > accepted, log.noticeWithinMs, 'the healing source to connect again')
       const noticedMs = Date.now() - start
       healing.thaw()
       await log.publish([{ i: 2 }])
@@ -83,12 +84,4 @@ export async function takeKeep (stream: Readable, n: number): Promise<DurableRec
     })
   }
   return out
-}
-
-async function waitFor (check: () => Promise<boolean> | boolean, ms: number): Promise<void> {
-  const until = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
 }
