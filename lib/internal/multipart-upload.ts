@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto'
+import { createHash, type Hash } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import {
   ChecksumAlgorithm, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand,
   type CompletedPart, type PutObjectCommandInput, type S3Client, type UploadPartCommandOutput
 } from '@aws-sdk/client-s3'
 import { PartBuffers } from './part-buffers.js'
+import { learnMultipartEtag, needsBodyMd5, seenS3EtagForm } from './stored-object.js'
 
 /** S3 numbers parts 1 to 10,000. */
 const MAX_PARTS = 10_000
@@ -50,7 +51,8 @@ export class MultipartUpload {
   /** ETags S3 returned per part number. */
   readonly partEtags = new Map<number, string>()
   readonly #o: MultipartUploadOptions
-  readonly #hash = createHash('md5')
+  /** The whole body's MD5 as parts go, from CreateMultipartUpload on; `null` when not needed (see `needsBodyMd5`). */
+  #hash: Hash | null = null
   #digest: string | undefined
   readonly #parts: CompletedPart[] = []
   readonly #buffers: PartBuffers
@@ -78,12 +80,14 @@ export class MultipartUpload {
 
   /**
    * Hex MD5 of the body, for a stream once it has been read whole; `undefined`
-   * for a stream sent as one PutObject, whose own answer is what counts (the
-   * parts are hashed as they are sent, not chunk by chunk as they arrive).
+   * for a stream sent as one PutObject, whose own answer is what counts, and
+   * for a stream whose store never tags a multipart object with it
+   * (`needsBodyMd5`: AWS, or a store seen to use S3's form). The parts are
+   * hashed as they are sent, not chunk by chunk as they arrive.
    */
   md5 (): string | undefined {
     if (Buffer.isBuffer(this.#o.body)) return createHash('md5').update(this.#o.body).digest('hex')
-    if (this.uploadId === undefined) return undefined
+    if (this.uploadId === undefined || this.#hash === null) return undefined
     this.#digest ??= this.#hash.digest('hex')
     return this.#digest
   }
@@ -102,9 +106,12 @@ export class MultipartUpload {
     if (this.#failure !== undefined) throw this.#failure.error
     if (single !== undefined) return single
     this.#parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0))
-    return await this.#o.send(new CompleteMultipartUploadCommand({
+    const made = await this.#o.send(new CompleteMultipartUploadCommand({
       ...this.#o.params, UploadId: this.uploadId, MultipartUpload: { Parts: this.#parts }
-    })) as { ETag?: string }
+    })) as { ETag?: string } | undefined
+    // How this store tags multipart objects decides whether later bodies are hashed.
+    learnMultipartEtag(this.#o.client, made?.ETag)
+    return made as { ETag?: string }
   }
 
   async #sendBuffer (body: Buffer): Promise<{ ETag?: string } | undefined> {
@@ -156,8 +163,7 @@ export class MultipartUpload {
     this.uploadId ??= await this.#create()
     while (this.#inFlight.size >= queueSize) await Promise.race(this.#inFlight)
     if (this.#failure !== undefined) return undefined
-    // Parts go in order: their bytes hashed here are the body's.
-    if (!Buffer.isBuffer(this.#o.body)) this.#hash.update(data)
+    if (!Buffer.isBuffer(this.#o.body)) this.#hashPart(data)
     const sent = send(new UploadPartCommand({ ...params, UploadId: this.uploadId, Body: data, PartNumber: n })).then((answer) => {
       const result = answer as UploadPartCommandOutput
       if (result.ETag === undefined) throw new Error(`Part ${n} is missing ETag in UploadPart response. Missing Bucket CORS configuration for ETag header?`)
@@ -179,11 +185,23 @@ export class MultipartUpload {
     return undefined
   }
 
+  /**
+   * Parts go in order: their bytes hashed here are the body's. Given up as
+   * soon as the store is known to tag multipart objects S3's way, which
+   * another body may show meanwhile.
+   */
+  #hashPart (data: Buffer): void {
+    if (this.#hash === null) return
+    if (seenS3EtagForm(this.#o.client)) this.#hash = null
+    else this.#hash.update(data)
+  }
+
   async #create (): Promise<string | undefined> {
     const { client, params, send } = this.#o
     const input = { ...params }
     // What lib-storage asks for, so parts and the object get the checksums the client adds by default.
     if (await client.config.requestChecksumCalculation() === 'WHEN_SUPPORTED') input.ChecksumAlgorithm ??= ChecksumAlgorithm.CRC32
+    if (!Buffer.isBuffer(this.#o.body) && await needsBodyMd5(client)) this.#hash = createHash('md5')
     const created = await send(new CreateMultipartUploadCommand(input)) as { UploadId?: string }
     return created.UploadId
   }
