@@ -23,6 +23,10 @@ interface RequestLike {
  * network, no server. The SDK still builds, signs and checksums each request
  * exactly as it would for AWS, so a pipeline into it measures everything but
  * the wire. `latencyMs` delays every answer, as a store's round trip would.
+ * Without `endpoint` the client is one of AWS's (`isCustomEndpoint` false);
+ * with one (never dialled) it is a custom endpoint's, as for MinIO. A
+ * completed multipart object is tagged S3's way (`<32 hex>-<parts>`), as AWS,
+ * MinIO and Ceph do.
  *
  * @example
  * ```ts
@@ -31,9 +35,10 @@ interface RequestLike {
  * console.log(stats.bodyBytes)
  * ```
  */
-export function discardClient (latencyMs = 0): { client: S3Client, stats: DiscardStats } {
+export function discardClient (latencyMs = 0, { endpoint }: { endpoint?: string } = {}): { client: S3Client, stats: DiscardStats } {
   const stats: DiscardStats = { requests: 0, bodyBytes: 0, objects: 0 }
   let uploads = 0
+  const parts = new Map<string, number>()
   const handler = {
     async handle (request: RequestLike): Promise<{ response: HttpResponse }> {
       stats.requests++
@@ -48,12 +53,15 @@ export function discardClient (latencyMs = 0): { client: S3Client, stats: Discar
       }
       if (request.method === 'POST' && 'uploadId' in query) {
         stats.objects++
-        return reply(200, {}, `<CompleteMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><ETag>"discarded"</ETag></CompleteMultipartUploadResult>`)
+        const etag = `"${'0'.repeat(32)}-${parts.get(String(query.uploadId)) ?? 1}"`
+        parts.delete(String(query.uploadId))
+        return reply(200, {}, `<CompleteMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><ETag>${etag}</ETag></CompleteMultipartUploadResult>`)
       }
       if (request.method === 'DELETE') return reply(204, {}, '')
       if (request.method === 'PUT') {
         stats.bodyBytes += bytes
         if (!('partNumber' in query)) stats.objects++
+        else parts.set(String(query.uploadId), (parts.get(String(query.uploadId)) ?? 0) + 1)
         return reply(200, { etag: '"discarded"' }, '')
       }
       return reply(200, {}, '')
@@ -66,7 +74,8 @@ export function discardClient (latencyMs = 0): { client: S3Client, stats: Discar
     region: 'us-east-1',
     credentials: { accessKeyId: 'DISCARD', secretAccessKey: 'DISCARD' },
     forcePathStyle: true,
-    requestHandler: handler
+    requestHandler: handler,
+    ...(endpoint === undefined ? {} : { endpoint })
   })
   return { client, stats }
 }

@@ -4,7 +4,9 @@
 //   node --import tsx bench/main-thread-ab.ts BASE_LIB_DIR [records=150000] [rounds=5] [rows=stages,gzip,zstd]
 // Rows: stages (filterApis → minuteWindow, bodies drained), gzip (default compress(): gzip 6, one stream),
 // t2 (gzip threads 2), zstd (compress({ compression: 'zstd' }), level 3), none; each into the discarding
-// client with s3Writable's defaults, and limit (the serial JSON.stringify + gzip 6 loop). Main-thread CPU
+// client with s3Writable's defaults (a client on AWS's endpoint, a fresh one per run), and limit (the serial
+// JSON.stringify + gzip 6 loop). gzip-custom, zstd-custom: the same into a discarding client on a custom
+// endpoint (as MinIO), one per side for the whole process, as one sink's client serves every object. Main-thread CPU
 // from process.threadCpuUsage() where Node has it (>= 23.9), else /proc/thread-self (Linux; 10 ms ticks): the
 // figure load moves least. "idle": the share of the run the main thread sat in the event loop with nothing to
 // do (performance.eventLoopUtilization), i.e. waited for the pool or the upload; the rest of the gap between
@@ -16,6 +18,7 @@ import { resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Batch } from '../lib/batch.js'
+import type { S3Client } from '@aws-sdk/client-s3'
 import type * as Lib from '../lib/index.js'
 import { limit } from './baselines/limit.js'
 import { discardClient } from './discard-client.js'
@@ -44,10 +47,17 @@ function mainCpu (): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000
 }
 
-async function into (lib: typeof Lib, compress: Lib.CompressOptions | null): Promise<void> {
+const customClients = new Map<typeof Lib, S3Client>()
+/** The custom-endpoint client of `lib`'s side. */
+const customClient = (lib: typeof Lib): S3Client => {
+  if (!customClients.has(lib)) customClients.set(lib, discardClient(0, { endpoint: 'http://discard.invalid:9000' }).client)
+  return customClients.get(lib) as S3Client
+}
+
+async function into (lib: typeof Lib, compress: Lib.CompressOptions | null, client = discardClient().client): Promise<void> {
   const tail: Writable[] = compress === null
     ? [new Writable({ objectMode: true, write (batch: Batch, _e, cb) { batch.body.resume(); cb() } })]
-    : [lib.compress(compress) as unknown as Writable, lib.s3Writable({ bucket: 'bench', client: discardClient().client, prefix: 'ab' })]
+    : [lib.compress(compress) as unknown as Writable, lib.s3Writable({ bucket: 'bench', client, prefix: 'ab' })]
   await pipeline(feedStream(pool, count), lib.filterApis(), lib.minuteWindow(), ...tail as [Writable])
 }
 
@@ -56,6 +66,8 @@ const rowRuns: Record<string, (lib: typeof Lib) => Promise<unknown>> = {
   gzip: async (lib) => { await into(lib, {}) },
   t2: async (lib) => { await into(lib, { threads: 2 }) },
   zstd: async (lib) => { await into(lib, { compression: 'zstd' }) },
+  'gzip-custom': async (lib) => { await into(lib, {}, customClient(lib)) },
+  'zstd-custom': async (lib) => { await into(lib, { compression: 'zstd' }, customClient(lib)) },
   none: async (lib) => { await into(lib, { compression: 'none' }) }
 }
 const rows = rowsArg.split(',')
@@ -98,4 +110,9 @@ for (const side of Object.keys(libs)) {
   if (rows.includes('zstd') && rows.includes('gzip')) console.log(`${side}: zstd 3 ÷ gzip 6 ${ratio(`zstd ${side}`, `gzip ${side}`)}`)
   if (rows.includes('t2') && rows.includes('limit')) console.log(`${side}: threads 2 ÷ limit ${ratio(`t2 ${side}`, 'limit')}`)
 }
-for (const row of rows.filter((r) => r !== 'limit')) console.log(`${row}: new ÷ base records/s ${ratio(`${row} new`, `${row} base`)}`)
+// Main-thread CPU new − base within each round, then its median: the figure for a change of a fraction of a µs.
+const cpuDelta = (row: string): string => {
+  const xs = (mains.get(`${row} new`) ?? []).map((x, i) => x - ((mains.get(`${row} base`) ?? [])[i] ?? NaN))
+  return `${median(xs) >= 0 ? '+' : ''}${median(xs).toFixed(3)} µs/record [${Math.min(...xs).toFixed(2)} – ${Math.max(...xs).toFixed(2)}]`
+}
+for (const row of rows.filter((r) => r !== 'limit')) console.log(`${row}: new ÷ base records/s ${ratio(`${row} new`, `${row} base`)}; main CPU new − base ${cpuDelta(row)}`)
