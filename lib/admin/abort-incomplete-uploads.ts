@@ -34,8 +34,10 @@ export interface AbortIncompleteUploadsOptions extends S3ConnectionOptions {
   prefix?: string
   /**
    * Abort uploads initiated before this: an age in ms (`now - olderThan`), or
-   * a `Date`. Required. Uploads still in progress are aborted too if they are
-   * older, so choose more than the longest upload you run (a day is usual).
+   * a `Date` not in the future (`ERR_INVALID_OPTION`). Required. Uploads
+   * still in progress are aborted too if they are older, so choose more than
+   * the longest upload you run (a day is usual); `0` aborts every upload
+   * started until now.
    */
   olderThan: number | Date
   /** Aborts sent at once. Default 4. */
@@ -145,6 +147,11 @@ function cutoffOf (olderThan: unknown): number {
   if (olderThan === undefined) throw new InvalidOptionError('options.olderThan', 'is required: an age in ms or a Date')
   if (olderThan instanceof Date) {
     if (Number.isNaN(olderThan.getTime())) throw new InvalidOptionError('options.olderThan', 'must be a valid Date')
+    // No upload starts in the future: such a Date is a mistake (an age added to now instead of taken from it) that
+    // would abort the uploads in progress too. Every upload started until now is `olderThan: 0`, said on purpose.
+    if (olderThan.getTime() > Date.now()) {
+      throw new InvalidOptionError('options.olderThan', `is in the future (${olderThan.toISOString()}): it would abort uploads in progress; give 0 to abort every upload started until now`)
+    }
     return olderThan.getTime()
   }
   if (typeof olderThan !== 'number') throw new InvalidOptionError('options.olderThan', `must be an age in ms or a Date, got ${typeName(olderThan)}`)

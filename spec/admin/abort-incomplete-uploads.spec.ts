@@ -71,6 +71,16 @@ describe('abortIncompleteUploads()', () => {
       expect(aborted.map((u) => u.key)).to.deep.equal(['two-days'])
     })
 
+    it('a Date in the future is refused before anything is listed (it would abort uploads in progress); now and 0 are fine', async () => {
+      s.mock.on(ListMultipartUploadsCommand).resolves({ Uploads: [upload('old', at(NOW))] })
+      const err = await abortIncompleteUploads({ client: s.client, bucket: 'bkt', olderThan: new Date(Date.now() + 60_000) }).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_INVALID_OPTION', option: 'options.olderThan' })
+      expect((err as Error).message).to.match(/in the future.*give 0/)
+      expect(s.mock.commandCalls(ListMultipartUploadsCommand)).to.have.length(0)
+      expect((await abortIncompleteUploads({ client: s.client, bucket: 'bkt', olderThan: new Date() })).aborted.map((u) => u.key)).to.deep.equal(['old'])
+      expect((await abortIncompleteUploads({ client: s.client, bucket: 'bkt', olderThan: 0 })).aborted.map((u) => u.key)).to.deep.equal(['old'])
+    })
+
     it('an upload without an Initiated date is never aborted: its age is unknown', async () => {
       s.mock.on(ListMultipartUploadsCommand).resolves({ Uploads: [upload('undated', undefined), { Key: 'no-id', Initiated: at(0) }] })
       const result = await abortIncompleteUploads({ client: s.client, bucket: 'bkt', olderThan: 0 })
@@ -163,6 +173,7 @@ describe('abortIncompleteUploads()', () => {
       ['options.olderThan', { bucket: 'a', olderThan: 1.5 }],
       ['options.olderThan', { bucket: 'a', olderThan: '1d' }],
       ['options.olderThan', { bucket: 'a', olderThan: new Date('not a date') }],
+      ['options.olderThan', { bucket: 'a', olderThan: new Date(Date.now() + HOUR) }],
       ['options.concurrency', { bucket: 'a', olderThan: HOUR, concurrency: 0 }],
       ['options.dryRun', { bucket: 'a', olderThan: HOUR, dryRun: 'yes' }],
       ['options.prefix', { bucket: 'a', olderThan: HOUR, prefix: '/abs' }],
