@@ -474,7 +474,8 @@ export class MissingPositionError extends S3SinkError {
 /**
  * A log source (Redis Streams, NATS JetStream) could not reach its server:
  * no connection came up within `reconnectTimeoutMs`, at start or after a
- * loss. The last network error is `cause`. Never contains a password.
+ * loss, or its set-up (the group, the durable consumer) kept failing for
+ * that long. The last network error is `cause`. Never contains a password.
  *
  * @example
  * ```ts

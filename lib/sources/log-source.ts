@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream'
 import { onDurable, type DurableRecord } from '../durable.js'
-import { SourcePayloadError, toError } from '../errors.js'
+import { S3SinkError, SourceConnectionError, SourcePayloadError, describe } from '../errors.js'
 import { sourcePosition } from '../source-position.js'
 import { backoffDelay } from './backoff.js'
 import { InvalidPayload } from './payload.js'
@@ -133,7 +133,7 @@ export class LogSourceCore {
           try {
             await (this.#started = driver.start())
           } catch (err) {
-            if (!stream.destroyed) stream.destroy(driver.permanent(err) ?? toError(err))
+            if (!stream.destroyed) stream.destroy(driver.permanent(err) ?? startError(err))
             return
           }
         }
@@ -160,4 +160,15 @@ export class LogSourceCore {
       this.#fetching = false
     }
   }
+}
+
+/**
+ * A set-up failure that is not a refusal, coded: the drivers retry their
+ * set-up for `reconnectTimeoutMs` and throw `ERR_SOURCE_CONNECTION`
+ * themselves; anything else that escapes them is a connection that could
+ * not be set up too, not a reason to fail without a code.
+ */
+function startError (err: unknown): Error {
+  if (err instanceof S3SinkError) return err
+  return new SourceConnectionError(`the source could not set up its connection: ${describe(err)}`, { cause: err })
 }

@@ -3,6 +3,7 @@ import { MAX_TIMER_MS, type Clock } from '../clock.js'
 import { S3SinkError, SourceConnectionError, describe } from '../errors.js'
 import { backoffDelay } from './backoff.js'
 import { permanentRedisError } from './redis-errors.js'
+import { sleep } from './source-options.js'
 
 /** How a source watches one Redis connection. */
 export interface RedisWatch {
@@ -88,5 +89,31 @@ export async function createGroup (client: Redis, stream: string, group: string,
     await client.call('XGROUP', 'CREATE', stream, group, startId, 'MKSTREAM')
   } catch (err) {
     if (!/^BUSYGROUP\b/.test((err as Error).message)) throw err
+  }
+}
+
+/**
+ * {@link createGroup}, sent again with backoff while it fails in a way
+ * retrying can cure, for `timeoutMs` at most, then `ERR_SOURCE_CONNECTION`.
+ * The source's own connections wait through reconnects instead of failing,
+ * but a caller's client may not: with `enableOfflineQueue: false` it refuses
+ * commands until connected, with its own `maxRetriesPerRequest` it gives up
+ * during an outage; either failed the source at once, uncoded. A refusal
+ * (credentials, not a Redis server) is thrown as it is, for the caller to
+ * code. Resolves early once `stopped()` (the source is closing).
+ */
+export async function createGroupRetrying (client: Redis, s: { stream: string, group: string, startId: string, reconnectTimeoutMs: number, clock: Clock }, where: string, stopped: () => boolean): Promise<void> {
+  const since = s.clock.now()
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createGroup(client, s.stream, s.group, s.startId)
+    } catch (err) {
+      if (permanentRedisError(err, where) !== null) throw err
+      if (s.clock.now() - since >= s.reconnectTimeoutMs) {
+        throw new SourceConnectionError(`${where}: could not create group ${s.group} for ${s.reconnectTimeoutMs} ms: ${describe(err)}`, { cause: err })
+      }
+      await sleep(backoffDelay(attempt), s.clock)
+      if (stopped()) return
+    }
   }
 }

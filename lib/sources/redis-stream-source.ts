@@ -3,7 +3,7 @@ import { SourcePayloadError } from '../errors.js'
 import { AckBatcher } from './ack-batcher.js'
 import { LogSourceStream } from './log-source-stream.js'
 import { decodePayload } from './payload.js'
-import { connectionOptions, createGroup, loadIoredis, watchRedis, type RedisWatch } from './redis-connection.js'
+import { connectionOptions, createGroupRetrying, loadIoredis, watchRedis, type RedisWatch } from './redis-connection.js'
 import { autoClaimEntries, entryPayload, readGroupEntries, type RedisEntry } from './redis-entries.js'
 import { permanentRedisError } from './redis-errors.js'
 import { redisStreamSettings, type RedisStreamSettings, type RedisStreamSourceOptions } from './redis-stream-options.js'
@@ -76,7 +76,8 @@ export class RedisStreamSource extends LogSourceStream {
     for (const c of s.client === undefined ? [this.#client, this.#reader] : [this.#reader]) c.on('error', () => {})
     const onFatal = (err: Error): void => { this.destroy(err) }
     for (const c of [this.#client, this.#reader]) this.#watches.push(watchRedis(c, onFatal, s.reconnectTimeoutMs, s.clock, where))
-    await createGroup(this.#client, s.stream, s.group, s.startId)
+    await createGroupRetrying(this.#client, s, where, () => this.core.closing || this.destroyed)
+    if (this.core.closing || this.destroyed) return
     this.#scheduleKeepAlive()
   }
 

@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { createServer, type Server } from 'node:net'
 import { inspect } from 'node:util'
 import { expect } from 'chai'
+import { Redis } from 'ioredis'
 import { onDurable, type DurableRecord } from '../../lib/durable.js'
 import type { SourcePayloadError } from '../../lib/errors.js'
 import { redisStreamSource, type RedisStreamSource, type RedisStreamSourceOptions } from '../../lib/sources/redis-stream-source.js'
@@ -303,6 +304,41 @@ describe('redisStreamSource', function () {
     expect(noticedMs, 'noticed after the 11 s of silence, not at once').to.be.above(9_000)
     expect(error, inspect(error)).to.include({ code: 'ERR_SOURCE_CONNECTION' })
     expect(failedMs, 'failed after 11 s + reconnectTimeoutMs').to.be.within(12_000, 40_000)
+  })
+
+  describe('a caller\'s client that fails the set-up at once (enableOfflineQueue: false)', () => {
+    it('creates the group once the client is connected, then reads, with default options', async () => {
+      // lazyConnect: the first command starts the connection and is refused while it is under way.
+      const client = new Redis(redis.url, { enableOfflineQueue: false, lazyConnect: true })
+      try {
+        await addRecords(redis.client, stream, [run(1), run(2)])
+        const s = redisStreamSource({ client, stream, group: 'g', blockMs: 50 })
+        open.push(s)
+        const errors: unknown[] = []
+        s.on('error', (err) => errors.push(err))
+        const records = await take(s, 2)
+        expect(errors).to.deep.equal([])
+        expect(records.map(plain)).to.deep.equal([run(1), run(2)].map(plain))
+      } finally {
+        client.disconnect()
+      }
+    })
+
+    it('fails with ERR_SOURCE_CONNECTION once reconnectTimeoutMs has passed without a connection', async () => {
+      const client = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => 50 })
+      client.on('error', () => {})
+      try {
+        const s = redisStreamSource({ client, stream: 'x', group: 'g', reconnectTimeoutMs: 300 })
+        const started = Date.now()
+        s.resume()
+        const [err] = await once(s, 'error') as [Error & { code: string }]
+        expect(err.code, inspect(err)).to.equal('ERR_SOURCE_CONNECTION')
+        expect(Date.now() - started, 'not before reconnectTimeoutMs').to.be.at.least(250)
+        await s.close()
+      } finally {
+        client.disconnect()
+      }
+    })
   })
 
   describe('a server it cannot use', () => {
