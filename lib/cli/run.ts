@@ -64,18 +64,23 @@ export async function runCli (argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`s3-sink: ${redact(message)}\n`)
     return code
   }
-  if (argv[0] === 'doctor' && !argv.slice(1).some((a) => a === '--help' || a === '-h')) {
+  const command = argv[0] === 'doctor' || argv[0] === 'abort-uploads' ? argv[0] : undefined
+  if (command !== undefined) {
+    if (argv.slice(1).some((a) => a === '--help' || a === '-h')) {
+      io.stdout.write(USAGE)
+      return EXIT.ok
+    }
     try {
       // Loaded only now, like the delivery: the AWS SDK takes a while to load.
-      const { runDoctor } = await import('./doctor.js')
-      return await runDoctor(argv.slice(1), io.env, (text) => io.stdout.write(redact(text)))
+      const run = command === 'doctor' ? (await import('./doctor.js')).runDoctor : (await import('./abort-uploads.js')).runAbortUploads
+      return await run(argv.slice(1), io.env, (text) => io.stdout.write(redact(text)))
     } catch (err) {
       return fail(EXIT.usage, `${describeUsage(err)}\nTry 's3-sink --help'.`)
     }
   }
   let options: CliOptions
   try {
-    options = parseCliArgs(argv[0] === 'doctor' ? argv.slice(1) : argv, io.env)
+    options = parseCliArgs(argv, io.env)
   } catch (err) {
     return fail(EXIT.usage, `${describeUsage(err)}\nTry 's3-sink --help'.`)
   }

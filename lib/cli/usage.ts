@@ -8,6 +8,7 @@
  */
 export const USAGE = `Usage: s3-sink [options] [file ...]
        s3-sink doctor --bucket NAME [--endpoint URL] [--store NAME] [connection flags]
+       s3-sink abort-uploads --bucket NAME --older-than DURATION [--prefix P] [--dry-run] [connection flags]
 
 Reads NDJSON (one JSON record per line) from the files, or from standard input
 when no file (or "-") is given, and delivers it to S3: batched per minute into
@@ -143,6 +144,14 @@ Doctor: "s3-sink doctor" probes the bucket (HeadBucket, PutObject with and witho
 checksum headers, a 2-part multipart upload, a conditional PutObject,
 ListMultipartUploads, AbortMultipartUpload), deletes what it wrote, prints what works
 and which --store profiles fit; exit 1 when the chosen --store would fail.
+
+Abort uploads: "s3-sink abort-uploads" aborts the multipart uploads under --prefix
+started more than --older-than ago (1d, 12h, ...; 0: every upload started until now),
+left behind by a killed process or a failed abort: their parts stay stored, and
+billed, until then. Prints each upload aborted and a summary; --dry-run only lists
+them; --concurrency N aborts at once (default 4). Exit 1 when an abort or the
+listing failed. Uploads still in progress are aborted too if they are older: use
+more than your longest upload.
 
   -h, --help                this text
   --version                 the version

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
 import ts from 'typescript'
+import { ABORT_UPLOADS_FLAGS } from '../../lib/cli/abort-uploads.js'
 import { FLAGS } from '../../lib/cli/cli-flags.js'
 import { OBJECT_PARAM_FLAGS } from '../../lib/cli/object-params.js'
 
@@ -45,13 +46,23 @@ const NOT_A_FLAG: Record<string, string> = {
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 
-/** The option names of each type in OPTION_TYPES, from the public types. */
-function optionsOf (): Array<{ type: string, option: string }> {
+/** abortIncompleteUploads()' options that `s3-sink abort-uploads` does not take as a flag of its own or of the sink's, and why. */
+const NOT_AN_ABORT_FLAG: Record<string, string> = {
+  type: 'always "s3"',
+  client: NOT_A_FLAG.client!,
+  apisToSend: 'a sink field, accepted and ignored so a sink config can be passed',
+  skipOnFail: 'a sink field, accepted and ignored',
+  batched: 'a sink field, accepted and ignored',
+  clock: 'a sink field, accepted and ignored'
+}
+
+/** The option names of each type in `types` (default OPTION_TYPES), from the public types. */
+function optionsOf (types = OPTION_TYPES): Array<{ type: string, option: string }> {
   const index = resolve(ROOT, 'lib/index.ts')
   const program = ts.createProgram([index], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, noEmit: true, strict: true })
   const checker = program.getTypeChecker()
   const exports = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(index)!)!)
-  return OPTION_TYPES.flatMap((type) => {
+  return types.flatMap((type) => {
     const symbol = exports.find((s) => s.name === type)!
     return checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(checker.getAliasedSymbol(symbol))).map((p) => ({ type, option: p.name }))
   })
@@ -74,5 +85,16 @@ describe('s3-sink has a flag for every option of the sink and the log sources', 
   it('lists here only options that exist', () => {
     const names = new Set(options.flatMap(({ type, option }) => [option, `${type}.${option}`]))
     expect([...Object.keys(FLAG_FOR), ...Object.keys(NOT_A_FLAG)].filter((name) => !names.has(name))).to.deep.equal([])
+  })
+})
+
+describe('s3-sink abort-uploads has a flag for every option of abortIncompleteUploads()', function () {
+  this.timeout(60_000) // one TypeScript program over lib/
+  it('its own (--older-than, --dry-run) or the sink\'s (connection, bucket, prefix, concurrency), or none for what no command line gives', () => {
+    const flags = new Set(ABORT_UPLOADS_FLAGS)
+    const missing = optionsOf(['AbortIncompleteUploadsOptions'])
+      .filter(({ option }) => NOT_AN_ABORT_FLAG[option] === undefined && !flags.has(kebab(option)))
+      .map(({ option }) => option)
+    expect(missing).to.deep.equal([])
   })
 })
