@@ -25,7 +25,7 @@ export const BlockBuffers = {
   /** A kept buffer of `size` bytes (old contents), or a new one. */
   take (size: number): Buffer {
     const buffer = kept.get(size)?.pop()
-    if (buffer === undefined) return Buffer.allocUnsafe(size)
+    if (buffer === undefined) return Buffer.allocUnsafeSlow(size) // its own memory, never a view of Buffer's shared pool
     keptBytes -= size
     return buffer
   },
