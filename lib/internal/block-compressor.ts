@@ -1,8 +1,7 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { CompressionFailedError } from '../errors.js'
 import type { BlockDone } from './block-job.js'
-import { BlockBuffers } from './block-buffers.js'
-import { BodySlabs } from './body-slabs.js'
+import { BlockFill, type FilledBlock } from './block-fill.js'
 
 /** Settings of a {@link BlockCompressor}, checked by the stage that builds it. */
 export interface BlockCompressorOptions {
@@ -24,12 +23,10 @@ export interface BlockCompressorOptions {
  * left the pool idle between chunks; a block's job needs the main thread only
  * when it ends.
  *
- * A body written in slabs ({@link BodySlabs}, asked for when the body is
- * piped in) becomes blocks in place: a block is a slab its chunks fill one
- * after the other, handed to its job without a copy. Other input is copied
- * into block buffers: `blocksInFlight + 1` of them at most,
- * each reused only after its job has ended (the pool thread reads it until
- * then), by this body or a later one ({@link BlockBuffers}), so a long body
+ * Input becomes blocks through a {@link BlockFill}: the window's slabs in
+ * place (no copy), other input copied into block buffers, `blocksInFlight
+ * + 1` of them at most, each reused only after its job has ended (the pool
+ * thread reads it until then), by this body or a later one, so a long body
  * allocates no buffer per block, nor a new body its own. Memory is bounded:
  * input waits while `blocksInFlight` blocks are compressing and one is full,
  * and no input is taken while the readable side holds its high-water mark
@@ -38,14 +35,7 @@ export interface BlockCompressorOptions {
  */
 export abstract class BlockCompressor extends Transform {
   protected readonly o: BlockCompressorOptions
-  /** Block buffers free for filling. */
-  readonly #spare: Buffer[] = []
-  #block: Buffer | null = null
-  /** `#block` is a slab viewed in place (not ours to reuse), not a block buffer. */
-  #inPlace = false
-  /** The body piped in, asked for slabs; null once it has another reader (slabs are then not given back). */
-  #body: Readable | null = null
-  #used = 0
+  readonly #fill: BlockFill
   #sent = 0
   #emitted = 0
   /** Compressed blocks that ended before an earlier one. */
@@ -62,10 +52,8 @@ export abstract class BlockCompressor extends Transform {
   constructor (options: BlockCompressorOptions) {
     super()
     this.o = options
-    this.once('pipe', (body: Readable) => {
-      this.#body = body
-      BodySlabs.ask(body, options.blockSize)
-    })
+    this.#fill = new BlockFill(options.blockSize)
+    this.once('pipe', (body: Readable) => { this.#fill.from(body) })
   }
 
   /** Sees every input chunk once, in order (gzip's CRC-32 and size). */
@@ -80,8 +68,6 @@ export abstract class BlockCompressor extends Transform {
   protected abstract get codec (): string
 
   override _transform (chunk: Buffer, _encoding: BufferEncoding, cb: TransformCallback): void {
-    // Checked while the body is piped in (its pipe's own 'data' listener is one): a reader that came since may keep chunks.
-    if (this.#body !== null && this.#body.listenerCount('data') + this.#body.listenerCount('readable') > 1) this.#body = null
     this.input(chunk)
     this.#rest = chunk
     this.#waiting = cb
@@ -116,9 +102,7 @@ export abstract class BlockCompressor extends Transform {
     // A job already on the pool finishes there; its output is dropped (see #ended).
     this.#early.clear()
     this.#ready.length = 0
-    BlockBuffers.keep(this.#spare.splice(0))
-    if (this.#block !== null && !this.#inPlace) BlockBuffers.keep([this.#block])
-    this.#block = null
+    this.#fill.release()
     this.#rest = null
     this.#waiting = null
     this.#ending = null
@@ -129,13 +113,12 @@ export abstract class BlockCompressor extends Transform {
   #feed (): void {
     let rest = this.#rest
     while (rest !== null && rest.length > 0) {
-      if (this.#used === this.o.blockSize && !this.#sendWhenFree()) break
-      const n = this.#take(rest)
-      this.#used += n
+      if (this.#fill.full && !this.#sendWhenFree()) break
+      const n = this.#fill.take(rest)
       rest = n === rest.length ? null : rest.subarray(n)
     }
     this.#rest = rest
-    if (this.#used === this.o.blockSize) this.#sendWhenFree()
+    if (this.#fill.full) this.#sendWhenFree()
     if (this.#waiting === null || (rest !== null && rest.length > 0)) return
     if (!this.#readerAsked && (this.#ready.length > 0 || this.readableLength >= this.readableHighWaterMark)) return
     const cb = this.#waiting
@@ -144,57 +127,27 @@ export abstract class BlockCompressor extends Transform {
     cb()
   }
 
-  /** Puts the head of `input` into the block, in place when it is or continues a slab block, else copied; returns its length. */
-  #take (input: Buffer): number {
-    const size = this.o.blockSize
-    if (this.#used === 0 && BodySlabs.isSlab(input) && input.byteOffset + size <= input.buffer.byteLength) {
-      this.#block = Buffer.from(input.buffer, input.byteOffset, size)
-      this.#inPlace = true
-      return Math.min(input.length, size)
-    }
-    if (this.#inPlace) {
-      const block = this.#block as Buffer
-      if (input.buffer === block.buffer && input.byteOffset === block.byteOffset + this.#used) return Math.min(input.length, size - this.#used)
-      // The slab ended early (its writer wrote a buffer of its own): the block goes on as a copy.
-      const own = this.#spare.pop() ?? BlockBuffers.take(size)
-      block.copy(own, 0, 0, this.#used)
-      this.#block = own
-      this.#inPlace = false
-    }
-    return input.copy(this.#block ??= this.#spare.pop() ?? BlockBuffers.take(size), this.#used)
-  }
-
   /** Starts the filled block's job if fewer than `blocksInFlight` are running; false when it must wait. */
   #sendWhenFree (): boolean {
     if (this.#sent - this.#emitted >= this.o.blocksInFlight) return false
     const seq = this.#sent++
-    const used = this.#used
-    const buffer = this.#block as Buffer
-    const inPlace = this.#inPlace
-    this.#block = null
-    this.#inPlace = false
-    this.#used = 0
+    const block = this.#fill.hand()
     try {
-      this.compress(used === buffer.length ? buffer : buffer.subarray(0, used), (err, out) => { this.#ended(seq, buffer, inPlace, err, out) })
+      this.compress(block.bytes, (err, out) => { this.#ended(seq, block, err, out) })
     } catch (err) {
       // zlib refused the job before it started (e.g. settings it cannot use): the stream fails, not its writer's call.
-      process.nextTick(() => { this.#ended(seq, buffer, inPlace, err as Error, undefined) })
+      process.nextTick(() => { this.#ended(seq, block, err as Error, undefined) })
     }
     return true
   }
 
-  #ended (seq: number, buffer: Buffer, inPlace: boolean, err: Error | null, out: Buffer | Buffer[] | undefined): void {
-    // The pool thread is done with the block: a slab goes back to its writer's pool, a block buffer to ours.
-    if (err === null && inPlace) BodySlabs.giveBack(buffer, this.#body !== null)
-    if (this.destroyed) {
-      if (err === null && !inPlace) BlockBuffers.keep([buffer])
-      return
-    }
+  #ended (seq: number, block: FilledBlock, err: Error | null, out: Buffer | Buffer[] | undefined): void {
+    if (err === null) this.#fill.done(block, !this.destroyed)
+    if (this.destroyed) return
     if (err !== null || out === undefined) {
       this.destroy(new CompressionFailedError(this.codec, seq, { cause: err }))
       return
     }
-    if (!inPlace) this.#spare.push(buffer)
     this.#early.set(seq, out)
     let next = this.#early.get(this.#emitted)
     while (next !== undefined) {
@@ -232,13 +185,13 @@ export abstract class BlockCompressor extends Transform {
   /** Once flushing and every block is back: the tail. */
   #finish (): void {
     if (this.#ending === null) return
-    if (this.#used > 0 && !this.#sendWhenFree()) return
+    if (this.#fill.used > 0 && !this.#sendWhenFree()) return
     if (this.#emitted < this.#sent) return
     if (!this.#started) this.#emit(Buffer.alloc(0))
     // The tail goes after the last piece: _read calls back here once the reader has taken them.
     if (this.#ready.length > 0) return
     const empty = this.#sent === 0
-    BlockBuffers.keep(this.#spare.splice(0))
+    this.#fill.release()
     const cb = this.#ending
     this.#ending = null
     cb(null, this.tail(empty))
