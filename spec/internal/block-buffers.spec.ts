@@ -1,10 +1,14 @@
+import { execFile } from 'node:child_process'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { promisify } from 'node:util'
 import { gunzipSync } from 'node:zlib'
 import { expect } from 'chai'
-import { BlockBuffers } from '../../lib/internal/block-buffers.js'
+import { systemClock } from '../../lib/clock.js'
+import { BlockBuffers, IDLE_MS } from '../../lib/internal/block-buffers.js'
 import type { BlockDone } from '../../lib/internal/block-job.js'
 import { canGzipInParallel, ParallelGzip } from '../../lib/internal/parallel-gzip.js'
+import { manualClock } from '../helpers/manual-clock.js'
 import { bytesOf } from '../helpers/streams.js'
 
 const KiB = 1024
@@ -45,6 +49,35 @@ describe('BlockBuffers', () => {
     BlockBuffers.keep(given)
     const back = Array.from({ length: 8 }, () => BlockBuffers.take(size)).filter((b) => given.includes(b))
     expect(back).to.have.length(5)
+  })
+
+  it('lets the kept buffers go once none was taken or given back for IDLE_MS (a minute), on the injectable clock', () => {
+    const clock = manualClock()
+    BlockBuffers.useClock(clock)
+    try {
+      const size = 64 * KiB + 9
+      const a = Buffer.allocUnsafe(size)
+      BlockBuffers.keep([a])
+      clock.advance(IDLE_MS - 1000)
+      const b = Buffer.allocUnsafe(size)
+      BlockBuffers.keep([b]) // used again: the idle time counts from here
+      clock.advance(IDLE_MS - 1000)
+      expect(BlockBuffers.keptBytes).to.be.at.least(2 * size)
+      clock.advance(1000)
+      expect(BlockBuffers.keptBytes).to.equal(0)
+      expect(clock.pending).to.equal(0)
+      expect([a, b]).to.not.include(BlockBuffers.take(size))
+    } finally {
+      BlockBuffers.useClock(systemClock)
+    }
+  })
+
+  it('its idle check does not keep the process alive', async () => {
+    const code = `import { BlockBuffers } from ${JSON.stringify(new URL('../../lib/internal/block-buffers.ts', import.meta.url).href)}
+      BlockBuffers.keep([Buffer.alloc(64 * 1024)]); if (BlockBuffers.keptBytes === 0) process.exit(3)`
+    const started = Date.now()
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { timeout: 30_000 })
+    expect(Date.now() - started).to.be.below(30_000)
   })
 
   describe('shared by ParallelGzip bodies', function () {
