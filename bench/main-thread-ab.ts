@@ -110,9 +110,10 @@ for (const side of Object.keys(libs)) {
   if (rows.includes('zstd') && rows.includes('gzip')) console.log(`${side}: zstd 3 ÷ gzip 6 ${ratio(`zstd ${side}`, `gzip ${side}`)}`)
   if (rows.includes('t2') && rows.includes('limit')) console.log(`${side}: threads 2 ÷ limit ${ratio(`t2 ${side}`, 'limit')}`)
 }
-// Main-thread CPU new − base within each round, then its median: the figure for a change of a fraction of a µs.
+// Main-thread CPU new − base within each round, then its median: the figure for a change of a fraction of a µs;
+// "new lower in k of n" is a sign test over the rounds.
 const cpuDelta = (row: string): string => {
   const xs = (mains.get(`${row} new`) ?? []).map((x, i) => x - ((mains.get(`${row} base`) ?? [])[i] ?? NaN))
-  return `${median(xs) >= 0 ? '+' : ''}${median(xs).toFixed(3)} µs/record [${Math.min(...xs).toFixed(2)} – ${Math.max(...xs).toFixed(2)}]`
+  return `${median(xs) >= 0 ? '+' : ''}${median(xs).toFixed(3)} µs/record [${Math.min(...xs).toFixed(2)} – ${Math.max(...xs).toFixed(2)}], new lower in ${xs.filter((x) => x < 0).length} of ${xs.length}`
 }
 for (const row of rows.filter((r) => r !== 'limit')) console.log(`${row}: new ÷ base records/s ${ratio(`${row} new`, `${row} base`)}; main CPU new − base ${cpuDelta(row)}`)
