@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib'
 import { killAll, startCliWorker, waitUntil, type CliWorker } from './cli-worker.js'
+import { guardMs } from './load.js'
 import type { LocalS3 } from './s3rver.js'
 
 /** A record of the kill test: `id` counts from 0. */
@@ -76,14 +77,14 @@ export async function runKillTest (s3: LocalS3, log: KillTestLog, n: number, sce
     const first = [start('w1'), start('w2'), start('w3')]
     // The feed starts once all three read: fed earlier, two workers could take every entry
     // before the third (a slower start) asks, and that one would never store anything.
-    await waitUntil(async () => (await Promise.all(first.map(async (w) => await log.joined(w)))).every(Boolean), 30_000, 'the three workers to join')
+    await waitUntil(async () => (await Promise.all(first.map(async (w) => await log.joined(w)))).every(Boolean), guardMs(30_000), 'the three workers to join')
     await feed(0, n / 4)
     // The victim is the first worker with two objects stored, whichever it is.
     let found: CliWorker | undefined
     await waitUntil(async () => {
       for (const w of first) if ((await s3.listKeys(BUCKET, `${w.name}/`)).length >= 2) { found = w; return true }
       return false
-    }, 30_000, 'the first objects of a worker to kill')
+    }, guardMs(30_000), 'the first objects of a worker to kill')
     const victim = found!
     await feed(n / 4, n / 2)
     const killedAt = Date.now()
@@ -92,8 +93,8 @@ export async function runKillTest (s3: LocalS3, log: KillTestLog, n: number, sce
     const unacknowledged = await log.unacknowledgedBy(victim, killedAt)
     const replacement = start('w4')
     await feed(n / 2, n)
-    await waitUntil(async () => await log.joined(replacement), 30_000, 'the replacement to join')
-    await waitUntil(async () => await log.settled(), settleMs, 'nothing pending in the group')
+    await waitUntil(async () => await log.joined(replacement), guardMs(30_000), 'the replacement to join')
+    await waitUntil(async () => await log.settled(), guardMs(settleMs), 'nothing pending in the group')
     const seconds = (Date.now() - t0) / 1000
     const live = workers.filter((w) => w !== victim)
     for (const worker of live) worker.child.kill('SIGTERM')
