@@ -83,12 +83,12 @@ export function renderReport (r: Results): string {
   out.push(markdownTable(['Row', 'Objects', 'objects/s', 'CPU/wall', 'CPU µs/object', 'vs sequential'], perRun, ['l', 'r', 'r', 'r', 'r', 'r']), '')
 
   out.push('## Memory (own process each, default options, discarding S3)', '')
-  out.push(markdownTable(['Process', 'Feed', 'Records', 'records/s', 'Peak RSS MB (maxRSS)', 'VmHWM MB', 'RSS at start MB', 'At peak: V8 heap MB', 'At peak: Buffers MB', 'Out MB'], r.memory.map((m) => 'error' in m.result
-    ? [MEMORY_NAMES[m.impl], m.label, '', `failed: ${m.result.error}`, '', '', '', '', '', '']
+  out.push(markdownTable(['Process', 'Feed', 'Records', 'records/s', 'Peak RSS MB (maxRSS, whole process)', 'VmHWM MB (whole process)', 'VmHWM MB when the run resolved', 'RSS at start MB', 'At peak: V8 heap MB', 'At peak: Buffers MB', 'Out MB'], r.memory.map((m) => 'error' in m.result
+    ? [MEMORY_NAMES[m.impl], m.label, '', `failed: ${m.result.error}`, '', '', '', '', '', '', '']
     : [MEMORY_NAMES[m.impl], m.label, int(m.result.records), int(m.result.records / m.result.seconds), mb(m.result.maxRssBytes),
-        m.result.hwmBytes === null ? 'n/a' : mb(m.result.hwmBytes), mb(m.result.startRssBytes), mb(m.result.atPeak.heapTotal),
+        m.result.hwmBytes === null ? 'n/a' : mb(m.result.hwmBytes), m.result.resolvedHwmBytes === null ? 'n/a' : mb(m.result.resolvedHwmBytes), mb(m.result.startRssBytes), mb(m.result.atPeak.heapTotal),
         mb(m.result.atPeak.arrayBuffers), mb(m.result.outBytes)]),
-  ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), '')
+  ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), '')
 
   out.push('## Targets (issue 12, then the first round\'s)', '')
   out.push(`Load average (1 min) before/after the run: ${fixed(r.loadBefore[0] ?? NaN, 2)} / ${fixed(r.loadAfter[0] ?? NaN, 2)}; ratios are medians of same-round pairs, ± half their spread.`, '')
