@@ -24,6 +24,7 @@ export interface DiscardServerStats {
 export async function startDiscardServer (): Promise<{ endpoint: string, stats: DiscardServerStats, close: () => Promise<void> }> {
   const stats: DiscardServerStats = { requests: 0, bodyBytes: 0, objects: 0 }
   let uploads = 0
+  const parts = new Map<string, number>()
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     stats.requests++
     req.on('data', (chunk: Buffer) => { stats.bodyBytes += chunk.length })
@@ -35,9 +36,17 @@ export async function startDiscardServer (): Promise<{ endpoint: string, stats: 
       if (req.method === 'POST' && url.searchParams.has('uploads')) return xml(`<InitiateMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><UploadId>u${++uploads}</UploadId></InitiateMultipartUploadResult>`)
       if (req.method === 'POST' && url.searchParams.has('uploadId')) {
         stats.objects++
-        return xml(`<CompleteMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><ETag>"discarded"</ETag></CompleteMultipartUploadResult>`)
+        // S3's form for a multipart object (as AWS, MinIO and Ceph answer): the sink then stops hashing bodies whole, as it would there.
+        const id = url.searchParams.get('uploadId') ?? ''
+        const etag = `"${'0'.repeat(32)}-${parts.get(id) ?? 1}"`
+        parts.delete(id)
+        return xml(`<CompleteMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${key}</Key><ETag>${etag}</ETag></CompleteMultipartUploadResult>`)
       }
       if (req.method === 'PUT' && !url.searchParams.has('partNumber')) stats.objects++
+      if (req.method === 'PUT' && url.searchParams.has('partNumber')) {
+        const id = url.searchParams.get('uploadId') ?? ''
+        parts.set(id, (parts.get(id) ?? 0) + 1)
+      }
       res.writeHead(req.method === 'DELETE' ? 204 : 200, { etag: '"discarded"' }).end()
     })
   })
