@@ -1,21 +1,8 @@
 import { expect } from 'chai'
-import { Readable } from 'node:stream'
 import { doctor } from '../../lib/admin/doctor.js'
-import { runCli } from '../../lib/cli/run.js'
 import { InvalidOptionError } from '../../lib/errors.js'
+import { cliOutput as cli } from '../helpers/cli-run.js'
 import { startS3rver, type LocalS3 } from '../helpers/s3rver.js'
-
-async function cli (argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number, stdout: string, stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(argv, {
-    stdin: Readable.from([]),
-    stdout: { write: (t: string) => { stdout += t } },
-    stderr: { write: (t: string) => { stderr += t }, isTTY: false },
-    env
-  })
-  return { code, stdout, stderr }
-}
 
 describe('doctor()', () => {
   let s3: LocalS3

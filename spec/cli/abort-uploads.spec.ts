@@ -1,24 +1,11 @@
-import { Readable } from 'node:stream'
 import { expect } from 'chai'
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3'
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock'
-import { runCli } from '../../lib/cli/run.js'
+import { cliOutput as cli } from '../helpers/cli-run.js'
 import { startS3rver, type LocalS3 } from '../helpers/s3rver.js'
 
 const HOUR = 3_600_000
 const SECRET = 'abort-uploads-secret-key'
-
-async function cli (argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number, stdout: string, stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const code = await runCli(argv, {
-    stdin: Readable.from([]),
-    stdout: { write: (t: string) => { stdout += t } },
-    stderr: { write: (t: string) => { stderr += t }, isTTY: false },
-    env
-  })
-  return { code, stdout, stderr }
-}
 
 const connection = ['--region', 'us-east-1', '--access-key-id', 'AK', '--secret-access-key', SECRET]
 

@@ -18,6 +18,19 @@ export async function cliRun (argv: string[], stdin: string, clock: Clock = manu
   return { code, stderr }
 }
 
+/** The CLI run in process with no input and the given environment: its exit code and what it wrote to stdout and stderr (not a terminal). */
+export async function cliOutput (argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number, stdout: string, stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  const code = await runCli(argv, {
+    stdin: Readable.from([]),
+    stdout: { write: (t: string) => { stdout += t } },
+    stderr: { write: (t: string) => { stderr += t }, isTTY: false },
+    env
+  })
+  return { code, stdout, stderr }
+}
+
 /** The files under `dir` (an --out-dir), as paths relative to it, sorted; none when it does not exist. */
 export async function filesUnder (dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
