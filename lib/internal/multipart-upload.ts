@@ -1,11 +1,11 @@
-import { createHash, type Hash } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import {
   ChecksumAlgorithm, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand, UploadPartCommand,
   type CompletedPart, type PutObjectCommandInput, type S3Client, type UploadPartCommandOutput
 } from '@aws-sdk/client-s3'
 import { PartBuffers } from './part-buffers.js'
-import { learnMultipartEtag, needsBodyMd5, seenS3EtagForm } from './stored-object.js'
+import { BodyMd5, learnMultipartEtag } from './body-md5.js'
 
 /** S3 numbers parts 1 to 10,000. */
 const MAX_PARTS = 10_000
@@ -51,9 +51,8 @@ export class MultipartUpload {
   /** ETags S3 returned per part number. */
   readonly partEtags = new Map<number, string>()
   readonly #o: MultipartUploadOptions
-  /** The whole body's MD5 as parts go, from CreateMultipartUpload on; `null` when not needed (see `needsBodyMd5`). */
-  #hash: Hash | null = null
-  #digest: string | undefined
+  /** The whole body's MD5 as parts go, for a stream, decided at CreateMultipartUpload. */
+  readonly #md5: BodyMd5
   readonly #parts: CompletedPart[] = []
   readonly #buffers: PartBuffers
   readonly #inFlight = new Set<Promise<void>>()
@@ -64,6 +63,7 @@ export class MultipartUpload {
   constructor (options: MultipartUploadOptions) {
     this.#o = options
     this.#buffers = new PartBuffers(options.partSize)
+    this.#md5 = new BodyMd5(options.client)
     // Unhandled only when nobody waits on done(); the rejection reaches done()'s caller otherwise.
     this.#stopped.catch(() => {})
   }
@@ -87,9 +87,7 @@ export class MultipartUpload {
    */
   md5 (): string | undefined {
     if (Buffer.isBuffer(this.#o.body)) return createHash('md5').update(this.#o.body).digest('hex')
-    if (this.uploadId === undefined || this.#hash === null) return undefined
-    this.#digest ??= this.#hash.digest('hex')
-    return this.#digest
+    return this.uploadId === undefined ? undefined : this.#md5.digest()
   }
 
   async #run (): Promise<{ ETag?: string }> {
@@ -163,7 +161,7 @@ export class MultipartUpload {
     this.uploadId ??= await this.#create()
     while (this.#inFlight.size >= queueSize) await Promise.race(this.#inFlight)
     if (this.#failure !== undefined) return undefined
-    if (!Buffer.isBuffer(this.#o.body)) this.#hashPart(data)
+    if (!Buffer.isBuffer(this.#o.body)) this.#md5.update(data)
     const sent = send(new UploadPartCommand({ ...params, UploadId: this.uploadId, Body: data, PartNumber: n })).then((answer) => {
       const result = answer as UploadPartCommandOutput
       if (result.ETag === undefined) throw new Error(`Part ${n} is missing ETag in UploadPart response. Missing Bucket CORS configuration for ETag header?`)
@@ -185,23 +183,12 @@ export class MultipartUpload {
     return undefined
   }
 
-  /**
-   * Parts go in order: their bytes hashed here are the body's. Given up as
-   * soon as the store is known to tag multipart objects S3's way, which
-   * another body may show meanwhile.
-   */
-  #hashPart (data: Buffer): void {
-    if (this.#hash === null) return
-    if (seenS3EtagForm(this.#o.client)) this.#hash = null
-    else this.#hash.update(data)
-  }
-
   async #create (): Promise<string | undefined> {
     const { client, params, send } = this.#o
     const input = { ...params }
     // What lib-storage asks for, so parts and the object get the checksums the client adds by default.
     if (await client.config.requestChecksumCalculation() === 'WHEN_SUPPORTED') input.ChecksumAlgorithm ??= ChecksumAlgorithm.CRC32
-    if (!Buffer.isBuffer(this.#o.body) && await needsBodyMd5(client)) this.#hash = createHash('md5')
+    if (!Buffer.isBuffer(this.#o.body)) await this.#md5.start()
     const created = await send(new CreateMultipartUploadCommand(input)) as { UploadId?: string }
     return created.UploadId
   }

@@ -39,73 +39,7 @@ export function multipartEtag (parts: ReadonlyMap<number, string>): string | und
   return `${hash.digest('hex')}-${numbers.length}`
 }
 
-function unquote (etag: string): string {
+/** An ETag without its quotes (and weak marker), lower case. */
+export function unquote (etag: string): string {
   return etag.replace(/^(W\/)?"|"$/g, '').toLowerCase()
-}
-
-/** How a client's store has been seen to tag multipart objects: S3's form (`<32 hex>-N`) or a plain 32-hex MD5 of the body. */
-type MultipartEtagForm = 'parts' | 'body'
-/** Per client, process-wide: learned from the ETags of its multipart objects. */
-const etagForms = new WeakMap<object, MultipartEtagForm>()
-
-/**
- * Records the ETag a store gave a multipart object of `client` (a
- * CompleteMultipartUpload answer, or HeadObject of an object found ours).
- * An ETag of neither form (an SSE-C store, a stub) teaches nothing.
- *
- * @example
- * ```ts
- * learnMultipartEtag(client, answer.ETag)
- * ```
- */
-export function learnMultipartEtag (client: object, etag: string | undefined): void {
-  if (etag === undefined) return
-  const tag = unquote(etag)
-  if (/^[0-9a-f]{32}-\d+$/.test(tag)) etagForms.set(client, 'parts')
-  else if (/^[0-9a-f]{32}$/.test(tag)) etagForms.set(client, 'body')
-}
-
-/**
- * Whether a multipart body sent through `client` must be hashed whole for
- * {@link isSentObject}: only where its multipart ETag may be the body's MD5.
- * Not on AWS's own endpoints (S3 always tags a multipart object
- * `<32 hex>-N`, which {@link multipartEtag} rebuilds from the parts' ETags),
- * nor on a custom endpoint once one of its multipart objects came back in
- * that form (MinIO, Ceph). A custom endpoint not seen yet, or seen
- * giving a plain MD5 (s3rver), hashes; so does a client without the SDK's
- * config (a caller's stub).
- *
- * @example
- * ```ts
- * const hash = await needsBodyMd5(client) ? createHash('md5') : null
- * ```
- */
-export async function needsBodyMd5 (client: { config?: EndpointConfig }): Promise<boolean> {
-  const form = etagForms.get(client)
-  if (form !== undefined) return form === 'body'
-  const config = client.config
-  if (config?.isCustomEndpoint !== false) return true
-  // The SDK sends to AWS_ENDPOINT_URL(_S3) or a config file's endpoint_url without marking the client custom.
-  if (config.ignoreConfiguredEndpointUrls === true || config.serviceConfiguredEndpoint === undefined) return false
-  return await config.serviceConfiguredEndpoint() !== undefined
-}
-
-/**
- * Whether `client`'s store has been seen to tag a multipart object S3's way
- * (a body being hashed may stop then).
- *
- * @example
- * ```ts
- * if (seenS3EtagForm(client)) hash = null
- * ```
- */
-export function seenS3EtagForm (client: object): boolean {
-  return etagForms.get(client) === 'parts'
-}
-
-/** The fields of the SDK's resolved config that tell where requests go. */
-interface EndpointConfig {
-  isCustomEndpoint?: boolean
-  ignoreConfiguredEndpointUrls?: boolean
-  serviceConfiguredEndpoint?: () => Promise<string | undefined>
 }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { expect } from 'chai'
 import { S3Client } from '@aws-sdk/client-s3'
 import { MultipartUpload, type SendCommand } from '../../lib/internal/multipart-upload.js'
-import { learnMultipartEtag, needsBodyMd5 } from '../../lib/internal/stored-object.js'
+import { learnMultipartEtag, needsBodyMd5 } from '../../lib/internal/body-md5.js'
 
 const MiB = 1024 * 1024
 const params = { Bucket: 'logs', Key: 'k.ndjson' }
