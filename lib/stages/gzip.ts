@@ -23,9 +23,9 @@ export interface GzipOptions {
    * at once, into one standard gzip member (pigz's layout without the
    * dictionaries; 0.6% larger than one stream at 512 KiB blocks; needs
    * `zlib.crc32`, Node >= 20.15). Use at most the cores free for it.
-   * Default 1, for memory: on a 2 GiB feed the blocks in flight and
-   * buffers awaiting collection cost 7 to 17 MB more peak RSS than one
-   * stream (bench/RESULTS.md, round 9); choose it where throughput matters
+   * Default 1, for memory: the blocks in flight and buffers awaiting
+   * collection cost 5 to 9 MB more peak RSS than one stream on a 200 MiB
+   * feed, 2 to 14 MB on 2 GiB (bench/RESULTS.md, round 10); choose it where throughput matters
    * more than memory.
    */
   threads?: number
