@@ -56,8 +56,8 @@ const KiB = 1024
  * gzip's threads by default: one zlib stream, the lightest. With one pool
  * job per block on reused engines, `threads: 2` costs no worker thread and
  * no engine per block, but on the compiled library's memory bench it still
- * peaked up to 17 MB above one stream (Node 20, 200 MiB and 2 GiB feeds,
- * bench/RESULTS.md round 9: the blocks in flight, and buffers awaiting GC):
+ * peaked 5 to 9 MB above one stream on 200 MiB and 2 to 14 MB on 2 GiB
+ * (Node 20, bench/RESULTS.md round 10: the blocks in flight, and buffers awaiting GC):
  * memory is the default's side of that trade, and issue 12's budget is 120 MB.
  *
  * @example
