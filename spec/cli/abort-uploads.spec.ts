@@ -19,7 +19,9 @@ describe('s3-sink abort-uploads', () => {
         Uploads: [
           { Key: 'runs/old', UploadId: 'u-old', Initiated: new Date(now - 30 * HOUR) },
           { Key: 'runs/new', UploadId: 'u-new', Initiated: new Date(now - HOUR) },
-          { Key: 'runs/broken', UploadId: 'u-broken', Initiated: new Date(now - 48 * HOUR) }
+          // 50 h, not 48: --older-than=2d's cutoff is taken a few ms after `now`, and an upload exactly 2 d old
+          // counts only if a millisecond passed in between (the spec failed once in CI when none did).
+          { Key: 'runs/broken', UploadId: 'u-broken', Initiated: new Date(now - 50 * HOUR) }
         ]
       })
       mock.on(AbortMultipartUploadCommand).resolves({})
