@@ -10,6 +10,7 @@ import { integer, nonEmpty, size } from './flag-values.js'
 import { parseLogSource } from './log-source-args.js'
 import { objectParamsOf } from './object-params.js'
 import { parseRoutes } from './route-args.js'
+import { stageFlagsOf } from './stage-args.js'
 
 /**
  * Turns `argv` (without `node` and the script) into {@link CliOptions}, with
@@ -73,6 +74,7 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv): CliOption
     params: objectParamsOf(v),
     onInvalid: onInvalidOf(v),
     routes: parseRoutes(v.route, v),
+    ...stageFlagsOf(v, compression),
     shutdownTimeout: validateInteger(integer(v['shutdown-timeout'], '--shutdown-timeout'), '--shutdown-timeout', 1, MAX_TIMER_MS),
     connection: connectionOf(v, env, help || version || v['out-dir'] !== undefined)
   }

@@ -41,15 +41,19 @@ export function batchStages (options: CliOptions, clock: Clock, progress: Progre
     // Fields and times are read from the parsed line; the line itself is stored as read.
     ...(fields.length === 0 ? {} : { partitionBy: (r: unknown) => Object.fromEntries(fields.map((f) => [f, readPath((r as InputRecord).value, f.split('.'))])) }),
     ...(readTime === undefined ? {} : { timeOf: (r: unknown) => readTime((r as InputRecord).value) }),
-    ...(options.allowedLatenessMs === undefined ? {} : { allowedLatenessMs: options.allowedLatenessMs })
+    ...(options.allowedLatenessMs === undefined ? {} : { allowedLatenessMs: options.allowedLatenessMs }),
+    ...(options.onLate === undefined ? {} : { onLate: options.onLate }),
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+    ...(options.chunkSize === undefined ? {} : { chunkSize: options.chunkSize })
   }), { 'options.timeOf': '--time-field' })
   window.on('invalid', () => { progress.invalid++ })
   window.on('late', () => { progress.late++ })
-  const { compression, level, threads } = options
-  const encoder = asFlags(() => compress({ compression, level, threads }), {
+  const { compression, level, threads, blockSize, gzipChunkSize: chunkSize } = options
+  const encoder = asFlags(() => compress({ compression, level, threads, blockSize, chunkSize }), {
     'options.compression': '--compression',
     'options.level': '--compression-level',
-    'options.threads': '--gzip-threads'
+    'options.threads': '--gzip-threads',
+    'options.chunkSize': '--gzip-chunk-size'
   })
   const name = asFlags(() => keyRotate({ prefix: options.prefix, stableKeys: options.stableKeys, ...(template === undefined ? {} : { keyTemplate: template }) }))
   return [...(options.stableKeys ? [filePositions()] : []), window, encoder, name]

@@ -40,6 +40,12 @@ export const FLAGS = {
   'time-field': STRING,
   'allowed-lateness-ms': STRING,
   'max-open-partitions': STRING,
+  'on-late': STRING,
+  'idle-timeout-ms': STRING,
+  'chunk-size': STRING,
+  'block-size': STRING,
+  'gzip-chunk-size': STRING,
+  unmatched: STRING,
   manifests: BOOLEAN,
   concurrency: STRING,
   'part-size': STRING,
@@ -68,7 +74,7 @@ export const S3_ONLY = ['bucket', 'bucket-name', 'region', 'store', 'access-key-
   'connection-timeout', 'retry-for', 'if-none-match', 'manifests', ...Object.keys(OBJECT_PARAM_FLAGS)] as const
 /** Flags that only make sense for batches, rejected with `--per-record` (a Run is one small PutObject). */
 export const BATCH_ONLY = ['no-gzip', 'gzip-level', 'compression', 'compression-level', 'gzip-threads', 'no-content-encoding', 'window-ms', 'window', 'max-bytes', 'max-records', 'no-close-on-time', 'stable-keys', 'part-size', 'queue-size', 'abort-timeout',
-  'time-field', 'allowed-lateness-ms', 'max-open-partitions', 'manifests'] as const
+  'time-field', 'allowed-lateness-ms', 'max-open-partitions', 'manifests', 'on-late', 'idle-timeout-ms', 'chunk-size', 'block-size', 'gzip-chunk-size'] as const
 
 /**
  * `argv` split by the flag table; `parseArgs`' own errors reworded around the

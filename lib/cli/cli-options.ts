@@ -3,9 +3,10 @@ import type { S3ConnectionOptions } from '../internal/s3-client.js'
 import type { UploadParams } from '../sinks/upload-params.js'
 import type { LogSourceCli } from './log-source-args.js'
 import type { CliRoute } from './route-args.js'
+import type { StageFlags } from './stage-args.js'
 
 /** What the command line asks for, typed; ranges are checked by the stages themselves. */
-export interface CliOptions {
+export interface CliOptions extends StageFlags {
   help: boolean
   version: boolean
   /** Input files; empty or `-` means standard input. */

@@ -56,6 +56,7 @@ export function buildDelivery (options: CliOptions, progress: Progress, clock: C
     isFailed: (r) => !isInvalid(r) && runIsFailed((r as InputRecord).value)
   }))
   progress.invalidAction = options.onInvalid === 'dead-letter' ? 'dead-lettered' : 'skipped'
+  progress.lateAction = options.onLate === 'drop' ? 'dropped' : 'under late/'
   const client = options.outDir === undefined ? asFlags(() => createUploadClient(options.connection(), 'options')) : undefined
   try {
     const { stages, sink } = options.routes !== undefined

@@ -40,8 +40,10 @@ export interface Progress {
   invalid: number
   /** What became of them: `'skipped'` or `'dead-lettered'`. */
   invalidAction?: string
-  /** Records later than `--allowed-lateness-ms` (with `--time-field`): stored under `late/`. */
+  /** Records later than `--allowed-lateness-ms` (with `--time-field`): stored under `late/`, or dropped with `--on-late drop`. */
   late: number
+  /** What became of them: `'under late/'` (default) or `'dropped'`. */
+  lateAction?: string
   /**
    * Set by a graceful stop: its cause (`'SIGTERM'`) and where reading
    * stopped: the first line not read, `null` when the input had been read to
@@ -107,7 +109,7 @@ export function createProgress (options: ProgressOptions): Progress {
     summary () {
       const seconds = (clock.now() - startedAt) / 1000
       return `s3-sink: ${progress.recordsRead} records read, ${progress.recordsDelivered} delivered, ${ackNote(progress.recordsAcknowledged)}` +
-        `${plural(progress.objects, 'object')}, ${progress.bytes} bytes stored, ${seconds.toFixed(1)} s${invalidNote(progress)}${lateNote(progress.late)}${retryNote(progress.retries)}${stopNote(progress.stopped)}` +
+        `${plural(progress.objects, 'object')}, ${progress.bytes} bytes stored, ${seconds.toFixed(1)} s${invalidNote(progress)}${lateNote(progress)}${retryNote(progress.retries)}${stopNote(progress.stopped)}` +
         routeNote(progress.objectsByRoute) + inFlightNote(progress)
     }
   }
@@ -159,9 +161,9 @@ function ackNote (acknowledged: number | undefined): string {
   return acknowledged === undefined ? '' : `${acknowledged} acknowledged, `
 }
 
-/** `, 3 late records under late/`: shown once there is one (only with --time-field). */
-function lateNote (late: number): string {
-  return late === 0 ? '' : `, ${plural(late, 'late record')} under late/`
+/** `, 3 late records under late/` (or `dropped`): shown once there is one (only with --time-field). */
+function lateNote (progress: Progress): string {
+  return progress.late === 0 ? '' : `, ${plural(progress.late, 'late record')} ${progress.lateAction ?? 'under late/'}`
 }
 
 /** `, 12 retries`: shown once there is one, so a healthy run's line stays short. */

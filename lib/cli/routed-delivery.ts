@@ -57,19 +57,21 @@ export function routedDelivery (options: CliOptions, routes: CliRoute[], client:
   sink.on('abandoned', ({ key }: { key: string }) => { routeKeys.take(key) })
   // Only --on-invalid skip lets an invalid line this far: no route could read its fields.
   const skip = skipInvalid(() => { progress.invalid++ })
-  return { stages: [skip, routedStream(plans, 'error', '--route', (batch, name) => { routeKeys.note(batch, name) })], sink }
+  return { stages: [skip, routedStream(plans, options.unmatched, '--route', (batch, name) => { routeKeys.note(batch, name) })], sink }
 }
 
 /** The options a batched route runs with: its own settings over the batch flags. */
 function routeOptions (options: CliOptions, route: CliRoute): CliOptions {
   const compression = route.compression ?? options.compression
-  // A level or thread count given for the global compression may not fit the route's.
+  // A level, thread count or block size given for the global compression may not fit the route's.
   const sameCompression = route.compression === undefined || route.compression === options.compression
   return {
     ...options,
     compression,
     level: route.level ?? (sameCompression ? options.level : undefined),
     threads: sameCompression ? options.threads : undefined,
+    blockSize: sameCompression ? options.blockSize : undefined,
+    gzipChunkSize: sameCompression ? options.gzipChunkSize : undefined,
     windowMs: route.windowMs ?? options.windowMs,
     maxRecords: route.maxRecords ?? options.maxRecords,
     maxBytes: route.maxBytes ?? options.maxBytes

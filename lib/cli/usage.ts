@@ -89,6 +89,10 @@ Batches (not with --per-record):
   --gzip-level 0-9          the same, for gzip
   --gzip-threads N          blocks gzipped at once into one gzip member (default 1:
                             one zlib stream); more where compression is the bound
+  --block-size SIZE         input bytes per compressed block, 64KiB-16MiB: zstd (default 1MiB),
+                            gzip with --gzip-threads above 1 (default 512KiB)
+  --gzip-chunk-size SIZE    output chunks of one gzip stream, at least 64 (default 64KiB)
+  --chunk-size SIZE         NDJSON is coalesced into body chunks of about this size (default 64KiB)
   --no-gzip                 plain .ndjson objects (--compression none)
   --no-content-encoding     store .gz/.zst as application/gzip or application/zstd
                             without Content-Encoding (for clients that would unpack them)
@@ -101,6 +105,10 @@ Layout (batches unless noted):
   --time-field PATH         window by the event time in this field (epoch ms or ISO-8601)
   --allowed-lateness-ms MS  how late a record may be and still join its window (default 0);
                             later records go to late/
+  --on-late POLICY          a record later than that: partition (default: under late/),
+                            drop (counted, not stored) or error (exit 1, ERR_LATE_RECORD)
+  --idle-timeout-ms MS      close an event-time batch no record joined for this long, so a
+                            quiet feed still delivers (default window + lateness)
   --max-open-partitions N   partitions open at once (default 16)
   --manifests               a manifest per window and partition once its objects are stored (S3 only)
 
@@ -115,6 +123,7 @@ Routing (each record to the first route that takes it; one upload pool for all):
                             --per-record, --manifests or --on-invalid dead-letter. E.g.
                             --route 'errors:when=apiInfo.result.status=failed,per-record,prefix=errors/'
                             --route 'runs:prefix=runs/,compression=zstd'
+  --unmatched POLICY        a record no route takes: error (default: exit 1) or drop (left out)
 
 Uploads:
   --concurrency N           objects written at once (default 2; 8 with --per-record);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'chai'
@@ -5,15 +6,20 @@ import ts from 'typescript'
 import { ABORT_UPLOADS_FLAGS } from '../../lib/cli/abort-uploads.js'
 import { FLAGS } from '../../lib/cli/cli-flags.js'
 import { OBJECT_PARAM_FLAGS } from '../../lib/cli/object-params.js'
+import { USAGE } from '../../lib/cli/usage.js'
 
-// "Every library feature has a CLI flag": every option of the sink's config and
-// of the log sources is a flag of `s3-sink`, by its own name in kebab-case
-// (`windowMs` → `--window-ms`) unless FLAG_FOR names another, or it is one that
-// no command line can give (NOT_A_FLAG says why).
+// "Every library feature has a CLI flag": every option of the sink's config,
+// of the public stages and sinks the CLI is built from, and of the log sources
+// is a flag of `s3-sink`, by its own name in kebab-case (`windowMs` →
+// `--window-ms`) unless FLAG_FOR names another, or it is one that no command
+// line can give (NOT_A_FLAG says why). A new option of any of these types
+// fails here until it has a flag or a reason.
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-/** The option types the CLI stands for: the sink (its config, batches, routes) and the log sources. */
-const OPTION_TYPES = ['S3SinkConfig', 'S3WritableOptions', 'BatchOptions', 'SinkRoute', 'RedisStreamSourceOptions', 'NatsJetStreamSourceOptions']
+/** The option types the CLI stands for: the sinks (config, batches, routes), the stages, key templates, doctor and the log sources. */
+const OPTION_TYPES = ['S3SinkConfig', 'S3WritableOptions', 'BatchOptions', 'SinkRoute', 'S3DestinationOptions',
+  'FilterApisOptions', 'SerializeOptions', 'MinuteWindowOptions', 'GzipOptions', 'CompressOptions', 'KeyRotateOptions', 'RouteOptions', 'RouteOutput',
+  'KeyTemplateOptions', 'DoctorOptions', 'CheckpointOptions', 'RedisStreamSourceOptions', 'NatsJetStreamSourceOptions']
 
 /** Options whose flag has another name (keys: `Type.option`, or `option` for every type). */
 const FLAG_FOR: Record<string, string[]> = {
@@ -22,6 +28,13 @@ const FLAG_FOR: Record<string, string[]> = {
   'SinkRoute.name': ['route'],
   'SinkRoute.when': ['route'], // --route NAME:when=FIELD=VALUE
   routes: ['route'],
+  'RouteOptions.outputs': ['route'],
+  'RouteOutput.name': ['route'],
+  'RouteOutput.when': ['route'],
+  'RouteOutput.window': ['route'], // --route NAME:window=...,max-records=...,max-bytes=...
+  partitionBy: ['key-template'], // the template's record fields partition the batches
+  'GzipOptions.chunkSize': ['gzip-chunk-size'], // --chunk-size is the window's body chunks (minuteWindow, serialize)
+  'CompressOptions.chunkSize': ['gzip-chunk-size'],
   params: Object.keys(OBJECT_PARAM_FLAGS),
   timeOf: ['time-field'],
   closeOnTime: ['no-close-on-time'],
@@ -41,7 +54,17 @@ const NOT_A_FLAG: Record<string, string> = {
   connection: 'a connection object of the caller\'s: the CLI opens its own from --source',
   clock: 'a time source for tests: the CLI runs on the system clock',
   signal: 'the CLI stops its source itself, on SIGTERM / SIGINT',
-  decode: 'a function: the CLI decodes each entry as one JSON object, invalid ones following --on-invalid'
+  decode: 'a function: the CLI decodes each entry as one JSON object, invalid ones following --on-invalid',
+  stringify: 'a function: the CLI stores each line as read, never re-serialized',
+  apiName: 'a function: the CLI reads the Run\'s apiInfo.name (--apis-to-send)',
+  isFailed: 'a function: the CLI reads the Run\'s apiInfo.result.status (--skip-on-fail)',
+  'KeyRotateOptions.key': 'a function: --key-template names the objects',
+  'SerializeOptions.format': 'only "ndjson" exists; the CLI reads and writes NDJSON',
+  'MinuteWindowOptions.validateLines': 'parses byte input; the CLI parses every line itself and --on-invalid decides',
+  'KeyTemplateOptions.unique': 'always true for --key-template ({id} keeps keys apart); only manifests\' own keys need none',
+  'KeyTemplateOptions.option': 'the option named in errors: the CLI names the flag',
+  'KeyTemplateOptions.timeZoneOption': 'the option named in errors: the CLI names the flag',
+  'CheckpointOptions.onCommit': 'a function: with --source the CLI acknowledges entries to the log itself'
 }
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
@@ -68,14 +91,14 @@ function optionsOf (types = OPTION_TYPES): Array<{ type: string, option: string 
   })
 }
 
-describe('s3-sink has a flag for every option of the sink and the log sources', function () {
+describe('s3-sink has a flag for every option of the sinks, the stages and the log sources', function () {
   this.timeout(60_000) // one TypeScript program over lib/
   let options: Array<{ type: string, option: string }>
   before(() => { options = optionsOf() })
 
   it('by its own name, by the name given here, or not at all for what no command line can give', () => {
     const missing = options.filter(({ type, option }) => {
-      if (NOT_A_FLAG[option] !== undefined) return false
+      if ((NOT_A_FLAG[`${type}.${option}`] ?? NOT_A_FLAG[option]) !== undefined) return false
       const flags = FLAG_FOR[`${type}.${option}`] ?? FLAG_FOR[option] ?? [kebab(option)]
       return !flags.every((flag) => flag in FLAGS)
     }).map(({ type, option }) => `${type}.${option}`)
@@ -85,6 +108,19 @@ describe('s3-sink has a flag for every option of the sink and the log sources', 
   it('lists here only options that exist', () => {
     const names = new Set(options.flatMap(({ type, option }) => [option, `${type}.${option}`]))
     expect([...Object.keys(FLAG_FOR), ...Object.keys(NOT_A_FLAG)].filter((name) => !names.has(name))).to.deep.equal([])
+  })
+})
+
+describe('every flag of s3-sink is documented', () => {
+  const flags = Object.keys(FLAGS)
+  const named = (text: string) => (flag: string) => !new RegExp(`--${flag}(?![a-z-])`).test(text)
+
+  it('in --help', () => {
+    expect(flags.filter(named(USAGE))).to.deep.equal([])
+  })
+
+  it('in the README', () => {
+    expect(flags.filter(named(readFileSync(resolve(ROOT, 'README.md'), 'utf8')))).to.deep.equal([])
   })
 })
 
