@@ -65,6 +65,7 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv): CliOption
     allowedLatenessMs: integer(v['allowed-lateness-ms'], '--allowed-lateness-ms'),
     maxOpenPartitions: integer(v['max-open-partitions'], '--max-open-partitions'),
     manifests: v.manifests === true,
+    manifestTemplate: manifestTemplateOf(v),
     concurrency: integer(v.concurrency, '--concurrency'),
     partSize: size(v['part-size'], '--part-size'),
     queueSize: integer(v['queue-size'], '--queue-size'),
@@ -97,6 +98,12 @@ function windowOf (v: Values): number | undefined {
   if (v.window === undefined) return integer(v['window-ms'], '--window-ms')
   if (v['window-ms'] !== undefined) throw new InvalidOptionError('--window', 'cannot be combined with --window-ms (give one of them)')
   return parseDuration(v.window, '--window')
+}
+
+/** `--manifest-template`: the keys of the manifests --manifests asks for. */
+function manifestTemplateOf (v: Values): string | undefined {
+  if (v['manifest-template'] !== undefined && v.manifests !== true) throw new InvalidOptionError('--manifest-template', 'needs --manifests')
+  return nonEmpty(v['manifest-template'], '--manifest-template')
 }
 
 function onInvalidOf (v: Values): CliOptions['onInvalid'] {

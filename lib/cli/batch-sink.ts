@@ -33,6 +33,6 @@ export function batchSink (options: CliOptions, client: S3Client | undefined, cl
     params: options.params,
     clock,
     prefix: options.prefix,
-    ...(options.manifests ? { manifests: true } : {})
-  }))
+    ...(options.manifests ? { manifests: options.manifestTemplate === undefined ? true : { keyTemplate: options.manifestTemplate } } : {})
+  }), { 'options.manifests.keyTemplate': '--manifest-template' })
 }

@@ -47,6 +47,7 @@ export const FLAGS = {
   'gzip-chunk-size': STRING,
   unmatched: STRING,
   manifests: BOOLEAN,
+  'manifest-template': STRING,
   concurrency: STRING,
   'part-size': STRING,
   'queue-size': STRING,
@@ -71,10 +72,10 @@ export type Values = ReturnType<typeof parseFlags>['values']
 /** Flags that only make sense with S3, rejected with `--out-dir`. */
 export const S3_ONLY = ['bucket', 'bucket-name', 'region', 'store', 'access-key-id', 'secret-access-key', 'session-token', 'endpoint',
   'force-path-style', 'no-content-encoding', 'part-size', 'queue-size', 'abort-timeout', 'max-attempts', 'request-timeout', 'socket-timeout',
-  'connection-timeout', 'retry-for', 'if-none-match', 'manifests', ...Object.keys(OBJECT_PARAM_FLAGS)] as const
+  'connection-timeout', 'retry-for', 'if-none-match', 'manifests', 'manifest-template', ...Object.keys(OBJECT_PARAM_FLAGS)] as const
 /** Flags that only make sense for batches, rejected with `--per-record` (a Run is one small PutObject). */
 export const BATCH_ONLY = ['no-gzip', 'gzip-level', 'compression', 'compression-level', 'gzip-threads', 'no-content-encoding', 'window-ms', 'window', 'max-bytes', 'max-records', 'no-close-on-time', 'stable-keys', 'part-size', 'queue-size', 'abort-timeout',
-  'time-field', 'allowed-lateness-ms', 'max-open-partitions', 'manifests', 'on-late', 'idle-timeout-ms', 'chunk-size', 'block-size', 'gzip-chunk-size'] as const
+  'time-field', 'allowed-lateness-ms', 'max-open-partitions', 'manifests', 'manifest-template', 'on-late', 'idle-timeout-ms', 'chunk-size', 'block-size', 'gzip-chunk-size'] as const
 
 /**
  * `argv` split by the flag table; `parseArgs`' own errors reworded around the

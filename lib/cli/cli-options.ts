@@ -42,6 +42,8 @@ export interface CliOptions extends StageFlags {
   allowedLatenessMs?: number
   maxOpenPartitions?: number
   manifests: boolean
+  /** `--manifest-template`: manifest keys; checked by the sink, where it is parsed once. */
+  manifestTemplate?: string
   concurrency?: number
   partSize?: number
   queueSize?: number

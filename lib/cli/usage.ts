@@ -111,6 +111,8 @@ Layout (batches unless noted):
                             quiet feed still delivers (default window + lateness)
   --max-open-partitions N   partitions open at once (default 16)
   --manifests               a manifest per window and partition once its objects are stored (S3 only)
+  --manifest-template T     the manifests' keys, as --key-template ({id} optional; default
+                            '{prefix}_manifests/{YYYY}/{MM}/{DD}/{HH}/{YYYY}-{MM}-{DD}-{HH}-{mm}-{ss}-{id}.json')
 
 Routing (each record to the first route that takes it; one upload pool for all):
   --route NAME[:SETTING,...]  repeatable; settings, comma-separated (values without commas):

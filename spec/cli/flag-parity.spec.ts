@@ -32,6 +32,7 @@ const FLAG_FOR: Record<string, string[]> = {
   'RouteOutput.name': ['route'],
   'RouteOutput.when': ['route'],
   'RouteOutput.window': ['route'], // --route NAME:window=...,max-records=...,max-bytes=...
+  manifests: ['manifests', 'manifest-template'], // --manifest-template is manifests: { keyTemplate }
   partitionBy: ['key-template'], // the template's record fields partition the batches
   'GzipOptions.chunkSize': ['gzip-chunk-size'], // --chunk-size is the window's body chunks (minuteWindow, serialize)
   'CompressOptions.chunkSize': ['gzip-chunk-size'],

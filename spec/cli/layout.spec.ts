@@ -72,4 +72,25 @@ describe('s3-sink --key-template, --time-field', () => {
       await s3.close()
     }
   })
+
+  it('--manifest-template names the manifests; a bad one, or one without --manifests, exits 2 naming it', async () => {
+    const s3 = await startS3rver()
+    try {
+      await s3.createBucket('cli-manifest-keys')
+      const res = await cli(['--bucket', 'cli-manifest-keys', '--endpoint', s3.endpoint, '--store', 'custom', '--access-key-id', 'S3RVER', '--secret-access-key', 'S3RVER',
+        '--prefix', 'runs', '--key-template', '{prefix}api={apiInfo.name}/{id}{ext}', '--time-field', 'at', '--allowed-lateness-ms', '60000',
+        '--manifests', '--manifest-template', 'audit/api={apiInfo.name}/{YYYY}{MM}{DD}-{HH}{mm}.json'], lines)
+      expect(res.code, res.stderr).to.equal(0)
+      expect(await s3.listKeys('cli-manifest-keys', 'audit/')).to.deep.equal(['api0', 'api1', 'api2'].flatMap((api) =>
+        [`audit/api=${api}/20261125-2359.json`, `audit/api=${api}/20261126-0000.json`]))
+      expect(await s3.listKeys('cli-manifest-keys', 'runs/_manifests/')).to.deep.equal([])
+    } finally {
+      await s3.close()
+    }
+    for (const argv of [['--manifests', '--manifest-template', '{yyyy}.json'], ['--manifest-template', 'm/{id}.json'], ['--manifests', '--manifest-template', '']]) {
+      const res = await cli(['--bucket', 'b', '--region', 'r', '--access-key-id', 'A', '--secret-access-key', 'S', ...argv], lines)
+      expect(res.code, argv.join(' ')).to.equal(2)
+      expect(res.stderr, argv.join(' ')).to.match(/^s3-sink: --manifest-template /)
+    }
+  })
 })
