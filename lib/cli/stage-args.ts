@@ -4,7 +4,15 @@ import { validateOneOf } from '../internal/validate.js'
 import type { Values } from './cli-flags.js'
 import { integer, size } from './flag-values.js'
 
-/** The stage tuning flags, parsed; ranges are the stages' to check (their errors name the flag). */
+/**
+ * The flags of the stages' own options, parsed; ranges are the stages' to
+ * check (their errors name the flag).
+ *
+ * @example
+ * ```ts
+ * const flags: StageFlags = { onLate: 'drop', chunkSize: 16 * 1024, unmatched: 'error' }
+ * ```
+ */
 export interface StageFlags {
   /** `--on-late`: a record later than allowed goes under late/ (`partition`), is dropped, or fails the run. */
   onLate?: 'partition' | 'drop' | 'error'

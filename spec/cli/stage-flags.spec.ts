@@ -30,6 +30,7 @@ describe('s3-sink flags of the stages\' options', function () {
       '--gzip-chunk-size', '128KiB', '--route', 'a:when=x=1', '--unmatched', 'drop'], {})
     expect(o).to.deep.include({ onLate: 'drop', idleTimeoutMs: 5000, chunkSize: 16 * 1024, gzipChunkSize: 128 * 1024, unmatched: 'drop' })
     expect(parseCliArgs(['--out-dir', dir, '--gzip-threads', '2', '--block-size', '1MiB'], {}).blockSize).to.equal(1024 * 1024)
+    expect(parseCliArgs(['--out-dir', dir, '--compression', 'zstd', '--block-size', '64KiB'], {}).blockSize).to.equal(64 * 1024)
     // Not given: the stages' defaults, and a record no route takes fails the run.
     const plain = parseCliArgs(['--out-dir', dir], {})
     expect(plain).to.include({ unmatched: 'error' })
