@@ -1,6 +1,7 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import { InvalidOptionError } from '../errors.js'
 import { storeClientSettings, type StoreName } from '../store-profiles.js'
+import { skipPayloadHash } from './unsigned-payload.js'
 import { validateBoolean, validateInteger, validateSecret, validateString } from './validate.js'
 
 /**
@@ -75,12 +76,17 @@ export interface ClientRetries {
  * a request sent without options (the per-Run sink's PutObjects, see
  * `PutJob`) reuses the middleware stack resolved for its
  * command class instead of resolving it again, about a fifth of the SDK's CPU
- * per small request. Nothing of ours changes a client's middleware, and each
- * client built here serves one bucket (the cached stack shares one context
- * between concurrent requests, which the SDK assumes is safe for that).
+ * per small request. The stack is changed only here, before the first
+ * request, and each client built here serves one bucket (the cached stack
+ * shares one context between concurrent requests, which the SDK assumes is
+ * safe for that). On AWS's own endpoints over HTTPS its bodies are signed
+ * as `UNSIGNED-PAYLOAD`, covered by their CRC32 and TLS instead of a SHA-256
+ * ({@link skipPayloadHash}).
  */
 export function createUploadClient (options: S3ConnectionOptions, name: string): S3Client {
-  return createS3Client(options, name, { cacheMiddleware: true }, { retries: 'ours' })
+  const client = createS3Client(options, name, { cacheMiddleware: true }, { retries: 'ours' })
+  skipPayloadHash(client)
+  return client
 }
 
 /**
