@@ -7,7 +7,7 @@ const slabs = new WeakSet<ArrayBufferLike>()
 const writers = new WeakMap<Readable, (size: number) => void>()
 
 /**
- * Slabs: buffers a batch body's writer (the window's {@link OpenBatch})
+ * Slabs: buffers a batch body's writer (the window's {@link BodyChunks})
  * encodes its records into one after the other, handing each stretch on
  * as a chunk that is a view of the slab, so the chunks of one slab are
  * contiguous in memory. A block compressor reading the body asks for slabs
