@@ -8,7 +8,7 @@ import { typeName, validateBoolean, validateKnownKeys } from './validate.js'
 
 const WINDOW_FIELDS = ['windowMs', 'maxBytes', 'maxRecords']
 const COMPRESSION_FIELDS = ['compression', 'level', 'threads']
-const LAYOUT_FIELDS = ['timeOf', 'allowedLatenessMs', 'maxOpenPartitions']
+const LAYOUT_FIELDS = ['timeOf', 'allowedLatenessMs', 'onLate', 'maxOpenPartitions']
 const BOOLEAN_FIELDS = ['encodingHeader', 'stableKeys', 'closeOnTime'] as const
 const BATCH_FIELDS = [...WINDOW_FIELDS, ...COMPRESSION_FIELDS, ...LAYOUT_FIELDS, ...BOOLEAN_FIELDS, 'manifests']
 
@@ -42,7 +42,7 @@ export function checkBatched (issues: Issues, value: unknown, at: string): Batch
   const chosen: Record<string, unknown> = {}
   for (const field of COMPRESSION_FIELDS) if (fields[field] !== undefined) chosen[field] = fields[field]
   if (issues.check(chosen, () => compress(chosen), problem, under) !== undefined) Object.assign(options, chosen)
-  // Checked together too: lateness needs timeOf.
+  // Checked together too: lateness and onLate need timeOf.
   const layout: Record<string, unknown> = {}
   for (const field of LAYOUT_FIELDS) if (fields[field] !== undefined) layout[field] = fields[field]
   if (issues.check(layout, () => minuteWindow(layout), problem, under) !== undefined) Object.assign(options, layout)

@@ -13,7 +13,7 @@ import { minuteWindow } from '../stages/minute-window.js'
  * unless told otherwise, closes batches only when full.
  */
 export function windowStages (batched: BatchOptions, template: KeyTemplate | undefined, prefix: string, clock: Clock | undefined): { window: Transform, stages: Transform[] } {
-  const { windowMs, maxBytes, maxRecords, compression, level, threads, timeOf, allowedLatenessMs, maxOpenPartitions, stableKeys, closeOnTime } = batched
+  const { windowMs, maxBytes, maxRecords, compression, level, threads, timeOf, allowedLatenessMs, onLate, maxOpenPartitions, stableKeys, closeOnTime } = batched
   const fields = template?.fields ?? []
   const window = minuteWindow({
     windowMs, maxBytes, maxRecords, clock, maxOpenPartitions,
@@ -21,7 +21,7 @@ export function windowStages (batched: BatchOptions, template: KeyTemplate | und
     closeOnTime: closeOnTime ?? stableKeys !== true,
     // The template's record fields are the partitions: each object holds one value of them.
     ...(fields.length === 0 ? {} : { partitionBy: fields }),
-    ...(timeOf === undefined ? {} : { timeOf, allowedLatenessMs })
+    ...(timeOf === undefined ? {} : { timeOf, allowedLatenessMs, onLate })
   })
   const name = keyRotate({ prefix, ...(stableKeys === true ? { stableKeys } : {}), ...(template === undefined ? {} : { keyTemplate: template }) })
   return { window, stages: [window, compress({ compression, level, threads }), name] }

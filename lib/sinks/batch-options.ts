@@ -7,6 +7,8 @@ import type { BatchObjectOptions } from './batch-object-options.js'
  * ```ts
  * const batched: BatchOptions = { windowMs: 10_000, compression: 'zstd', stableKeys: true }
  * const sink = createS3Sink({ type: 's3', bucket: 'runs', region: 'us-west-2', batched })
+ * // By the Runs' own time; a Run later than allowed is left out (and acknowledged), not stored under late/:
+ * const byEventTime: BatchOptions = { timeOf: (run) => Date.parse((run as { createdAt: string }).createdAt), onLate: 'drop' }
  * ```
  */
 export interface BatchOptions extends BatchObjectOptions {
@@ -14,6 +16,13 @@ export interface BatchOptions extends BatchObjectOptions {
   timeOf?: (record: unknown) => number
   /** With `timeOf`: how late a Run may be and still join its window. Default 0. */
   allowedLatenessMs?: number
+  /**
+   * With `timeOf`, a Run later than allowed: `'partition'` (default) stores it
+   * in a batch of its own under `[prefix]late/`; `'drop'` leaves it out and
+   * acknowledges it; `'error'` fails the sink with `ERR_LATE_RECORD`. Always
+   * (but with `'error'`) announced with `'late'`. See `minuteWindow()`.
+   */
+  onLate?: 'partition' | 'drop' | 'error'
   /** Most partitions (of the key template's record fields) open at once. Default 16. */
   maxOpenPartitions?: number
   /**

@@ -21,8 +21,10 @@ import { S3Destination } from './s3-destination.js'
  *   `'retry'` (`{ key, attempt, delayMs, error }`) before every retry of a
  *   request (retriable failures are retried until `retryFor` passes), and,
  *   with `timeOf`, `'late'` (`{ bucket, prefix, payload, time, watermark }`)
- *   per payload later than `allowedLatenessMs`, stored under `late/` and
- *   counted in `stats.late`.
+ *   per payload later than `allowedLatenessMs`, counted in `stats.late` and
+ *   stored under `late/` (with `onLate: 'drop'`: left out, acknowledged and
+ *   counted in `stats.dropped`; with `onLate: 'error'`: the pair fails with
+ *   `ERR_LATE_RECORD`).
  * - `send({ ..., onDurable })` calls `onDurable` once the payload's object is
  *   stored: acknowledge it to its source then, not when `send()` returns.
  *

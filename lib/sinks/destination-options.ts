@@ -21,6 +21,8 @@ import { minuteWindow } from '../stages/minute-window.js'
  * ```ts
  * const options: S3DestinationOptions = { bucket: 'logs', region: 'us-west-2', windowMs: 10_000, compression: 'zstd' }
  * const destination = createS3Destination(options)
+ * // By the payloads' own time, late ones left out: counted in stats.late and stats.dropped.
+ * const byEventTime = createS3Destination({ bucket: 'logs', timeOf: (p) => (p as { at: number }).at, onLate: 'drop' })
  * ```
  */
 export interface S3DestinationOptions extends S3ConnectionOptions, BatchObjectOptions {
@@ -54,6 +56,14 @@ export interface S3DestinationOptions extends S3ConnectionOptions, BatchObjectOp
   timeOf?: (payload: unknown) => number
   /** With `timeOf`: how late a payload may be and still join its window. Default 0. */
   allowedLatenessMs?: number
+  /**
+   * With `timeOf`, a payload later than allowed: `'partition'` (default)
+   * stores it under `[prefix]late/` (counted in `stats.late`, then
+   * `delivered`); `'drop'` leaves it out and calls its `onDurable` (counted
+   * in `stats.late` and `stats.dropped`); `'error'` fails its pair with
+   * `ERR_LATE_RECORD`, emitted as `'error'`. See `minuteWindow()`.
+   */
+  onLate?: 'partition' | 'drop' | 'error'
   /** Most partitions open at once per pair. Default 16. */
   maxOpenPartitions?: number
 }
@@ -79,7 +89,7 @@ const DEFAULTS = Object.freeze({
 const OWN_FIELDS = [
   'bucket', 'prefix', 'client', 'windowMs', 'maxBytes', 'maxRecords', 'compression', 'level', 'threads', 'encodingHeader',
   'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'clock', 'params', 'retryFor', 'ifNoneMatch',
-  'keyTemplate', 'timeZone', 'timeOf', 'allowedLatenessMs', 'maxOpenPartitions', 'manifests'
+  'keyTemplate', 'timeZone', 'timeOf', 'allowedLatenessMs', 'onLate', 'maxOpenPartitions', 'manifests'
 ] as const
 
 /**
@@ -116,8 +126,8 @@ export function resolveOptions (options: S3DestinationOptions): ResolvedOptions 
   const retryFor = check(() => validateRetryFor(given.retryFor, 'options.retryFor'))
   const ifNoneMatch = check(() => validateBoolean(given.ifNoneMatch, 'options.ifNoneMatch'))
   const template = check(() => resolveKeyTemplate(given.keyTemplate, 'options.keyTemplate', given.timeZone, 'options.timeZone'))
-  // The window stage owns these rules (lateness needs timeOf): ask it.
-  const layout = { timeOf: given.timeOf, allowedLatenessMs: given.allowedLatenessMs, maxOpenPartitions: given.maxOpenPartitions }
+  // The window stage owns these rules (lateness and onLate need timeOf): ask it.
+  const layout = { timeOf: given.timeOf, allowedLatenessMs: given.allowedLatenessMs, onLate: given.onLate, maxOpenPartitions: given.maxOpenPartitions }
   check(() => { minuteWindow(layout).destroy() })
   check(() => resolveManifests(given.manifests, 'options.manifests'))
   const ownsClient = given.client === undefined

@@ -32,6 +32,7 @@ export interface RouteSettings {
   template: KeyTemplate | undefined
   timeOf: ((payload: unknown) => number) | undefined
   allowedLatenessMs: number | undefined
+  onLate: 'partition' | 'drop' | 'error' | undefined
   maxOpenPartitions: number | undefined
   manifests: boolean | { keyTemplate?: string } | undefined
 }
@@ -41,8 +42,8 @@ export interface RouteHooks {
   object: (route: Route, written: ObjectWritten) => void
   drain: (route: Route) => void
   retry: (retry: UploadRetry) => void
-  /** A payload later than `allowedLatenessMs` (stored under `late/`), with its event time and the watermark it missed. */
-  late: (route: Route, late: { payload: unknown, time: number, watermark: number }) => void
+  /** A payload later than `allowedLatenessMs` (stored under `late/`, or dropped), with its event time and the watermark it missed. */
+  late: (route: Route, late: { payload: unknown, time: number, watermark: number, dropped: boolean }) => void
 }
 
 // send() serializes (and validates) every payload itself, so the window gets
@@ -76,6 +77,8 @@ export class Route {
   queued = 0
   /** Payloads this chain has stored in S3. */
   delivered = 0
+  /** Late payloads `onLate: 'drop'` left out (acknowledged, never stored). */
+  dropped = 0
   /** The last write() returned false and no 'drain' came yet. */
   blocked = false
   /** Resolves once the chain has finished or failed, with its error or `null`; never rejects. */
@@ -89,7 +92,7 @@ export class Route {
     this.id = id
     this.bucket = bucket
     this.prefix = prefix
-    const { clock, windowMs, maxBytes, maxRecords, template, timeOf, allowedLatenessMs, maxOpenPartitions } = settings
+    const { clock, windowMs, maxBytes, maxRecords, template, timeOf, allowedLatenessMs, onLate, maxOpenPartitions } = settings
     // Partitions and event time read the payload, which travels beside its line.
     const fields = template?.fields ?? []
     this.#payloads = fields.length > 0 || timeOf !== undefined
@@ -97,7 +100,7 @@ export class Route {
       clock, windowMs, maxBytes, maxRecords, maxOpenPartitions,
       stringify: asLine,
       ...(fields.length === 0 ? {} : { partitionBy: (r: unknown) => Object.fromEntries(fields.map((f) => [f, readPath((r as Wrapped).payload, f.split('.'))])) }),
-      ...(timeOf === undefined ? {} : { timeOf: (r: unknown) => timeOf((r as Wrapped).payload), allowedLatenessMs })
+      ...(timeOf === undefined ? {} : { timeOf: (r: unknown) => timeOf((r as Wrapped).payload), allowedLatenessMs, onLate })
     })
     const sink = this.#sink = s3Writable({
       client: settings.client,
@@ -120,7 +123,10 @@ export class Route {
       hooks.object(this, written)
     })
     this.#window.on('late', ({ record, time, watermark }: { record: unknown, time: number, watermark: number }) => {
-      hooks.late(this, { payload: (record as Wrapped).payload, time, watermark })
+      // A dropped payload is done with: never delivered, and not lost either.
+      const dropped = onLate === 'drop'
+      if (dropped) this.dropped++
+      hooks.late(this, { payload: (record as Wrapped).payload, time, watermark, dropped })
     })
     this.#window.on('drain', () => {
       this.blocked = false
@@ -142,9 +148,9 @@ export class Route {
     return ok
   }
 
-  /** Every payload written has been stored: no open batch, nothing in flight. */
+  /** Every payload written has been stored (or dropped as late): no open batch, nothing in flight. */
   get idle (): boolean {
-    return this.queued === this.delivered && !this.blocked
+    return this.queued === this.delivered + this.dropped && !this.blocked
   }
 
   /** Closes the open batch now; `done` resolves once it is uploaded. */

@@ -16,8 +16,14 @@ export interface S3DestinationStats {
   readonly objects: number
   /** Payloads lost: their route failed or was destroyed before they were stored. */
   readonly failed: number
-  /** Payloads accepted and neither delivered nor failed yet. */
+  /** Payloads accepted and neither delivered, failed nor dropped yet. */
   readonly pending: number
-  /** Payloads later than `allowedLatenessMs` (with `timeOf`): stored under `late/`, and counted in `delivered` too once stored. */
+  /**
+   * Payloads later than `allowedLatenessMs` (with `timeOf`): stored under
+   * `late/` and counted in `delivered` too once stored, or, with
+   * `onLate: 'drop'`, counted in `dropped` too.
+   */
   readonly late: number
+  /** Late payloads `onLate: 'drop'` left out: acknowledged (`onDurable`), never stored, not `failed`. */
+  readonly dropped: number
 }

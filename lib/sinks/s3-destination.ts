@@ -26,7 +26,7 @@ const EVENT_FIELDS = ['bucket', 'prefix', 'payload', 'onDurable'] as const
  * @example
  * ```ts
  * destination.send({ bucket: 'b', prefix: 'p/', payload: { id: 1 } })
- * console.log(destination.stats) // { queued: 1, delivered: 0, objects: 0, failed: 0, pending: 1, late: 0 }
+ * console.log(destination.stats) // { queued: 1, delivered: 0, objects: 0, failed: 0, pending: 1, late: 0, dropped: 0 }
  * ```
  */
 export class S3Destination extends EventEmitter {
@@ -38,7 +38,7 @@ export class S3Destination extends EventEmitter {
   readonly #live = new Set<Route>()
   readonly #blocked = new Set<Route>()
   readonly #waiters: Array<(err?: Error) => void> = []
-  readonly #counts = { queued: 0, delivered: 0, objects: 0, failed: 0, late: 0 }
+  readonly #counts = { queued: 0, delivered: 0, objects: 0, failed: 0, late: 0, dropped: 0 }
   #failure: Error | null = null
   #closed: Promise<void> | null = null
   #destroyed = false
@@ -127,8 +127,8 @@ export class S3Destination extends EventEmitter {
 
   /** A snapshot of the counters. */
   get stats (): S3DestinationStats {
-    const { queued, delivered, objects, failed, late } = this.#counts
-    return Object.freeze({ queued, delivered, objects, failed, pending: queued - delivered - failed, late })
+    const { queued, delivered, objects, failed, late, dropped } = this.#counts
+    return Object.freeze({ queued, delivered, objects, failed, pending: queued - delivered - failed - dropped, late, dropped })
   }
 
   /** What `util.inspect` shows: bucket, prefix, routes, state and stats, never the client or its credentials. */
@@ -146,8 +146,9 @@ export class S3Destination extends EventEmitter {
       object: (r, written) => { this.#onObject(r, written) },
       drain: (r) => { this.#unblock(r) },
       retry: (retry) => { this.emit('retry', retry) },
-      late: (r, { payload, time, watermark }) => {
+      late: (r, { payload, time, watermark, dropped }) => {
         this.#counts.late++
+        if (dropped) this.#counts.dropped++
         this.emit('late', { bucket: r.bucket, prefix: r.prefix, payload, time, watermark })
       }
     })
@@ -172,7 +173,7 @@ export class S3Destination extends EventEmitter {
   #onDone (route: Route, err: Error | null): void {
     this.#live.delete(route)
     if (this.#routes.get(route.id) === route) this.#routes.delete(route.id)
-    this.#counts.failed += route.queued - route.delivered
+    this.#counts.failed += route.queued - route.delivered - route.dropped
     const report = err !== null && !this.#destroyed && this.#failure === null
     if (report) this.#failure = err
     this.#unblock(route)

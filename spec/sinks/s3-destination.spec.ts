@@ -76,7 +76,7 @@ describe('createS3Destination()', function () {
       const { body, contentEncoding } = await s3.getObject('dest-one', object.key)
       expect(contentEncoding).to.equal('gzip')
       expect(gunzipSync(body).toString('utf8')).to.equal(ndjson([...payloads, 42]))
-      expect(destination.stats).to.deep.equal({ queued: 6, delivered: 6, objects: 1, failed: 0, pending: 0, late: 0 })
+      expect(destination.stats).to.deep.equal({ queued: 6, delivered: 6, objects: 1, failed: 0, pending: 0, late: 0, dropped: 0 })
       // Everything stored: the pair's chain is retired rather than kept open.
       expect(inspect(destination)).to.include('routes: 0')
       await destination.close()
@@ -228,7 +228,7 @@ describe('createS3Destination()', function () {
       expect(closeError).to.equal(flushError)
       await destination.ready().then(() => { throw new Error('ready() resolved') }, (err) => { expect(err).to.equal(flushError) })
       expect(errors).to.have.length(1)
-      expect(destination.stats).to.deep.equal({ queued: 3, delivered: 0, objects: 0, failed: 3, pending: 0, late: 0 })
+      expect(destination.stats).to.deep.equal({ queued: 3, delivered: 0, objects: 0, failed: 3, pending: 0, late: 0, dropped: 0 })
     })
 
     it('throws SerializationError for a payload JSON cannot write, queuing nothing', async function () {
