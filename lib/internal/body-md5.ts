@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto'
+import { onAwsEndpoint, type EndpointConfig } from './on-aws-endpoint.js'
 import { unquote } from './stored-object.js'
 
 /** How a client's store has been seen to tag multipart objects: S3's form (`<32 hex>-N`) or a plain 32-hex MD5 of the body. */
@@ -26,10 +27,10 @@ export function learnMultipartEtag (client: object, etag: string | undefined): v
 /**
  * Whether a multipart body sent through `client` must be hashed whole for
  * {@link isSentObject}: only where its multipart ETag may be the body's MD5.
- * Not on AWS's own endpoints (S3 always tags a multipart object
- * `<32 hex>-N`, which {@link multipartEtag} rebuilds from the parts' ETags),
- * nor on a custom endpoint once one of its multipart objects came back in
- * that form (MinIO, Ceph). A custom endpoint not seen yet, or seen
+ * Not on AWS's own endpoints ({@link onAwsEndpoint}: S3 always tags a
+ * multipart object `<32 hex>-N`, which {@link multipartEtag} rebuilds from
+ * the parts' ETags), nor on a custom endpoint once one of its multipart
+ * objects came back in that form (MinIO, Ceph). A custom endpoint not seen yet, or seen
  * giving a plain MD5 (s3rver), hashes; so does a client without the SDK's
  * config (a caller's stub).
  *
@@ -41,11 +42,7 @@ export function learnMultipartEtag (client: object, etag: string | undefined): v
 export async function needsBodyMd5 (client: { config?: EndpointConfig }): Promise<boolean> {
   const form = etagForms.get(client)
   if (form !== undefined) return form === 'body'
-  const config = client.config
-  if (config?.isCustomEndpoint !== false) return true
-  // The SDK sends to AWS_ENDPOINT_URL(_S3) or a config file's endpoint_url without marking the client custom.
-  if (config.ignoreConfiguredEndpointUrls === true || config.serviceConfiguredEndpoint === undefined) return false
-  return await config.serviceConfiguredEndpoint() !== undefined
+  return !await onAwsEndpoint(client.config)
 }
 
 /**
@@ -59,13 +56,6 @@ export async function needsBodyMd5 (client: { config?: EndpointConfig }): Promis
  */
 export function seenS3EtagForm (client: object): boolean {
   return etagForms.get(client) === 'parts'
-}
-
-/** The fields of the SDK's resolved config that tell where requests go. */
-interface EndpointConfig {
-  isCustomEndpoint?: boolean
-  ignoreConfiguredEndpointUrls?: boolean
-  serviceConfiguredEndpoint?: () => Promise<string | undefined>
 }
 
 /**

@@ -1,16 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3'
+import { onAwsEndpoint, type EndpointConfig } from './on-aws-endpoint.js'
 
 /** The header SigV4 signs in place of the body: the body's SHA-256 in hex, or a literal such as `UNSIGNED-PAYLOAD`. */
 const CONTENT_SHA256 = 'x-amz-content-sha256'
 /** The requests that carry the sink's bodies: the only ones whose hash costs anything. */
 const BODY_COMMANDS = new Set(['PutObjectCommand', 'UploadPartCommand'])
-
-/** The fields of the SDK's resolved config that tell where requests go (as in `body-md5.ts`). */
-interface EndpointConfig {
-  isCustomEndpoint?: boolean
-  ignoreConfiguredEndpointUrls?: boolean
-  serviceConfiguredEndpoint?: () => Promise<string | undefined>
-}
 
 /** The part of an `HttpRequest` looked at here (the SDK's own type is not a dependency of this package). */
 interface RequestLike {
@@ -19,23 +13,6 @@ interface RequestLike {
 }
 
 type Next = (args: { request?: unknown }) => Promise<unknown>
-
-/**
- * Whether a client sends to AWS's own S3 endpoints: no `endpoint` in its
- * config (`isCustomEndpoint` false) and none configured around it
- * (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, a config file's
- * `endpoint_url`), which the SDK follows without marking the client custom.
- *
- * @example
- * ```ts
- * if (await onAwsEndpoint(client.config)) console.log('AWS S3')
- * ```
- */
-export async function onAwsEndpoint (config: EndpointConfig): Promise<boolean> {
-  if (config.isCustomEndpoint !== false) return false
-  if (config.ignoreConfiguredEndpointUrls === true || config.serviceConfiguredEndpoint === undefined) return true
-  return await config.serviceConfiguredEndpoint() === undefined
-}
 
 /**
  * Whether a request about to be signed may go with `UNSIGNED-PAYLOAD`
