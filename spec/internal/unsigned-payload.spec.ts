@@ -12,35 +12,38 @@ import { source } from '../helpers/streams.js'
 
 interface Sent { protocol: string, hostname: string, method: string, headers: Record<string, string>, body: unknown }
 
-/** A request handler that records what the SDK would send (after signing) and answers 200 at once: no network. */
-function recorder (): { handler: object, sent: Sent[] } {
+/** The SDK's request as the innermost middleware sees it: signed, about to go to the request handler. */
+type Outgoing = Sent & { query?: Record<string, unknown> }
+type Recorder = (next: unknown) => (args: { request: Outgoing }) => Promise<{ response: HttpResponse, output: object }>
+
+/**
+ * Records what a client would send, after signing, and answers 200 at once: no network. Added through the
+ * middleware stack's public API as the innermost middleware (step `deserialize`, priority `low`: after signing, just
+ * before the request handler, whose call it stands in for), so neither the client's config nor its handler is touched.
+ */
+function record (client: S3Client): Sent[] {
   const sent: Sent[] = []
-  const handler = {
-    async handle (request: Sent & { query?: Record<string, unknown> }): Promise<{ response: HttpResponse }> {
-      sent.push({ protocol: request.protocol, hostname: request.hostname, method: request.method, headers: { ...request.headers }, body: request.body })
-      const xml = request.method === 'POST' && 'uploads' in (request.query ?? {})
-        ? '<InitiateMultipartUploadResult><UploadId>u1</UploadId></InitiateMultipartUploadResult>'
-        : ''
-      const body = Readable.from(xml === '' ? [] : [Buffer.from(xml)])
-      return { response: new HttpResponse({ statusCode: 200, headers: { etag: '"e"' }, body }) }
-    },
-    updateHttpClientConfig (): void {},
-    httpHandlerConfigs (): Record<string, never> { return {} },
-    destroy (): void {}
+  const recorder: Recorder = () => async ({ request }) => {
+    sent.push({ protocol: request.protocol, hostname: request.hostname, method: request.method, headers: { ...request.headers }, body: request.body })
+    const xml = request.method === 'POST' && 'uploads' in (request.query ?? {})
+      ? '<InitiateMultipartUploadResult><UploadId>u1</UploadId></InitiateMultipartUploadResult>'
+      : ''
+    const body = Readable.from(xml === '' ? [] : [Buffer.from(xml)])
+    return { response: new HttpResponse({ statusCode: 200, headers: { etag: '"e"' }, body }), output: {} }
   }
-  return { handler, sent }
+  client.middlewareStack.add(recorder as unknown as Parameters<S3Client['middlewareStack']['add']>[0],
+    { step: 'deserialize', priority: 'low', name: 'specRecorder' })
+  return sent
 }
 
 const KEYS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' }
 const body = Buffer.from('{"a":1}\n'.repeat(1000))
 const sha256 = createHash('sha256').update(body).digest('hex')
 
-/** The sink's own client (`createUploadClient`), its request handler swapped for a recorder before the first request. */
+/** The sink's own client (`createUploadClient`) as built, with a recorder in place of the network. */
 function uploadClient (options: S3ConnectionOptions): { client: S3Client, sent: Sent[] } {
   const client = createUploadClient({ ...KEYS, ...options }, 'options')
-  const { handler, sent } = recorder()
-  ;(client.config as unknown as { requestHandler: object }).requestHandler = handler
-  return { client, sent }
+  return { client, sent: record(client) }
 }
 
 /** Sends one PutObject and one UploadPart of `body`; returns the two requests as sent. */
@@ -105,8 +108,8 @@ describe('the SigV4 payload hash: UNSIGNED-PAYLOAD on AWS over HTTPS where a CRC
       expect(checksumHeaders(request)).to.deep.equal([])
       expect(request.headers['x-amz-content-sha256']).to.equal(sha256)
     }
-    const { handler, sent } = recorder()
-    const client = new S3Client({ region: 'eu-west-1', credentials: KEYS, requestChecksumCalculation: 'WHEN_REQUIRED', requestHandler: handler })
+    const client = new S3Client({ region: 'eu-west-1', credentials: KEYS, requestChecksumCalculation: 'WHEN_REQUIRED' })
+    const sent = record(client)
     skipPayloadHash(client)
     for (const request of await sendBoth(client, sent)) {
       expect(request.protocol).to.equal('https:')
@@ -116,8 +119,8 @@ describe('the SigV4 payload hash: UNSIGNED-PAYLOAD on AWS over HTTPS where a CRC
   })
 
   it("a caller's client, even on AWS's endpoint, keeps the body's SHA-256 through the sink", async () => {
-    const { handler, sent } = recorder()
-    const client = new S3Client({ region: 'eu-west-1', credentials: KEYS, requestHandler: handler })
+    const client = new S3Client({ region: 'eu-west-1', credentials: KEYS })
+    const sent = record(client)
     await pipeline(source([{ a: 1 }, { a: 2 }]), minuteWindow({ clock: manualClock(Date.UTC(2026, 10, 25, 14, 3, 7)) }), gzip(),
       s3Writable({ bucket: 'logs', client, prefix: 'runs' }))
     const puts = sent.filter((s) => s.method === 'PUT')
