@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js'
 import { runApiName, runIsFailed } from '../internal/api-filter.js'
 import { InvalidPayload } from '../sources/payload.js'
 import { createUploadClient } from '../internal/s3-client.js'
-import { filterApis } from '../stages/filter-apis.js'
+import { filterApis, type DroppedRecord } from '../stages/filter-apis.js'
 import type { CliOptions } from './cli-options.js'
 import { batchSink } from './batch-sink.js'
 import { batchStages } from './batch-stages.js'
@@ -55,6 +55,8 @@ export function buildDelivery (options: CliOptions, progress: Progress, clock: C
     apiName: (r) => isInvalid(r) ? options.apisToSend?.[0] : runApiName((r as InputRecord).value),
     isFailed: (r) => !isInvalid(r) && runIsFailed((r as InputRecord).value)
   }))
+  // Nothing left out silently: the summary counts what the filter drops.
+  filter.on('drop', ({ reason }: DroppedRecord) => { progress.filtered[reason]++ })
   progress.invalidAction = options.onInvalid === 'dead-letter' ? 'dead-lettered' : 'skipped'
   progress.lateAction = options.onLate === 'drop' ? 'dropped' : 'under late/'
   const client = options.outDir === undefined ? asFlags(() => createUploadClient(options.connection(), 'options')) : undefined

@@ -44,6 +44,10 @@ export interface Progress {
   late: number
   /** What became of them: `'under late/'` (default) or `'dropped'`. */
   lateAction?: string
+  /** Records the filter left out: not in `--apis-to-send` (`api`), failed Runs under `--skip-on-fail` (`failed`). */
+  readonly filtered: { api: number, failed: number }
+  /** Records no `--route` took, left out under `--unmatched drop`. */
+  unmatched: number
   /**
    * Set by a graceful stop: its cause (`'SIGTERM'`) and where reading
    * stopped: the first line not read, `null` when the input had been read to
@@ -97,6 +101,8 @@ export function createProgress (options: ProgressOptions): Progress {
     invalid: 0,
     inFlight: new InFlight(),
     late: 0,
+    filtered: { api: 0, failed: 0 },
+    unmatched: 0,
     start () {
       if (live && timer === null) schedule()
     },
@@ -109,7 +115,7 @@ export function createProgress (options: ProgressOptions): Progress {
     summary () {
       const seconds = (clock.now() - startedAt) / 1000
       return `s3-sink: ${progress.recordsRead} records read, ${progress.recordsDelivered} delivered, ${ackNote(progress.recordsAcknowledged)}` +
-        `${plural(progress.objects, 'object')}, ${progress.bytes} bytes stored, ${seconds.toFixed(1)} s${invalidNote(progress)}${lateNote(progress)}${retryNote(progress.retries)}${stopNote(progress.stopped)}` +
+        `${plural(progress.objects, 'object')}, ${progress.bytes} bytes stored, ${seconds.toFixed(1)} s${invalidNote(progress)}${lateNote(progress)}${droppedNote(progress)}${retryNote(progress.retries)}${stopNote(progress.stopped)}` +
         routeNote(progress.objectsByRoute) + inFlightNote(progress)
     }
   }
@@ -164,6 +170,21 @@ function ackNote (acknowledged: number | undefined): string {
 /** `, 3 late records under late/` (or `dropped`): shown once there is one (only with --time-field). */
 function lateNote (progress: Progress): string {
   return progress.late === 0 ? '' : `, ${plural(progress.late, 'late record')} ${progress.lateAction ?? 'under late/'}`
+}
+
+/**
+ * `, 3 records filtered out by --apis-to-send, 1 failed Run by --skip-on-fail,
+ * 2 unmatched records dropped`: every record read and not delivered is
+ * counted somewhere, each part shown once there is one.
+ */
+function droppedNote (progress: Progress): string {
+  const { api, failed } = progress.filtered
+  const parts = [
+    api === 0 ? '' : `${plural(api, 'record')} filtered out by --apis-to-send`,
+    failed === 0 ? '' : `${plural(failed, 'failed Run')} filtered out by --skip-on-fail`,
+    progress.unmatched === 0 ? '' : `${plural(progress.unmatched, 'unmatched record')} dropped (--unmatched drop)`
+  ]
+  return parts.filter((part) => part !== '').map((part) => `, ${part}`).join('')
 }
 
 /** `, 12 retries`: shown once there is one, so a healthy run's line stays short. */

@@ -57,7 +57,10 @@ export function routedDelivery (options: CliOptions, routes: CliRoute[], client:
   sink.on('abandoned', ({ key }: { key: string }) => { routeKeys.take(key) })
   // Only --on-invalid skip lets an invalid line this far: no route could read its fields.
   const skip = skipInvalid(() => { progress.invalid++ })
-  return { stages: [skip, routedStream(plans, options.unmatched, '--route', (batch, name) => { routeKeys.note(batch, name) })], sink }
+  const routed = routedStream(plans, options.unmatched, '--route', (batch, name) => { routeKeys.note(batch, name) })
+  // --unmatched drop: what no route took is counted in the summary, not lost silently.
+  routed.on('drop', () => { progress.unmatched++ })
+  return { stages: [skip, routed], sink }
 }
 
 /** The options a batched route runs with: its own settings over the batch flags. */

@@ -63,7 +63,7 @@ describe('s3-sink (child process)', function () {
     expect(names[0]).to.match(/^local\/\d{4}\/\d\d\/\d\d\/\d\d\/[\d-]{19}-[0-9a-f]{64}\.gz$/)
     const lines = gunzipSync(await readFile(join(out, names[0] as string))).toString().split('\n').filter(Boolean)
     expect(lines.map((l) => JSON.parse(l))).to.deep.equal(runs.filter((r: any) => r.apiInfo.name !== 'api2'))
-    expect(good.stderr).to.match(/^s3-sink: 300 records read, 200 delivered, 1 object, \d+ bytes stored, [\d.]+ s\n$/)
+    expect(good.stderr).to.match(/^s3-sink: 300 records read, 200 delivered, 1 object, \d+ bytes stored, [\d.]+ s, 100 records filtered out by --apis-to-send\n$/)
     expect(failed.code).to.equal(1)
     expect(failed.stderr).to.include(`s3-sink: ERR_RECORD_PARSE: ${bad}:3: invalid JSON`)
   })

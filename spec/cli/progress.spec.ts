@@ -71,6 +71,20 @@ describe('createProgress()', () => {
     expect(summary(undefined)).to.equal('')
   })
 
+  it('counts what the filter and --unmatched drop left out, each once there is one', () => {
+    const progress = createProgress({ stream: terminal(false), clock: manualClock() })
+    const tail = (): string => progress.summary().replace(/^.*, 0\.0 s/, '')
+    expect(tail()).to.equal('')
+    progress.filtered.api = 3
+    expect(tail()).to.equal(', 3 records filtered out by --apis-to-send')
+    progress.filtered.failed = 1
+    progress.unmatched = 2
+    expect(tail()).to.equal(', 3 records filtered out by --apis-to-send, 1 failed Run filtered out by --skip-on-fail, 2 unmatched records dropped (--unmatched drop)')
+    progress.filtered.api = 0
+    progress.unmatched = 1
+    expect(tail()).to.equal(', 1 failed Run filtered out by --skip-on-fail, 1 unmatched record dropped (--unmatched drop)')
+  })
+
   it('with routes, lists the objects of each route on a line of its own, before the objects in flight', () => {
     const progress = createProgress({ stream: terminal(false), clock: manualClock() })
     Object.assign(progress, { objects: 3, objectsByRoute: new Map([['errors', 2], ['runs', 1], ['late', 0]]) })

@@ -111,7 +111,7 @@ describe('s3-sink flags of the stages\' options', function () {
     const routes = ['--route', 'zero:when=apiInfo.name=api0,prefix=zero/', '--route', 'one:when=apiInfo.name=api1,prefix=one/']
     const dropped = await cli(['--out-dir', dir, ...routes, '--unmatched', 'drop'], lines)
     expect(dropped.code, dropped.stderr).to.equal(0)
-    expect(dropped.stderr).to.match(/9 records read, 6 delivered, 2 objects/)
+    expect(dropped.stderr).to.match(/9 records read, 6 delivered, 2 objects, .*, 3 unmatched records dropped \(--unmatched drop\)$/m)
     expect((await files(dir)).map((f) => f.split('/')[0])).to.deep.equal(['one', 'zero'])
     const failed = await cli(['--out-dir', join(dir, 'failed'), ...routes], lines)
     expect(failed.code).to.equal(1)
