@@ -9,12 +9,17 @@ export interface DiscardStats {
   bodyBytes: number
   /** Objects completed: single PutObjects plus CompleteMultipartUploads. */
   objects: number
+  /** PutObject and UploadPart requests: the ones with a body. */
+  bodies: number
+  /** Those of them signed with `x-amz-content-sha256: UNSIGNED-PAYLOAD` (their body not hashed). */
+  unsignedBodies: number
 }
 
 interface RequestLike {
   method: string
   path: string
   query?: Record<string, unknown>
+  headers?: Record<string, string>
   body?: unknown
 }
 
@@ -36,7 +41,7 @@ interface RequestLike {
  * ```
  */
 export function discardClient (latencyMs = 0, { endpoint }: { endpoint?: string } = {}): { client: S3Client, stats: DiscardStats } {
-  const stats: DiscardStats = { requests: 0, bodyBytes: 0, objects: 0 }
+  const stats: DiscardStats = { requests: 0, bodyBytes: 0, objects: 0, bodies: 0, unsignedBodies: 0 }
   let uploads = 0
   const parts = new Map<string, number>()
   const handler = {
@@ -60,6 +65,8 @@ export function discardClient (latencyMs = 0, { endpoint }: { endpoint?: string 
       if (request.method === 'DELETE') return reply(204, {}, '')
       if (request.method === 'PUT') {
         stats.bodyBytes += bytes
+        stats.bodies++
+        if (request.headers?.['x-amz-content-sha256'] === 'UNSIGNED-PAYLOAD') stats.unsignedBodies++
         if (!('partNumber' in query)) stats.objects++
         else parts.set(String(query.uploadId), (parts.get(String(query.uploadId)) ?? 0) + 1)
         return reply(200, { etag: '"discarded"' }, '')
