@@ -1,7 +1,7 @@
 import type { Transform, Writable } from 'node:stream'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { Clock } from '../clock.js'
-import { InvalidOptionError } from '../errors.js'
+import { CallbackError, InvalidOptionError } from '../errors.js'
 import { readPath } from '../internal/key-segment.js'
 import { normalizePrefix } from '../internal/object-key.js'
 import { RouteKeys } from '../internal/route-keys.js'
@@ -57,10 +57,16 @@ export function routedDelivery (options: CliOptions, routes: CliRoute[], client:
   sink.on('abandoned', ({ key }: { key: string }) => { routeKeys.take(key) })
   // Only --on-invalid skip lets an invalid line this far: no route could read its fields.
   const skip = skipInvalid(() => { progress.invalid++ })
-  const routed = routedStream(plans, options.unmatched, '--route', (batch, name) => { routeKeys.note(batch, name) })
+  const routed = routedStream(plans, { policy: options.unmatched, error: unmatchedError }, (batch, name) => { routeKeys.note(batch, name) })
   // --unmatched drop: what no route took is counted in the summary, not lost silently.
   routed.on('drop', () => { progress.unmatched++ })
   return { stages: [skip, routed], sink }
+}
+
+/** A record no route took, without --unmatched drop: where it was read, and the flags that would take it. */
+function unmatchedError (record: unknown): CallbackError {
+  const { file, line } = record as InputRecord
+  return new CallbackError('--route', `took none of ${file}:${line}: no route's when= matched it (end with a --route without when=, which takes every record, or give --unmatched drop to leave such records out; the summary counts them)`)
 }
 
 /** The options a batched route runs with: its own settings over the batch flags. */

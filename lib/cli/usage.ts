@@ -125,7 +125,8 @@ Routing (each record to the first route that takes it; one upload pool for all):
                             --per-record, --manifests or --on-invalid dead-letter. E.g.
                             --route 'errors:when=apiInfo.result.status=failed,per-record,prefix=errors/'
                             --route 'runs:prefix=runs/,compression=zstd'
-  --unmatched POLICY        a record no route takes: error (default: exit 1) or drop (left out)
+  --unmatched POLICY        a record no route takes: error (default: exit 1) or drop (left out,
+                            counted in the summary)
 
 Uploads:
   --concurrency N           objects written at once (default 2; 8 with --per-record);

@@ -1,5 +1,6 @@
 import type { Transform, Writable } from 'node:stream'
 import { systemClock } from '../clock.js'
+import { CallbackError } from '../errors.js'
 import type { ObjectAbandoned } from '../sinks/object-abandoned.js'
 import type { RoutedObjectWritten } from '../sinks/routed-object.js'
 import type { SinkSettings } from '../sinks/sink-config.js'
@@ -16,6 +17,11 @@ import { windowStages } from './window-stages.js'
 
 /** Objects of one Run each are uploaded this many at once by default, as by the per-Run sink. */
 const PER_RUN_CONCURRENCY = 8
+
+/** A Run no route took, with `unmatched: 'error'` (the default). */
+function unmatchedError (_run: unknown, index: number): CallbackError {
+  return new CallbackError('config.routes', `took none of Run ${index}: no route's when() returned true (end with a route without when, which takes every Run, or set unmatched: 'drop' to drop such Runs)`)
+}
 
 /** `filterApis → routes (each its windows or its per-Run objects) → s3Writable`: one pool, one backpressure; `'object'` names the route. */
 export function routedSink (s: SinkSettings, routes: RouteSettings[]): { sink: Writable, last: Writable } {
@@ -34,11 +40,14 @@ export function routedSink (s: SinkSettings, routes: RouteSettings[]): { sink: W
   const concurrency = s.concurrency ?? (routes.some((r) => r.batched === null) ? PER_RUN_CONCURRENCY : undefined)
   const upload = s3Writable({ client: s.client, bucket: s.bucket, prefix: s.prefix, concurrency, retryFor: s.retryFor, ifNoneMatch: s.ifNoneMatch, clock: s.clock, params: s.params })
   const routeKeys = new RouteKeys()
-  const sink = new (loadPumpify().obj)(filter, routedStream(plans, 'error', 'config.routes', (batch, name) => { routeKeys.note(batch, name) }), upload)
+  const routed = routedStream(plans, { policy: s.unmatched, error: unmatchedError }, (batch, name) => { routeKeys.note(batch, name) })
+  const sink = new (loadPumpify().obj)(filter, routed, upload)
   sink.once('finish', () => { sink.destroy() })
   forward(sink, filter, upload, (written): RoutedObjectWritten => ({ ...written, route: routeKeys.take(written.key) ?? '' }))
   // An object given up is not written: its key is forgotten all the same.
   upload.on('abandoned', ({ key }: ObjectAbandoned) => { routeKeys.take(key) })
   for (const window of windows) window.on('late', (late) => sink.emit('late', late))
+  // unmatched: 'drop': announced as the filter's drops are (reason 'route').
+  routed.on('drop', (drop) => sink.emit('drop', drop))
   return { sink, last: upload }
 }

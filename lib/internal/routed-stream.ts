@@ -14,27 +14,39 @@ export interface RoutePlan {
 }
 
 /**
+ * A record no plan takes: `'drop'` announces it (`'drop'`, reason
+ * `'route'`) and acknowledges it; `'error'` fails the stream with the
+ * caller's `ERR_CALLBACK`, worded for whoever set the routes up (the
+ * library's options or the CLI's flags), so each says what to do in its
+ * own terms.
+ */
+export interface Unmatched {
+  policy: 'error' | 'drop'
+  /** The error for record `index` (0-based, of the records this stream was given). */
+  error: (record: unknown, index: number) => CallbackError
+}
+
+/**
  * Records in, batches out: each record goes to the first plan whose `when`
  * takes it, and every plan's batches leave through this one stream, so one
  * uploader serves them all with one backpressure. `route()`, the routed
  * `createS3Sink()` and the CLI's `--route` are built on it. `onBatch` learns
  * the route of every batch that leaves.
  */
-export function routedStream (plans: RoutePlan[], unmatched: 'error' | 'drop', unmatchedOption: string, onBatch?: (batch: unknown, route: string) => void): Transform {
-  return new RoutedStream(plans, unmatched, unmatchedOption, onBatch)
+export function routedStream (plans: RoutePlan[], unmatched: Unmatched, onBatch?: (batch: unknown, route: string) => void): Transform {
+  return new RoutedStream(plans, unmatched, onBatch)
 }
 
 interface Chain { name: string, when: RoutePlan['when'], head: Transform, tail: Readable, option: string }
 
 class RoutedStream extends Transform {
   readonly #chains: Chain[]
-  readonly #unmatched: 'error' | 'drop'
-  readonly #unmatchedOption: string
+  readonly #unmatched: Unmatched
+  #index = 0
 
-  constructor (plans: RoutePlan[], unmatched: 'error' | 'drop', unmatchedOption: string, onBatch: ((batch: unknown, route: string) => void) | undefined) {
+  constructor (plans: RoutePlan[], unmatched: Unmatched, onBatch: ((batch: unknown, route: string) => void) | undefined) {
     super({ writableObjectMode: true, readableObjectMode: true, readableHighWaterMark: 1 })
     this.#unmatched = unmatched
-    this.#unmatchedOption = unmatchedOption
     this.#chains = plans.map(({ name, when, stages, option }) => {
       const tail = stages[stages.length - 1]!
       if (stages.length > 1) pipeline(stages, (err) => { if (err !== undefined && err !== null && !this.destroyed) this.destroy(err) })
@@ -55,6 +67,7 @@ class RoutedStream extends Transform {
   }
 
   override _transform (record: unknown, _encoding: BufferEncoding, cb: TransformCallback): void {
+    const index = this.#index++
     let chain: Chain | undefined
     for (const candidate of this.#chains) {
       if (candidate.when === undefined) {
@@ -73,7 +86,7 @@ class RoutedStream extends Transform {
       }
       if (taken !== false) return cb(new CallbackError(candidate.option, 'must return a boolean'))
     }
-    if (chain === undefined) return this.#noRoute(record, cb)
+    if (chain === undefined) return this.#noRoute(record, index, cb)
     if (chain.head.write(record)) return cb()
     whenWritable(chain.head, () => new BatchAbortedError(`route "${chain.name}" closed`), cb)
   }
@@ -95,8 +108,8 @@ class RoutedStream extends Transform {
     cb(err)
   }
 
-  #noRoute (record: unknown, cb: TransformCallback): void {
-    if (this.#unmatched === 'error') return cb(new CallbackError(this.#unmatchedOption, 'took none of the records: no when() returned true (add a last output without when, or drop such records)'))
+  #noRoute (record: unknown, index: number, cb: TransformCallback): void {
+    if (this.#unmatched.policy === 'error') return cb(this.#unmatched.error(record, index))
     this.emit('drop', { record, reason: 'route' })
     try {
       ackNow(record, this)

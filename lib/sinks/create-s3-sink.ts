@@ -61,7 +61,8 @@ const ABORT_TIMEOUT = 1000
  * each route stores its Runs its own way (per Run or batched, its prefix,
  * template and compression) through one `s3Writable()`: one upload pool, one
  * backpressure. Its `'object'` events name the route
- * ({@link RoutedObjectWritten}).
+ * ({@link RoutedObjectWritten}). A Run no route takes fails the sink
+ * (`ERR_CALLBACK`), or with `unmatched: 'drop'` is left out.
  *
  * Either way, `'finish'` (and `pipeline()`) waits for every upload, a failed
  * upload fails the stream once with `ERR_S3_UPLOAD`, and a bad config throws a
@@ -70,7 +71,7 @@ const ABORT_TIMEOUT = 1000
  * failure or destroy,
  * `'retry'` (`{ key, attempt, delayMs, error }`) before every retry of a
  * request (retriable failures are retried until `retryFor` passes), and
- * `'drop'` (`{ record, reason }`) per Run filtered out. A Run's `onDurable`
+ * `'drop'` (`{ record, reason }`) per Run filtered out (or, with `unmatched: 'drop'`, that no route took). A Run's `onDurable`
  * callback runs once its object (or batch) is stored, or at once when it is
  * filtered out; one that throws fails the sink with `ERR_CALLBACK`.
  *
@@ -86,6 +87,9 @@ const ABORT_TIMEOUT = 1000
  *   { name: 'errors', when: failed, prefix: 'errors/' },
  *   { name: 'runs', prefix: 'runs/', batched: { compression: 'zstd' } }
  * ] }))
+ *
+ * // Only the failed Runs, one object each; the others are left out (announced with 'drop'):
+ * await pipeline(runs, createS3Sink({ type: 's3', bucket: 'runs', region: 'us-west-2', routes: [{ name: 'errors', when: failed }], unmatched: 'drop' }))
  * ```
  */
 export function createS3Sink (config: S3SinkConfig): Writable {

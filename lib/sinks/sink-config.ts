@@ -76,10 +76,16 @@ export interface S3SinkConfig extends S3ConnectionOptions {
    * it, each route with its own prefix, key template and batching (per Run
    * or windows, compression); all share one upload pool (`concurrency`) and
    * one backpressure. Not with `batched`, `keyTemplate` or `timeZone`, which
-   * are set per route. A Run no route takes fails the sink (`ERR_CALLBACK`):
-   * end with a route without `when` to catch the rest.
+   * are set per route. A Run no route takes follows `unmatched`; end with a
+   * route without `when` to catch the rest.
    */
   routes?: readonly SinkRoute[]
+  /**
+   * With `routes`, a Run no route takes: `'error'` (default) fails the sink
+   * with `ERR_CALLBACK`; `'drop'` leaves it out, acknowledges it and emits
+   * `'drop'` `{ record, reason: 'route' }`, as `route({ unmatched })` does.
+   */
+  unmatched?: 'error' | 'drop'
 }
 
 /** A checked config, ready for the sink. */
@@ -103,13 +109,15 @@ export interface SinkSettings {
   batched: BatchOptions | null
   /** `undefined`: not routed. */
   routes: RouteSettings[] | undefined
+  /** With `routes`: a Run no route takes. */
+  unmatched: 'error' | 'drop'
 }
 
 const ROOT = 'config'
 /** Every field of {@link S3SinkConfig}; `satisfies` makes tsc refuse a new field that is not listed here. */
 export const SINK_CONFIG_FIELDS: readonly string[] = Object.keys({
   type: true, bucket: true, bucketName: true, prefix: true, skipOnFail: true, apisToSend: true, concurrency: true,
-  client: true, batched: true, clock: true, retryFor: true, ifNoneMatch: true, params: true, keyTemplate: true, timeZone: true, routes: true, ...Object.fromEntries(CONNECTION_FIELDS.map((f) => [f, true])) as Record<typeof CONNECTION_FIELDS[number], true>
+  client: true, batched: true, clock: true, retryFor: true, ifNoneMatch: true, params: true, keyTemplate: true, timeZone: true, routes: true, unmatched: true, ...Object.fromEntries(CONNECTION_FIELDS.map((f) => [f, true])) as Record<typeof CONNECTION_FIELDS[number], true>
 } satisfies Record<keyof S3SinkConfig, true>)
 const KNOWN = SINK_CONFIG_FIELDS
 
@@ -152,6 +160,8 @@ export function resolveSinkConfig (config: unknown): SinkSettings {
   const template = issues.check(cfg.keyTemplate, () => resolveKeyTemplate(cfg.keyTemplate, 'config.keyTemplate', cfg.timeZone, 'config.timeZone'))
   const batched = checkBatched(issues, cfg.batched, 'batched')
   const routes = checkRoutes(issues, cfg.routes)
+  const unmatched = issues.check(cfg.unmatched, () => validateOneOf(cfg.unmatched, 'config.unmatched', ['error', 'drop'] as const))
+  if (cfg.unmatched !== undefined && cfg.routes === undefined) issues.add('unmatched', 'invalid', 'needs routes: only a Run no route takes is unmatched')
   if (cfg.routes !== undefined) {
     for (const field of ['batched', 'keyTemplate', 'timeZone']) {
       if (cfg[field] !== undefined) issues.add(field, 'invalid', `cannot be combined with routes: set it per route (routes[i].${field})`)
@@ -176,7 +186,8 @@ export function resolveSinkConfig (config: unknown): SinkSettings {
     params: { ...params },
     template,
     batched,
-    routes
+    routes,
+    unmatched: unmatched ?? 'error'
   }
 }
 

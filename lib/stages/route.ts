@@ -1,5 +1,5 @@
 import type { Transform } from 'node:stream'
-import { InvalidOptionError } from '../errors.js'
+import { CallbackError, InvalidOptionError } from '../errors.js'
 import { routedStream } from '../internal/routed-stream.js'
 import { resolveKeyTemplate } from '../internal/template-key.js'
 import type { KeyTemplate } from '../key-template.js'
@@ -110,7 +110,10 @@ export function route (options: RouteOptions): Transform {
     ]
     return { name, when, stages, option: `${at}.when` }
   })
-  return routedStream(plans, unmatched, 'options.outputs')
+  return routedStream(plans, {
+    policy: unmatched,
+    error: (_record, index) => new CallbackError('options.outputs', `took none of record ${index}: no output's when() returned true (end with an output whose when() takes every record, or set unmatched: 'drop' to drop such records)`)
+  })
 }
 
 /** Reports a stage's option under the output it belongs to (`options.windowMs` → `options.outputs[0].window.windowMs`). */

@@ -82,10 +82,11 @@ describe('s3-sink --route', function () {
     }
   })
 
-  it('a record no route takes fails the run naming --route', async () => {
+  it('a record no route takes fails the run naming --route, the line, and --unmatched drop', async () => {
     const res = await cli(['--out-dir', '/nonexistent-never-written', '--route', 'only:when=apiInfo.name=none'], lines)
     expect(res.code).to.equal(1)
-    expect(res.stderr).to.include('--route')
+    expect(res.stderr).to.include("s3-sink: ERR_CALLBACK: --route took none of <stdin>:1: no route's when= matched it (end with a --route without when=, which takes every record, or give --unmatched drop to leave such records out; the summary counts them)")
+    expect(res.stderr).to.not.include('unmatched:')
   })
 
   it('exits 2 at start naming the bad route and setting, never its value', async () => {

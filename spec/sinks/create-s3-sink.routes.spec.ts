@@ -107,9 +107,27 @@ describe('createS3Sink({ routes })', function () {
     const none = createS3Sink({ ...base(), routes: [{ name: 'errors', when: failed }] } as never)
     const err = await pipeline(source([run(1)]), none).catch((e: unknown) => e)
     expect(err).to.be.instanceOf(CallbackError).with.property('option', 'config.routes')
+    expect((err as Error).message).to.equal("config.routes took none of Run 0: no route's when() returned true (end with a route without when, which takes every Run, or set unmatched: 'drop' to drop such Runs)")
     const throwing = createS3Sink({ ...base(), routes: [{ name: 'a', when: () => { throw new Error('bad') } }, { name: 'b' }] } as never)
     const thrown = await pipeline(source([run(1)]), throwing).catch((e: unknown) => e)
     expect(thrown).to.be.instanceOf(CallbackError).with.property('option', 'config.routes[0].when')
+  })
+
+  it('unmatched: "drop" leaves out, announces and acknowledges the Runs no route takes', async () => {
+    const acked: number[] = []
+    const dropped: Array<{ reason: string }> = []
+    const runs = [0, 1, 2, 3].map((i) => ({ ...run(i, 'api', i % 2 === 0), [onDurable]: () => { acked.push(i) } }))
+    const sink = createS3Sink({ ...base(), prefix: 'unmatched', routes: [{ name: 'errors', when: failed, prefix: 'errors/' }], unmatched: 'drop' } as never)
+    sink.on('drop', (drop: { reason: string }) => dropped.push(drop))
+    await pipeline(source(runs), sink)
+    expect((await s3.listKeys('routes', 'unmatched/')).sort()).to.deep.equal(['unmatched/errors/api/run-0.json', 'unmatched/errors/api/run-2.json'])
+    expect(dropped.map((d) => d.reason)).to.deep.equal(['route', 'route'])
+    expect(acked.sort()).to.deep.equal([0, 1, 2, 3])
+  })
+
+  it('checks unmatched: a policy, and only with routes', () => {
+    expect(issuesOf({ ...base(), routes: [{ name: 'a' }], unmatched: 'keep' })).to.deep.equal(['unmatched:invalid'])
+    expect(issuesOf({ ...base(), unmatched: 'drop' })).to.deep.equal(['unmatched:invalid'])
   })
 
   it('reports every bad route field by path, with the others', () => {

@@ -56,10 +56,12 @@ describe('route()', () => {
     expect(keys.filter((k) => k.startsWith('runs/'))).to.have.length(1)
   })
 
-  it('unmatched records fail the stream by default, naming the cause', async () => {
-    const stage = route({ outputs: [{ name: 'a', when: () => false }] })
-    const err = await pipeline(source([{ x: 1 }]), stage, async function * (batches) { for await (const b of batches) yield b }).catch((e: unknown) => e)
+  it('unmatched records fail the stream by default, naming the cause, the record and the option that drops them', async () => {
+    const stage = route({ outputs: [{ name: 'a', when: (r) => (r as { x: number }).x === 1 }] })
+    const err = await pipeline(source([{ x: 1 }, { x: 2 }]), stage, async function * (batches) { for await (const b of batches) yield b }).catch((e: unknown) => e)
     expect(err).to.be.instanceOf(CallbackError).with.property('option', 'options.outputs')
+    expect((err as Error).message).to.equal("options.outputs took none of record 1: no output's when() returned true (end with an output whose when() takes every record, or set unmatched: 'drop' to drop such records)")
+    expect((err as Error).message).to.not.include('--')
   })
 
   it('unmatched: "drop" announces and acknowledges the record', async () => {
