@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { Clock } from '../clock.js'
+import type { ManifestOptions } from '../sinks/manifest-options.js'
 import { s3Writable } from '../sinks/s3-writable.js'
 import type { CliOptions } from './cli-options.js'
 import { asFlags } from './flag-errors.js'
@@ -33,6 +34,13 @@ export function batchSink (options: CliOptions, client: S3Client | undefined, cl
     params: options.params,
     clock,
     prefix: options.prefix,
-    ...(options.manifests ? { manifests: options.manifestTemplate === undefined ? true : { keyTemplate: options.manifestTemplate } } : {})
-  }), { 'options.manifests.keyTemplate': '--manifest-template' })
+    ...(options.manifests ? { manifests: manifestsOf(options) } : {})
+  }), { 'options.manifests.keyTemplate': '--manifest-template', 'options.manifests.timeZone': '--time-zone' })
+}
+
+/** `--manifests`: `--manifest-template` names them and `--time-zone` dates them, as it dates the objects. */
+function manifestsOf (options: CliOptions): true | ManifestOptions {
+  const { manifestTemplate, timeZone } = options
+  if (manifestTemplate === undefined && timeZone === undefined) return true
+  return { ...(manifestTemplate === undefined ? {} : { keyTemplate: manifestTemplate }), ...(timeZone === undefined ? {} : { timeZone }) }
 }

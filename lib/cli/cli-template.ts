@@ -4,7 +4,8 @@ import type { CliOptions } from './cli-options.js'
 
 /**
  * `--key-template` (and `--time-zone`), parsed once, with errors naming the
- * flags. `undefined` without one.
+ * flags. `undefined` without one. `--time-zone` also dates the manifests'
+ * keys (`--manifests`), so it needs one of the two.
  *
  * @example
  * ```ts
@@ -13,7 +14,8 @@ import type { CliOptions } from './cli-options.js'
  */
 export function cliTemplate (options: CliOptions): KeyTemplate | undefined {
   if (options.keyTemplate === undefined) {
-    if (options.timeZone !== undefined) throw new InvalidOptionError('--time-zone', 'needs --key-template')
+    // --manifests checks it where the sink is built (its template may be the default).
+    if (options.timeZone !== undefined && !options.manifests) throw new InvalidOptionError('--time-zone', 'needs --key-template or --manifests')
     return undefined
   }
   const source = options.keyTemplate

@@ -101,7 +101,8 @@ Layout (batches unless noted):
   --key-template T          object keys by template, e.g. 'runs/api={apiInfo.name}/dt={YYYY}-{MM}-{DD}/{id}{ext}':
                             date parts, {id} (required), {seq}, {ext}, {prefix}, record fields;
                             fields partition the batches (also with --per-record)
-  --time-zone ZONE          IANA zone of the template's date parts (default UTC)
+  --time-zone ZONE          IANA zone of the date parts of --key-template and of the
+                            manifests' keys (default UTC)
   --time-field PATH         window by the event time in this field (epoch ms or ISO-8601)
   --allowed-lateness-ms MS  how late a record may be and still join its window (default 0);
                             later records go to late/
@@ -111,7 +112,8 @@ Layout (batches unless noted):
                             quiet feed still delivers (default window + lateness)
   --max-open-partitions N   partitions open at once (default 16)
   --manifests               a manifest per window and partition once its objects are stored (S3 only)
-  --manifest-template T     the manifests' keys, as --key-template ({id} optional; default
+  --manifest-template T     the manifests' keys, as --key-template ({id} optional but with a
+                            --time-zone that has daylight saving; default
                             '{prefix}_manifests/{YYYY}/{MM}/{DD}/{HH}/{YYYY}-{MM}-{DD}-{HH}-{mm}-{ss}-{id}.json')
 
 Routing (each record to the first route that takes it; one upload pool for all):

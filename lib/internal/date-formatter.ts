@@ -49,3 +49,25 @@ export function dateFormatter (timeZone: string): (time: number) => Record<DateP
     return { YYYY: pad(Number(got.year), 4), MM: got.month!, DD: got.day!, HH: got.hour!, mm: got.minute!, ss: got.second! }
   }
 }
+
+/**
+ * Whether `timeZone`'s offset from UTC changes during `year` (daylight
+ * saving): its clocks then go back once, and an hour's date parts repeat.
+ *
+ * @example
+ * ```ts
+ * zoneShifts('Europe/Berlin') // true
+ * zoneShifts('Asia/Tokyo') // false
+ * ```
+ */
+export function zoneShifts (timeZone: string, year = new Date().getUTCFullYear()): boolean {
+  const parts = dateFormatter(timeZone)
+  const offset = (time: number): number => {
+    const p = parts(time)
+    return Date.UTC(Number(p.YYYY), Number(p.MM) - 1, Number(p.DD), Number(p.HH), Number(p.mm), Number(p.ss)) - time
+  }
+  const january = offset(Date.UTC(year, 0, 1))
+  // Daylight saving lasts months: the first of each month sees it.
+  for (let month = 1; month < 12; month++) if (offset(Date.UTC(year, month, 1)) !== january) return true
+  return false
+}

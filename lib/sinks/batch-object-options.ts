@@ -1,4 +1,5 @@
 import type { Compression } from '../stages/compress.js'
+import type { ManifestOptions } from './manifest-options.js'
 
 /**
  * How batched objects are cut (window, size limits) and encoded: the options
@@ -26,6 +27,6 @@ export interface BatchObjectOptions {
   threads?: number
   /** `false`: `.gz`/`.zst` objects as `application/gzip`/`application/zstd` without Content-Encoding (see `s3Writable`). Default `true`. */
   encodingHeader?: boolean
-  /** A manifest per window and partition (see `s3Writable()`): `true` or `{ keyTemplate }`. */
-  manifests?: boolean | { keyTemplate?: string }
+  /** A manifest per window and partition (see `s3Writable()`): `true` or {@link ManifestOptions} (`{ keyTemplate, timeZone }`). */
+  manifests?: boolean | ManifestOptions
 }

@@ -9,6 +9,7 @@ import { minuteWindow } from '../stages/minute-window.js'
 import type { KeyTemplate } from '../key-template.js'
 import { readPath } from '../internal/key-segment.js'
 import type { UploadRetry } from '../internal/retry-events.js'
+import type { ManifestOptions } from './manifest-options.js'
 import type { ObjectWritten } from './object-written.js'
 import { s3Writable } from './s3-writable.js'
 import type { UploadParams } from './upload-params.js'
@@ -34,7 +35,7 @@ export interface RouteSettings {
   allowedLatenessMs: number | undefined
   onLate: 'partition' | 'drop' | 'error' | undefined
   maxOpenPartitions: number | undefined
-  manifests: boolean | { keyTemplate?: string } | undefined
+  manifests: boolean | ManifestOptions | undefined
 }
 
 /** How a route reports to its destination. */

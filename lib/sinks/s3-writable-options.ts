@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js'
 import type { S3ConnectionOptions } from '../internal/s3-client.js'
 import type { KeyTemplate } from '../key-template.js'
 import type { BatchOptions } from './batch-options.js'
+import type { ManifestOptions } from './manifest-options.js'
 import type { UploadParams } from './upload-params.js'
 
 /**
@@ -47,10 +48,11 @@ export interface S3WritableOptions extends S3ConnectionOptions {
   timeZone?: string
   /**
    * Write a manifest per window (and partition) once every object of it is
-   * complete: `true`, or `{ keyTemplate }` for its key (no `{id}` needed;
-   * dated by the window's start). Default off.
+   * complete: `true`, or {@link ManifestOptions} (`{ keyTemplate, timeZone }`)
+   * for its key (dated by the window's start, in UTC unless
+   * `manifests.timeZone` says otherwise). Default off.
    */
-  manifests?: boolean | { keyTemplate?: string }
+  manifests?: boolean | ManifestOptions
   /**
    * How a compressed object says so. `true` (default): `Content-Type` is the
    * NDJSON type and `Content-Encoding: gzip` (or `zstd`), so HTTP clients that

@@ -10,6 +10,8 @@ import { CONNECTION_FIELDS } from '../internal/s3-client.js'
 import { resolveKeyTemplate } from '../internal/template-key.js'
 import { validateBoolean, validateClock, validateInteger, validateKnownKeys, validateObject, validateBucket } from '../internal/validate.js'
 import type { KeyTemplate } from '../key-template.js'
+import { zoneShifts } from '../internal/date-formatter.js'
+import type { ManifestOptions } from './manifest-options.js'
 import type { S3WritableOptions } from './s3-writable-options.js'
 import { validateUploadParams, type UploadParams } from './upload-params.js'
 
@@ -95,14 +97,26 @@ export function resolveWritableOptions (options: S3WritableOptions): WritableSet
   }
 }
 
-/** `manifests`: `true`, or `{ keyTemplate }`; the template of manifest keys. */
+/** `satisfies` makes tsc refuse a new field of {@link ManifestOptions} that is not listed here. */
+const MANIFEST_FIELDS = Object.keys({ keyTemplate: true, timeZone: true } satisfies Record<keyof ManifestOptions, true>)
+
+/**
+ * `manifests`: `true`, or {@link ManifestOptions}; the template of manifest
+ * keys. A template without `{id}` in a zone with daylight saving is refused:
+ * in the hour the clocks go back, two windows' manifests would get one key
+ * and the second would replace the first.
+ */
 export function resolveManifests (value: unknown, name: string): KeyTemplate | undefined {
   if (value === undefined || value === false) return undefined
   if (value === true) return resolveKeyTemplate(DEFAULT_MANIFEST_TEMPLATE, `${name}.keyTemplate`, undefined, `${name}.timeZone`, false)
   validateObject(value, name)
-  validateKnownKeys(value as Record<string, unknown>, name, ['keyTemplate', 'timeZone'])
+  validateKnownKeys(value as Record<string, unknown>, name, MANIFEST_FIELDS)
   const { keyTemplate, timeZone } = value as { keyTemplate?: unknown, timeZone?: unknown }
-  return resolveKeyTemplate(keyTemplate ?? DEFAULT_MANIFEST_TEMPLATE, `${name}.keyTemplate`, timeZone, `${name}.timeZone`, false)
+  const template = resolveKeyTemplate(keyTemplate ?? DEFAULT_MANIFEST_TEMPLATE, `${name}.keyTemplate`, timeZone, `${name}.timeZone`, false)
+  if (template !== undefined && template.timeZone !== 'UTC' && !template.source.includes('{id}') && zoneShifts(template.timeZone)) {
+    throw new InvalidOptionError(`${name}.keyTemplate`, `must contain {id} with ${name}.timeZone "${template.timeZone}": its clocks go back once a year, and two windows of the repeated hour would get the same manifest key`)
+  }
+  return template
 }
 
 /** A client of the caller's: it must look like one, and no connection field may come with it. */

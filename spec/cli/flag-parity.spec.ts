@@ -17,7 +17,7 @@ import { USAGE } from '../../lib/cli/usage.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 /** The option types the CLI stands for: the sinks (config, batches, routes), the stages, key templates, doctor and the log sources. */
-const OPTION_TYPES = ['S3SinkConfig', 'S3WritableOptions', 'BatchOptions', 'SinkRoute', 'S3DestinationOptions',
+const OPTION_TYPES = ['S3SinkConfig', 'S3WritableOptions', 'ManifestOptions', 'BatchOptions', 'SinkRoute', 'S3DestinationOptions',
   'FilterApisOptions', 'SerializeOptions', 'MinuteWindowOptions', 'GzipOptions', 'CompressOptions', 'KeyRotateOptions', 'RouteOptions', 'RouteOutput',
   'KeyTemplateOptions', 'DoctorOptions', 'CheckpointOptions', 'RedisStreamSourceOptions', 'NatsJetStreamSourceOptions']
 
@@ -33,6 +33,8 @@ const FLAG_FOR: Record<string, string[]> = {
   'RouteOutput.when': ['route'],
   'RouteOutput.window': ['route'], // --route NAME:window=...,max-records=...,max-bytes=...
   manifests: ['manifests', 'manifest-template'], // --manifest-template is manifests: { keyTemplate }
+  'ManifestOptions.keyTemplate': ['manifest-template'],
+  'ManifestOptions.timeZone': ['time-zone'], // --time-zone dates the manifests' keys as the objects'
   partitionBy: ['key-template'], // the template's record fields partition the batches
   'GzipOptions.chunkSize': ['gzip-chunk-size'], // --chunk-size is the window's body chunks (minuteWindow, serialize)
   'CompressOptions.chunkSize': ['gzip-chunk-size'],

@@ -73,6 +73,36 @@ describe('s3-sink --key-template, --time-field', () => {
     }
   })
 
+  it('--time-zone dates the manifests\' keys as the objects\'; without --key-template it needs --manifests', async () => {
+    const s3 = await startS3rver()
+    const S3 = ['--endpoint', s3.endpoint, '--store', 'custom', '--access-key-id', 'S3RVER', '--secret-access-key', 'S3RVER']
+    try {
+      await s3.createBucket('cli-manifest-zone')
+      // 23:59 and 00:00 UTC are 08:59 and 09:00 in Tokyo on the 26th.
+      const res = await cli(['--bucket', 'cli-manifest-zone', ...S3, '--key-template', 'runs/{YYYY}{MM}{DD}-{HH}{mm}/{id}{ext}', '--time-zone', 'Asia/Tokyo',
+        '--time-field', 'at', '--allowed-lateness-ms', '60000', '--manifests', '--manifest-template', 'audit/{YYYY}{MM}{DD}-{HH}{mm}.json'], lines)
+      expect(res.code, res.stderr).to.equal(0)
+      expect(await s3.listKeys('cli-manifest-zone', 'audit/')).to.deep.equal(['audit/20261126-0859.json', 'audit/20261126-0900.json'])
+      expect((await s3.listKeys('cli-manifest-zone', 'runs/')).map((k) => k.split('/')[1])).to.deep.equal(['20261126-0859', '20261126-0900'])
+      // --manifests alone: the default manifest keys, in the zone.
+      const plain = await cli(['--bucket', 'cli-manifest-zone', ...S3, '--prefix', 'plain', '--time-zone', 'Asia/Tokyo', '--time-field', 'at', '--allowed-lateness-ms', '60000', '--manifests'], lines)
+      expect(plain.code, plain.stderr).to.equal(0)
+      expect((await s3.listKeys('cli-manifest-zone', 'plain/_manifests/')).map((k) => k.split('/').slice(2, 6).join('/'))).to.deep.equal(['2026/11/26/08', '2026/11/26/09'])
+    } finally {
+      await s3.close()
+    }
+    for (const [argv, flag] of [
+      [['--time-zone', 'Asia/Tokyo'], '--time-zone'], // neither --key-template nor --manifests
+      [['--manifests', '--time-zone', 'Nowhere/C1ty'], '--time-zone'],
+      [['--manifests', '--time-zone', 'Europe/Berlin', '--manifest-template', 'm/{YYYY}{MM}{DD}-{HH}{mm}.json'], '--manifest-template'] // no {id} where clocks go back
+    ] as const) {
+      const res = await cli(['--bucket', 'b', '--region', 'r', '--access-key-id', 'A', '--secret-access-key', 'S', ...argv], lines)
+      expect(res.code, argv.join(' ')).to.equal(2)
+      expect(res.stderr, argv.join(' ')).to.match(new RegExp(`^s3-sink: ${flag} `))
+      expect(res.stderr).to.not.include('C1ty')
+    }
+  })
+
   it('--manifest-template names the manifests; a bad one, or one without --manifests, exits 2 naming it', async () => {
     const s3 = await startS3rver()
     try {

@@ -5,7 +5,9 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { pipeline } from 'node:stream/promises'
 import { gunzipSync } from 'node:zlib'
 import type { Batch } from '../../lib/batch.js'
-import { InvalidOptionError, KeyTemplateError, S3UploadError } from '../../lib/errors.js'
+import { ConfigError, InvalidOptionError, KeyTemplateError, S3UploadError } from '../../lib/errors.js'
+import { createS3Destination } from '../../lib/sinks/create-s3-destination.js'
+import { createS3Sink } from '../../lib/sinks/create-s3-sink.js'
 import type { Manifest } from '../../lib/internal/manifest-tracker.js'
 import { keyTemplate } from '../../lib/key-template.js'
 import type { ManifestWritten } from '../../lib/sinks/manifest-written.js'
@@ -127,6 +129,22 @@ describe('s3Writable({ keyTemplate, manifests })', () => {
     expect(err).to.be.instanceOf(KeyTemplateError).with.property('placeholder', '{a.b}')
   })
 
+  it('manifests.timeZone dates the manifests\' keys (UTC by default, whatever the objects\' timeZone)', async () => {
+    const keys = async (manifests: unknown): Promise<string[]> => {
+      const sink = s3Writable({ ...s3.config, bucket: 'manifests', keyTemplate: 'o/{YYYY}{MM}{DD}-{HH}{mm}/{id}{ext}', timeZone: 'Asia/Tokyo', manifests } as never)
+      const written: string[] = []
+      sink.on('manifest', ({ key }: ManifestWritten) => written.push(key))
+      await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock(T0 + 5_000) }), sink)
+      return written
+    }
+    // 14:00 UTC is 23:00 in Tokyo (+9, no daylight saving) and 15:00 in Berlin (+1 in November).
+    expect(await keys({ keyTemplate: 'tz/utc/{YYYY}{MM}{DD}-{HH}{mm}.json' })).to.deep.equal(['tz/utc/20261125-1400.json'])
+    expect(await keys({ keyTemplate: 'tz/tokyo/{YYYY}{MM}{DD}-{HH}{mm}.json', timeZone: 'Asia/Tokyo' })).to.deep.equal(['tz/tokyo/20261125-2300.json'])
+    const [berlin] = await keys({ timeZone: 'Europe/Berlin' })
+    expect(berlin).to.match(/^_manifests\/2026\/11\/25\/15\/2026-11-25-15-00-00-[0-9a-f]{64}\.json$/)
+    expect(await s3.listKeys('manifests', 'o/20261125-2300/')).to.have.length(3)
+  })
+
   it('validates keyTemplate, timeZone and manifests when built', () => {
     for (const [options, option] of [
       [{ keyTemplate: '{nope' }, 'options.keyTemplate'],
@@ -135,9 +153,24 @@ describe('s3Writable({ keyTemplate, manifests })', () => {
       [{ keyTemplate: '{id}', timeZone: 'Nowhere/City' }, 'options.timeZone'],
       [{ manifests: 'yes' }, 'options.manifests'],
       [{ manifests: { keyTemplate: '{bad' } }, 'options.manifests.keyTemplate'],
-      [{ manifests: { every: 1 } }, 'options.manifests.every']
+      [{ manifests: { every: 1 } }, 'options.manifests.every'],
+      [{ manifests: { timeZone: 'Nowhere/City' } }, 'options.manifests.timeZone'],
+      [{ manifests: { timeZone: 9 } }, 'options.manifests.timeZone'],
+      // Without {id}, the hour Berlin's clocks go back would give two windows one manifest key.
+      [{ manifests: { keyTemplate: 'm/{YYYY}{MM}{DD}/{HH}{mm}.json', timeZone: 'Europe/Berlin' } }, 'options.manifests.keyTemplate']
     ] as const) {
       expect(() => s3Writable({ ...s3.config, bucket: 'b', ...options } as never)).to.throw(InvalidOptionError).with.property('option', option)
     }
+    // A zone without daylight saving needs no {id}, nor one with it when the template has {id}.
+    s3Writable({ ...s3.config, bucket: 'b', manifests: { keyTemplate: 'm/{YYYY}{MM}{DD}/{HH}{mm}.json', timeZone: 'Asia/Tokyo' } }).destroy()
+    s3Writable({ ...s3.config, bucket: 'b', manifests: { keyTemplate: 'm/{HH}{mm}-{id}.json', timeZone: 'Europe/Berlin' } }).destroy()
+  })
+
+  it('the sinks built on it take manifests.timeZone and check it with their other options', () => {
+    expect(() => createS3Destination({ ...s3.config, manifests: { timeZone: 'Nowhere/City' } })).to.throw(InvalidOptionError).with.property('option', 'options.manifests.timeZone')
+    let err: unknown
+    try { createS3Sink({ type: 's3', bucket: 'b', ...s3.config, batched: { manifests: { timeZone: 'Nowhere/City' } } }) } catch (e) { err = e }
+    expect(err).to.be.instanceOf(ConfigError)
+    expect((err as ConfigError).issues.map((i) => i.path)).to.deep.equal(['batched.manifests.timeZone'])
   })
 })
