@@ -6,11 +6,26 @@ import { minuteWindow } from '../stages/minute-window.js'
 import { problemOf, type Issues } from './config-issues.js'
 import { typeName, validateBoolean, validateKnownKeys } from './validate.js'
 
-const WINDOW_FIELDS = ['windowMs', 'maxBytes', 'maxRecords']
+const WINDOW_FIELDS = ['windowMs', 'maxBytes', 'maxRecords', 'chunkSize']
 const COMPRESSION_FIELDS = ['compression', 'level', 'threads']
-const LAYOUT_FIELDS = ['timeOf', 'allowedLatenessMs', 'onLate', 'maxOpenPartitions']
+const LAYOUT_FIELDS = ['timeOf', 'allowedLatenessMs', 'onLate', 'idleTimeoutMs', 'maxOpenPartitions']
 const BOOLEAN_FIELDS = ['encodingHeader', 'stableKeys', 'closeOnTime'] as const
 const BATCH_FIELDS = [...WINDOW_FIELDS, ...COMPRESSION_FIELDS, ...LAYOUT_FIELDS, ...BOOLEAN_FIELDS, 'manifests']
+
+/**
+ * `{ [field]: value }` with the `timeOf` it depends on: the caller's own, or,
+ * when that is not a function (reported on its own), a stand-in, so a field
+ * is not also blamed for a bad `timeOf`.
+ *
+ * @example
+ * ```ts
+ * minuteWindow(besideTimeOf({ timeOf: 'at', onLate: 'drop' }, 'onLate')) // checks onLate alone
+ * ```
+ */
+export function besideTimeOf (fields: Record<string, unknown>, field: string): Record<string, unknown> {
+  if (field === 'timeOf' || fields.timeOf === undefined) return { [field]: fields[field] }
+  return { timeOf: typeof fields.timeOf === 'function' ? fields.timeOf : () => 0, [field]: fields[field] }
+}
 
 /**
  * The `batched` field of a sink config (at `at`: `batched`, or
@@ -42,10 +57,15 @@ export function checkBatched (issues: Issues, value: unknown, at: string): Batch
   const chosen: Record<string, unknown> = {}
   for (const field of COMPRESSION_FIELDS) if (fields[field] !== undefined) chosen[field] = fields[field]
   if (issues.check(chosen, () => compress(chosen), problem, under) !== undefined) Object.assign(options, chosen)
-  // Checked together too: lateness and onLate need timeOf.
+  // Lateness and onLate need timeOf, so each is checked beside it; one at a time, so every bad one is reported.
   const layout: Record<string, unknown> = {}
-  for (const field of LAYOUT_FIELDS) if (fields[field] !== undefined) layout[field] = fields[field]
-  if (issues.check(layout, () => minuteWindow(layout), problem, under) !== undefined) Object.assign(options, layout)
+  let layoutOk = true
+  for (const field of LAYOUT_FIELDS) {
+    if (fields[field] === undefined) continue
+    layout[field] = fields[field]
+    if (issues.check(fields[field], () => minuteWindow(besideTimeOf(fields, field)), problem, under) === undefined) layoutOk = false
+  }
+  if (layoutOk) Object.assign(options, layout)
   if (fields.manifests !== undefined && issues.check(fields.manifests, () => resolveManifests(fields.manifests, `config.${at}.manifests`)) !== undefined) options.manifests = fields.manifests
   for (const field of BOOLEAN_FIELDS) {
     const flag = issues.check(fields[field], () => validateBoolean(fields[field], `config.${at}.${field}`))

@@ -13,15 +13,15 @@ import { minuteWindow } from '../stages/minute-window.js'
  * unless told otherwise, closes batches only when full.
  */
 export function windowStages (batched: BatchOptions, template: KeyTemplate | undefined, prefix: string, clock: Clock | undefined): { window: Transform, stages: Transform[] } {
-  const { windowMs, maxBytes, maxRecords, compression, level, threads, timeOf, allowedLatenessMs, onLate, maxOpenPartitions, stableKeys, closeOnTime } = batched
+  const { windowMs, maxBytes, maxRecords, chunkSize, compression, level, threads, timeOf, allowedLatenessMs, onLate, idleTimeoutMs, maxOpenPartitions, stableKeys, closeOnTime } = batched
   const fields = template?.fields ?? []
   const window = minuteWindow({
-    windowMs, maxBytes, maxRecords, clock, maxOpenPartitions,
+    windowMs, maxBytes, maxRecords, chunkSize, clock, maxOpenPartitions,
     // A replay cuts the same batches only if no timer cuts them.
     closeOnTime: closeOnTime ?? stableKeys !== true,
     // The template's record fields are the partitions: each object holds one value of them.
     ...(fields.length === 0 ? {} : { partitionBy: fields }),
-    ...(timeOf === undefined ? {} : { timeOf, allowedLatenessMs, onLate })
+    ...(timeOf === undefined ? {} : { timeOf, allowedLatenessMs, onLate, idleTimeoutMs })
   })
   const name = keyRotate({ prefix, ...(stableKeys === true ? { stableKeys } : {}), ...(template === undefined ? {} : { keyTemplate: template }) })
   return { window, stages: [window, compress({ compression, level, threads }), name] }

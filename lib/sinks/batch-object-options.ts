@@ -19,6 +19,8 @@ export interface BatchObjectOptions {
   maxBytes?: number
   /** Close an object once it holds this many records (payloads). Default: no limit. */
   maxRecords?: number
+  /** NDJSON is coalesced into body chunks of about this many bytes (as `minuteWindow()`'s). Default 64 KiB. */
+  chunkSize?: number
   /** `'gzip'` (default), `'zstd'` (Node >= 22.15) or `'none'`: as `compress()`. */
   compression?: Compression
   /** gzip 0 to 9 (default 6), zstd 1 to 19 (default 3). */

@@ -23,6 +23,8 @@ export interface BatchOptions extends BatchObjectOptions {
    * (but with `'error'`) announced with `'late'`. See `minuteWindow()`.
    */
   onLate?: 'partition' | 'drop' | 'error'
+  /** With `timeOf`: close an event-time batch no Run joined for this long (processing time), so a quiet feed still delivers. Default `windowMs + allowedLatenessMs`. */
+  idleTimeoutMs?: number
   /** Most partitions (of the key template's record fields) open at once. Default 16. */
   maxOpenPartitions?: number
   /**

@@ -10,6 +10,7 @@ import type { BatchObjectOptions } from './batch-object-options.js'
 import type { RouteSettings } from './destination-route.js'
 import { validateUploadParams, type UploadParams } from './upload-params.js'
 import { ownClient, resolveManifests } from './writable-options.js'
+import { besideTimeOf } from '../internal/batch-config.js'
 import { resolveKeyTemplate } from '../internal/template-key.js'
 import type { KeyTemplate } from '../key-template.js'
 import { minuteWindow } from '../stages/minute-window.js'
@@ -64,6 +65,8 @@ export interface S3DestinationOptions extends S3ConnectionOptions, BatchObjectOp
    * `ERR_LATE_RECORD`, emitted as `'error'`. See `minuteWindow()`.
    */
   onLate?: 'partition' | 'drop' | 'error'
+  /** With `timeOf`: close an event-time batch no payload joined for this long (processing time), so a quiet pair still delivers. Default `windowMs + allowedLatenessMs`. */
+  idleTimeoutMs?: number
   /** Most partitions open at once per pair. Default 16. */
   maxOpenPartitions?: number
 }
@@ -89,7 +92,7 @@ const DEFAULTS = Object.freeze({
 const OWN_FIELDS = [
   'bucket', 'prefix', 'client', 'windowMs', 'maxBytes', 'maxRecords', 'compression', 'level', 'threads', 'encodingHeader',
   'partSize', 'queueSize', 'concurrency', 'abortTimeout', 'clock', 'params', 'retryFor', 'ifNoneMatch',
-  'keyTemplate', 'timeZone', 'timeOf', 'allowedLatenessMs', 'onLate', 'maxOpenPartitions', 'manifests'
+  'keyTemplate', 'timeZone', 'timeOf', 'allowedLatenessMs', 'onLate', 'idleTimeoutMs', 'maxOpenPartitions', 'manifests', 'chunkSize'
 ] as const
 
 /**
@@ -117,6 +120,7 @@ export function resolveOptions (options: S3DestinationOptions): ResolvedOptions 
   const windowMs = check(() => validateInteger(given.windowMs, 'options.windowMs', 1, MAX_TIMER_MS))
   const maxBytes = check(() => validateInteger(given.maxBytes, 'options.maxBytes', 1))
   const maxRecords = check(() => validateInteger(given.maxRecords, 'options.maxRecords', 1))
+  const chunkSize = check(() => validateInteger(given.chunkSize, 'options.chunkSize', 1))
   const compression = check(() => resolveCompression({ compression: given.compression, level: given.level, threads: given.threads }, 'options'))
   const encodingHeader = check(() => validateBoolean(given.encodingHeader, 'options.encodingHeader'))
   const partSize = check(() => validateInteger(given.partSize, 'options.partSize', DEFAULTS.partSize, 5 * 1024 ** 3))
@@ -126,9 +130,11 @@ export function resolveOptions (options: S3DestinationOptions): ResolvedOptions 
   const retryFor = check(() => validateRetryFor(given.retryFor, 'options.retryFor'))
   const ifNoneMatch = check(() => validateBoolean(given.ifNoneMatch, 'options.ifNoneMatch'))
   const template = check(() => resolveKeyTemplate(given.keyTemplate, 'options.keyTemplate', given.timeZone, 'options.timeZone'))
-  // The window stage owns these rules (lateness and onLate need timeOf): ask it.
-  const layout = { timeOf: given.timeOf, allowedLatenessMs: given.allowedLatenessMs, onLate: given.onLate, maxOpenPartitions: given.maxOpenPartitions }
-  check(() => { minuteWindow(layout).destroy() })
+  // The window stage owns these rules (lateness and onLate need timeOf): ask it, one field at a time so each bad one is reported.
+  const layout = { timeOf: given.timeOf, allowedLatenessMs: given.allowedLatenessMs, onLate: given.onLate, idleTimeoutMs: given.idleTimeoutMs, maxOpenPartitions: given.maxOpenPartitions }
+  for (const field of Object.keys(layout)) {
+    if (layout[field as keyof typeof layout] !== undefined) check(() => { minuteWindow(besideTimeOf(layout, field)).destroy() })
+  }
   check(() => resolveManifests(given.manifests, 'options.manifests'))
   const ownsClient = given.client === undefined
   // Last: a client holds sockets, and is built only when nothing else is wrong.
@@ -142,6 +148,7 @@ export function resolveOptions (options: S3DestinationOptions): ResolvedOptions 
       windowMs: windowMs ?? DEFAULTS.windowMs,
       maxBytes: maxBytes ?? DEFAULTS.maxBytes,
       maxRecords,
+      chunkSize,
       compression: compression as CompressionSettings,
       encodingHeader: encodingHeader ?? true,
       partSize: partSize ?? DEFAULTS.partSize,

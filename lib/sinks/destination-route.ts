@@ -34,6 +34,8 @@ export interface RouteSettings {
   timeOf: ((payload: unknown) => number) | undefined
   allowedLatenessMs: number | undefined
   onLate: 'partition' | 'drop' | 'error' | undefined
+  idleTimeoutMs: number | undefined
+  chunkSize: number | undefined
   maxOpenPartitions: number | undefined
   manifests: boolean | ManifestOptions | undefined
 }
@@ -93,15 +95,15 @@ export class Route {
     this.id = id
     this.bucket = bucket
     this.prefix = prefix
-    const { clock, windowMs, maxBytes, maxRecords, template, timeOf, allowedLatenessMs, onLate, maxOpenPartitions } = settings
+    const { clock, windowMs, maxBytes, maxRecords, chunkSize, template, timeOf, allowedLatenessMs, onLate, idleTimeoutMs, maxOpenPartitions } = settings
     // Partitions and event time read the payload, which travels beside its line.
     const fields = template?.fields ?? []
     this.#payloads = fields.length > 0 || timeOf !== undefined
     this.#window = minuteWindow({
-      clock, windowMs, maxBytes, maxRecords, maxOpenPartitions,
+      clock, windowMs, maxBytes, maxRecords, chunkSize, maxOpenPartitions,
       stringify: asLine,
       ...(fields.length === 0 ? {} : { partitionBy: (r: unknown) => Object.fromEntries(fields.map((f) => [f, readPath((r as Wrapped).payload, f.split('.'))])) }),
-      ...(timeOf === undefined ? {} : { timeOf: (r: unknown) => timeOf((r as Wrapped).payload), allowedLatenessMs, onLate })
+      ...(timeOf === undefined ? {} : { timeOf: (r: unknown) => timeOf((r as Wrapped).payload), allowedLatenessMs, onLate, idleTimeoutMs })
     })
     const sink = this.#sink = s3Writable({
       client: settings.client,

@@ -53,7 +53,7 @@ describe('createS3Sink({ keyTemplate })', () => {
       err = e as ConfigError
     }
     expect(err).to.be.instanceOf(ConfigError)
-    expect(err!.issues.map((i) => i.path).sort()).to.deep.equal(['batched.allowedLatenessMs', 'batched.manifests', 'keyTemplate'])
+    expect(err!.issues.map((i) => i.path).sort()).to.deep.equal(['batched.allowedLatenessMs', 'batched.manifests', 'batched.maxOpenPartitions', 'keyTemplate'])
   })
 })
 

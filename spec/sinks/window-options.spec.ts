@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { once } from 'node:events'
 import { pipeline } from 'node:stream/promises'
 import { onDurable } from '../../lib/durable.js'
 import { ConfigError, InvalidOptionError, LateRecordError } from '../../lib/errors.js'
@@ -8,6 +9,7 @@ import type { S3SinkConfig } from '../../lib/sinks/sink-config.js'
 import { manualClock } from '../helpers/manual-clock.js'
 import { startS3rver, type LocalS3 } from '../helpers/s3rver.js'
 import { run, source } from '../helpers/streams.js'
+import { until } from '../helpers/until.js'
 
 const T0 = Date.UTC(2026, 10, 25, 14, 0)
 // With the default lateness (0), the second is late: its window ended before the watermark (T0 + 120 s).
@@ -16,7 +18,8 @@ const timeOf = (r: unknown): number => (r as { at: number }).at
 
 // createS3Sink({ batched: { onLate } }) and createS3Destination({ onLate }) as
 // minuteWindow({ onLate }) and the CLI's --on-late: every other option left
-// at its default but timeOf, against s3rver.
+// at its default but timeOf, against s3rver; and the other window options the
+// CLI has flags for (idleTimeoutMs, chunkSize).
 describe('onLate on the sinks: createS3Sink({ batched }) and createS3Destination()', () => {
   let s3: LocalS3
   before(async () => {
@@ -89,6 +92,43 @@ describe('onLate on the sinks: createS3Sink({ batched }) and createS3Destination
       }
       expect(issues({ timeOf, onLate: 'skip' })).to.deep.equal(['batched.onLate'])
       expect(issues({ onLate: 'drop' })).to.deep.equal(['batched.onLate'])
+      // Each bad layout field is reported, with the others.
+      expect(issues({ onLate: 'drop', maxOpenPartitions: 0 }).sort()).to.deep.equal(['batched.maxOpenPartitions', 'batched.onLate'])
+      expect(issues({ timeOf: 'at', onLate: 'skip' }).sort()).to.deep.equal(['batched.onLate', 'batched.timeOf'])
+    })
+  })
+
+  describe('idleTimeoutMs and chunkSize, as minuteWindow() and --idle-timeout-ms, --chunk-size', () => {
+    it('createS3Sink({ batched: { timeOf, idleTimeoutMs } }): a quiet feed\'s event-time batch is stored once idle that long', async () => {
+      const clock = manualClock(T0)
+      const s = createS3Sink({ type: 's3', bucket: 'on-late', ...s3.config, clock, prefix: 'idle-sink', batched: { timeOf, idleTimeoutMs: 5000, chunkSize: 1024 } } as S3SinkConfig)
+      const objects: unknown[] = []
+      s.on('object', (o) => objects.push(o))
+      s.write({ ...run(0), at: T0 })
+      clock.advance(5000)
+      await until(() => objects.length === 1, 'the idle batch stored before the input ended')
+      s.end()
+      await once(s, 'close')
+      expect(((await s3.readRecords('on-late', 'idle-sink/')) as Array<{ at: number }>).map((r) => r.at)).to.deep.equal([T0])
+    })
+
+    it('createS3Destination({ timeOf, idleTimeoutMs, chunkSize }): the same, per pair', async () => {
+      const clock = manualClock(T0)
+      const d = createS3Destination({ ...s3.config, bucket: 'on-late', clock, timeOf, idleTimeoutMs: 5000, chunkSize: 1024 })
+      const big = 'x'.repeat(3000) // more than one chunk
+      d.send({ prefix: 'idle-dest', payload: { i: 0, at: T0, big } })
+      clock.advance(5000)
+      await until(() => d.stats.objects === 1, 'the idle batch stored before flush()')
+      await d.close()
+      expect(((await s3.readRecords('on-late', 'idle-dest/')) as Array<{ big: string }>).map((r) => r.big)).to.deep.equal([big])
+    })
+
+    it('are checked with the other options: idleTimeoutMs needs timeOf, both have the window\'s ranges', () => {
+      let err: unknown
+      try { createS3Sink({ type: 's3', bucket: 'on-late', ...s3.config, batched: { idleTimeoutMs: 5000, chunkSize: 0 } } as S3SinkConfig) } catch (e) { err = e }
+      expect((err as ConfigError).issues.map((i) => i.path).sort()).to.deep.equal(['batched.chunkSize', 'batched.idleTimeoutMs'])
+      try { createS3Destination({ ...s3.config, timeOf, idleTimeoutMs: 0, chunkSize: 'big' } as never) } catch (e) { err = e }
+      expect((err as InvalidOptionError).issues.map((i) => i.option).sort()).to.deep.equal(['options.chunkSize', 'options.idleTimeoutMs'])
     })
   })
 
@@ -155,6 +195,9 @@ describe('onLate on the sinks: createS3Sink({ batched }) and createS3Destination
       for (const options of [{ timeOf, onLate: 'skip' }, { onLate: 'drop' }]) {
         expect(() => createS3Destination({ ...s3.config, ...options } as never)).to.throw(InvalidOptionError).with.property('option', 'options.onLate')
       }
+      let err: InvalidOptionError | undefined
+      try { createS3Destination({ ...s3.config, timeOf: 'at', onLate: 'skip', maxOpenPartitions: 0 } as never) } catch (e) { err = e as InvalidOptionError }
+      expect(err!.issues.map((i) => i.option).sort()).to.deep.equal(['options.maxOpenPartitions', 'options.onLate', 'options.timeOf'])
     })
   })
 })
