@@ -1,6 +1,6 @@
 import { InvalidOptionError, type ConfigIssue } from '../errors.js'
 
-const SECRETS = new Set(['secretAccessKey', 'sessionToken'])
+const SECRETS = new Set(['accessKeyId', 'secretAccessKey', 'sessionToken'])
 const NUMBERS = new Set(['concurrency', 'maxAttempts', 'requestTimeout', 'socketTimeout', 'connectionTimeout', 'retryFor', 'windowMs', 'maxBytes', 'maxRecords',
   'level', 'threads', 'allowedLatenessMs', 'maxOpenPartitions'])
 const BOOLEANS = new Set(['skipOnFail', 'forcePathStyle', 'encodingHeader', 'ifNoneMatch', 'stableKeys', 'closeOnTime'])
@@ -11,8 +11,8 @@ export class Issues {
 
   add (path: string, problem: ConfigIssue['problem'], message: string): void {
     if (this.list.some((issue) => issue.path === path)) return
-    // A wrong secret is reported by name only: the helpers print numbers and booleans.
-    this.list.push({ path, problem, message: SECRETS.has(path) ? 'must be a non-empty string' : message })
+    // A wrong secret is reported by name only: the helpers print numbers and booleans (a missing one has no value to print).
+    this.list.push({ path, problem, message: SECRETS.has(path) && problem !== 'missing' ? 'must be a non-empty string' : message })
   }
 
   /**

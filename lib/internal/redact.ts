@@ -1,15 +1,27 @@
 /**
- * SDK errors keep the raw HTTP response in `$response`; through its socket it
- * reaches the request's headers, session token included, which
- * `util.inspect(err, { showHidden: true })` prints. The SDK defines it
- * non-configurable, so the error is copied without it (same prototype, so
- * `instanceof` and `name` still hold). Anything else is returned as is.
+ * Fields of an SDK error that reach credentials: `$response`, the raw HTTP
+ * response, whose socket reaches the request's headers (session token);
+ * and what S3 echoes of a request whose signature it could not match
+ * (SignatureDoesNotMatch), which the SDK copies from the XML onto the
+ * error: the canonical request holds the `x-amz-security-token` header's
+ * value, and the key id is the access key's.
+ */
+const HIDDEN = new Set<PropertyKey>([
+  '$response', 'CanonicalRequest', 'CanonicalRequestBytes', 'StringToSign', 'StringToSignBytes', 'SignatureProvided', 'AWSAccessKeyId'
+])
+
+/**
+ * An error without the fields that reach credentials ({@link HIDDEN}), for
+ * `util.inspect(err, { showHidden: true })` and every printing of it. The
+ * SDK defines `$response` non-configurable, so the error is copied without
+ * them (same prototype, so `instanceof` and `name` still hold). Anything
+ * else is returned as is.
  */
 export function redact (err: unknown): unknown {
-  if (typeof err !== 'object' || err === null || !Object.hasOwn(err, '$response')) return err
+  if (typeof err !== 'object' || err === null || !Reflect.ownKeys(err).some((key) => HIDDEN.has(key))) return err
   const copy = Object.create(Object.getPrototypeOf(err) as object) as object
   for (const key of Reflect.ownKeys(err)) {
-    if (key !== '$response') Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(err, key) as PropertyDescriptor)
+    if (!HIDDEN.has(key)) Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(err, key) as PropertyDescriptor)
   }
   return copy
 }

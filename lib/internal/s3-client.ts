@@ -98,7 +98,7 @@ export function createS3Client (
   options: S3ConnectionOptions, name: string, overrides: Partial<S3ClientConfig> = {}, { retries }: ClientRetries = { retries: 'sdk' }
 ): S3Client {
   const region = validateString(options.region, `${name}.region`)
-  const accessKeyId = validateString(options.accessKeyId, `${name}.accessKeyId`)
+  const accessKeyId = validateSecret(options.accessKeyId, `${name}.accessKeyId`)
   const secretAccessKey = validateSecret(options.secretAccessKey, `${name}.secretAccessKey`)
   const sessionToken = validateSecret(options.sessionToken, `${name}.sessionToken`)
   const endpoint = validateString(options.endpoint, `${name}.endpoint`)

@@ -1,3 +1,6 @@
+import { once } from 'node:events'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { pipeline } from 'node:stream/promises'
 import { inspect } from 'node:util'
 import { expect } from 'chai'
@@ -86,6 +89,11 @@ describe('reliability: secrets never show', function () {
       const values: unknown[] = [NUMERIC, 98765.4321, true, 98765432109876543210n, [NUMERIC], { toString: () => String(NUMERIC) }]
       const texts = (value: unknown): string[] => [String(NUMERIC), '98765.4321', '98765432109876543210', String(value)].filter((t) => t.length > 4)
       const factories: Array<[string, (secret: unknown) => Promise<unknown> | unknown]> = [
+        // The key id too: the README's Secrets section covers the whole key pair and the token.
+        ['s3Writable accessKeyId', (v) => s3Writable({ bucket: 'b', accessKeyId: v, secretAccessKey: 'S' } as never)],
+        ['createS3Sink accessKeyId', (v) => createS3Sink({ type: 's3', bucket: 'b', region: 'r', accessKeyId: v, secretAccessKey: 'S' } as never)],
+        ['createS3Destination accessKeyId', (v) => createS3Destination({ bucket: 'b', accessKeyId: v, secretAccessKey: 'S' } as never)],
+        ['doctor accessKeyId', async (v) => await doctor({ bucket: 'b', accessKeyId: v, secretAccessKey: 'S' } as never)],
         ['s3Writable secretAccessKey', (v) => s3Writable({ bucket: 'b', accessKeyId: 'AK', secretAccessKey: v } as never)],
         ['s3Writable sessionToken', (v) => s3Writable({ bucket: 'b', accessKeyId: 'AK', secretAccessKey: 'S', sessionToken: v } as never)],
         ['createS3Sink secretAccessKey', (v) => createS3Sink({ type: 's3', bucket: 'b', region: 'r', accessKeyId: 'AK', secretAccessKey: v } as never)],
@@ -162,6 +170,56 @@ describe('reliability: secrets never show', function () {
       expect(err).to.include({ code: 'ERR_S3_LIST_UPLOADS' })
       expect((err as Error).cause).to.include({ name: 'NotImplemented' })
       expectNoSecrets(err)
+    })
+  })
+
+  // S3 answers a request whose signature it cannot match with what it computed: the key id, the string to sign and
+  // the canonical request, whose headers include x-amz-security-token with its value. The SDK puts every field of
+  // that XML on the error it throws, so the error kept as `cause` printed the session token (and the key id).
+  describe('in errors after SignatureDoesNotMatch, whose answer echoes the canonical request', () => {
+    const KEY_ID = 'AKID-987-key'
+    let server: Server
+    let endpoint: string
+    before(async () => {
+      server = createServer((req, res) => {
+        req.resume()
+        req.on('end', () => {
+          const keyId = /Credential=([^/]+)/.exec(req.headers.authorization ?? '')?.[1] ?? ''
+          const canonical = `${req.method ?? ''}\n${req.url ?? ''}\n\nhost:${req.headers.host ?? ''}\nx-amz-security-token:${String(req.headers['x-amz-security-token'])}\n\nhost;x-amz-security-token\nUNSIGNED-PAYLOAD`
+          res.writeHead(403, { 'content-type': 'application/xml' })
+          res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SignatureDoesNotMatch</Code>' +
+            '<Message>The request signature we calculated does not match the signature you provided. Check your key and signing method.</Message>' +
+            `<AWSAccessKeyId>${keyId}</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256\n20261202T000000Z</StringToSign><SignatureProvided>0a1b</SignatureProvided>` +
+            `<StringToSignBytes>41 57</StringToSignBytes><CanonicalRequest>${canonical}</CanonicalRequest><CanonicalRequestBytes>50 55 54</CanonicalRequestBytes>` +
+            '<RequestId>R1</RequestId><HostId>H1</HostId></Error>')
+        })
+      })
+      server.listen(0, '127.0.0.1')
+      await once(server, 'listening')
+      endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    })
+    after(() => { server.close() })
+
+    const credentials = { accessKeyId: KEY_ID, secretAccessKey: SECRET, sessionToken: TOKEN }
+    function expectNoneOfThem (err: unknown): void {
+      expectNoSecrets(err)
+      for (const [how, text] of Object.entries(renderings(err))) expect(text.includes(KEY_ID), `${how} shows the access key id`).to.equal(false)
+      // What failed is still said.
+      expect((err as Error).cause).to.include({ name: 'SignatureDoesNotMatch' })
+    }
+
+    it('S3UploadError of s3Writable()', async () => {
+      const sink = s3Writable({ bucket: 'b', region: 'us-east-1', endpoint, forcePathStyle: true, ...credentials, maxAttempts: 1 })
+      const err = await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock() }), gzip(), sink).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD' })
+      expectNoneOfThem(err)
+      expectNoSecrets(sink)
+    })
+
+    it('ListUploadsError of abortIncompleteUploads()', async () => {
+      const err = await abortIncompleteUploads({ bucket: 'b', region: 'us-east-1', endpoint, forcePathStyle: true, ...credentials, olderThan: 0, maxAttempts: 1 }).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_S3_LIST_UPLOADS' })
+      expectNoneOfThem(err)
     })
   })
 })
