@@ -6,7 +6,7 @@ import { minuteWindow } from '../stages/minute-window.js'
 import { problemOf, type Issues } from './config-issues.js'
 import { typeName, validateBoolean, validateKnownKeys } from './validate.js'
 
-const WINDOW_FIELDS = ['windowMs', 'maxBytes', 'maxRecords', 'chunkSize']
+const WINDOW_FIELDS = ['windowMs', 'maxBytes', 'maxRecords', 'chunkSize', 'onInvalid']
 const COMPRESSION_FIELDS = ['compression', 'level', 'threads']
 const LAYOUT_FIELDS = ['timeOf', 'allowedLatenessMs', 'onLate', 'idleTimeoutMs', 'maxOpenPartitions']
 const BOOLEAN_FIELDS = ['encodingHeader', 'stableKeys', 'closeOnTime'] as const

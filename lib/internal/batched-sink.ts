@@ -26,6 +26,7 @@ export function batchedSink (s: SinkSettings): { sink: Writable, last: Writable 
   forward(sink, filter, upload)
   upload.on('manifest', (manifest) => sink.emit('manifest', manifest))
   window.on('late', (late) => sink.emit('late', late))
+  window.on('invalid', (invalid) => sink.emit('invalid', invalid))
   return { sink, last: upload }
 }
 

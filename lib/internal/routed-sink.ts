@@ -46,7 +46,10 @@ export function routedSink (s: SinkSettings, routes: RouteSettings[]): { sink: W
   forward(sink, filter, upload, (written): RoutedObjectWritten => ({ ...written, route: routeKeys.take(written.key) ?? '' }))
   // An object given up is not written: its key is forgotten all the same.
   upload.on('abandoned', ({ key }: ObjectAbandoned) => { routeKeys.take(key) })
-  for (const window of windows) window.on('late', (late) => sink.emit('late', late))
+  for (const window of windows) {
+    window.on('late', (late) => sink.emit('late', late))
+    window.on('invalid', (invalid) => sink.emit('invalid', invalid))
+  }
   // unmatched: 'drop': announced as the filter's drops are (reason 'route').
   routed.on('drop', (drop) => sink.emit('drop', drop))
   return { sink, last: upload }

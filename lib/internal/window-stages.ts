@@ -13,10 +13,10 @@ import { minuteWindow } from '../stages/minute-window.js'
  * unless told otherwise, closes batches only when full.
  */
 export function windowStages (batched: BatchOptions, template: KeyTemplate | undefined, prefix: string, clock: Clock | undefined): { window: Transform, stages: Transform[] } {
-  const { windowMs, maxBytes, maxRecords, chunkSize, compression, level, threads, timeOf, allowedLatenessMs, onLate, idleTimeoutMs, maxOpenPartitions, stableKeys, closeOnTime } = batched
+  const { windowMs, maxBytes, maxRecords, chunkSize, onInvalid, compression, level, threads, timeOf, allowedLatenessMs, onLate, idleTimeoutMs, maxOpenPartitions, stableKeys, closeOnTime } = batched
   const fields = template?.fields ?? []
   const window = minuteWindow({
-    windowMs, maxBytes, maxRecords, chunkSize, clock, maxOpenPartitions,
+    windowMs, maxBytes, maxRecords, chunkSize, onInvalid, clock, maxOpenPartitions,
     // A replay cuts the same batches only if no timer cuts them.
     closeOnTime: closeOnTime ?? stableKeys !== true,
     // The template's record fields are the partitions: each object holds one value of them.

@@ -23,6 +23,14 @@ export interface BatchOptions extends BatchObjectOptions {
    * (but with `'error'`) announced with `'late'`. See `minuteWindow()`.
    */
   onLate?: 'partition' | 'drop' | 'error'
+  /**
+   * A Run no object can take (JSON cannot write it, or it is larger than
+   * `maxBytes`): `'error'` (default) fails the sink with its index;
+   * `'skip'` leaves it out and acknowledges it; `'dead-letter'` writes a line
+   * about it under `[prefix]dead-letter/`. Announced with `'invalid'`
+   * `{ index, error, record }`. See `minuteWindow()`, and `--on-invalid`.
+   */
+  onInvalid?: 'error' | 'skip' | 'dead-letter'
   /** With `timeOf`: close an event-time batch no Run joined for this long (processing time), so a quiet feed still delivers. Default `windowMs + allowedLatenessMs`. */
   idleTimeoutMs?: number
   /** Most partitions (of the key template's record fields) open at once. Default 16. */

@@ -71,7 +71,8 @@ const ABORT_TIMEOUT = 1000
  * failure or destroy,
  * `'retry'` (`{ key, attempt, delayMs, error }`) before every retry of a
  * request (retriable failures are retried until `retryFor` passes), and
- * `'drop'` (`{ record, reason }`) per Run filtered out (or, with `unmatched: 'drop'`, that no route took). A Run's `onDurable`
+ * `'drop'` (`{ record, reason }`) per Run filtered out (or, with `unmatched: 'drop'`, that no route took);
+ * batched, the window's `'late'` and `'invalid'` too. A Run's `onDurable`
  * callback runs once its object (or batch) is stored, or at once when it is
  * filtered out; one that throws fails the sink with `ERR_CALLBACK`.
  *

@@ -19,7 +19,7 @@ const timeOf = (r: unknown): number => (r as { at: number }).at
 // createS3Sink({ batched: { onLate } }) and createS3Destination({ onLate }) as
 // minuteWindow({ onLate }) and the CLI's --on-late: every other option left
 // at its default but timeOf, against s3rver; and the other window options the
-// CLI has flags for (idleTimeoutMs, chunkSize).
+// CLI has flags for (idleTimeoutMs, chunkSize, onInvalid).
 describe('onLate on the sinks: createS3Sink({ batched }) and createS3Destination()', () => {
   let s3: LocalS3
   before(async () => {
@@ -98,7 +98,7 @@ describe('onLate on the sinks: createS3Sink({ batched }) and createS3Destination
     })
   })
 
-  describe('idleTimeoutMs and chunkSize, as minuteWindow() and --idle-timeout-ms, --chunk-size', () => {
+  describe('idleTimeoutMs, chunkSize and onInvalid, as minuteWindow() and --idle-timeout-ms, --chunk-size, --on-invalid', () => {
     it('createS3Sink({ batched: { timeOf, idleTimeoutMs } }): a quiet feed\'s event-time batch is stored once idle that long', async () => {
       const clock = manualClock(T0)
       const s = createS3Sink({ type: 's3', bucket: 'on-late', ...s3.config, clock, prefix: 'idle-sink', batched: { timeOf, idleTimeoutMs: 5000, chunkSize: 1024 } } as S3SinkConfig)
@@ -123,10 +123,34 @@ describe('onLate on the sinks: createS3Sink({ batched }) and createS3Destination
       expect(((await s3.readRecords('on-late', 'idle-dest/')) as Array<{ big: string }>).map((r) => r.big)).to.deep.equal([big])
     })
 
+    it('createS3Sink({ batched: { onInvalid } }): a Run JSON cannot write fails the sink by default, or is skipped or dead-lettered, announced and acknowledged', async () => {
+      const runs = (acked: number[]): unknown[] => [0, 1, 2].map((i) => ({ ...run(i), ...(i === 1 ? { big: 1n } : {}), [onDurable]: () => { acked.push(i) } }))
+      const sink = (prefix: string, onInvalid?: string): ReturnType<typeof createS3Sink> => createS3Sink({
+        type: 's3', bucket: 'on-late', ...s3.config, clock: manualClock(T0), prefix, batched: onInvalid === undefined ? true : { onInvalid }
+      } as S3SinkConfig)
+      const failing = await pipeline(source(runs([])), sink('invalid-error')).then(() => null, (e: unknown) => e)
+      expect(failing).to.include({ code: 'ERR_SERIALIZE', index: 1 })
+      for (const onInvalid of ['skip', 'dead-letter']) {
+        const acked: number[] = []
+        const invalid: number[] = []
+        const s = sink(`invalid-${onInvalid}`, onInvalid)
+        s.on('invalid', ({ index }: { index: number }) => invalid.push(index))
+        await pipeline(source(runs(acked)), s)
+        expect(invalid, onInvalid).to.deep.equal([1])
+        expect(acked.sort(), onInvalid).to.deep.equal([0, 1, 2])
+        const keys = await s3.listKeys('on-late', `invalid-${onInvalid}/`)
+        expect(keys.filter((k) => k.includes('/dead-letter/')), onInvalid).to.have.length(onInvalid === 'dead-letter' ? 1 : 0)
+        const stored = (await s3.readRecords('on-late', `invalid-${onInvalid}/2026/`)) as Array<{ apiInfo: { runId: string } }>
+        expect(stored.map((r) => r.apiInfo.runId), onInvalid).to.deep.equal(['run-0', 'run-2'])
+      }
+    })
+
     it('are checked with the other options: idleTimeoutMs needs timeOf, both have the window\'s ranges', () => {
       let err: unknown
       try { createS3Sink({ type: 's3', bucket: 'on-late', ...s3.config, batched: { idleTimeoutMs: 5000, chunkSize: 0 } } as S3SinkConfig) } catch (e) { err = e }
       expect((err as ConfigError).issues.map((i) => i.path).sort()).to.deep.equal(['batched.chunkSize', 'batched.idleTimeoutMs'])
+      try { createS3Sink({ type: 's3', bucket: 'on-late', ...s3.config, batched: { onInvalid: 'ignore' } } as never) } catch (e) { err = e }
+      expect((err as ConfigError).issues.map((i) => i.path)).to.deep.equal(['batched.onInvalid'])
       try { createS3Destination({ ...s3.config, timeOf, idleTimeoutMs: 0, chunkSize: 'big' } as never) } catch (e) { err = e }
       expect((err as InvalidOptionError).issues.map((i) => i.option).sort()).to.deep.equal(['options.chunkSize', 'options.idleTimeoutMs'])
     })
