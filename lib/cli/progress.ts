@@ -3,6 +3,7 @@ import { InvalidOptionError } from '../errors.js'
 import { validateBoolean, validateInteger, validateObject } from '../internal/validate.js'
 import type { StopPoint } from './input.js'
 import { InFlight } from './in-flight.js'
+import { leftOutNote, type LeftOutCounts } from './left-out.js'
 
 /** Options of {@link createProgress}. */
 export interface ProgressOptions {
@@ -17,7 +18,7 @@ export interface ProgressOptions {
 }
 
 /** The counters the CLI keeps and reports. */
-export interface Progress {
+export interface Progress extends LeftOutCounts {
   /** Records parsed from the input. */
   recordsRead: number
   /** Records in objects that are complete (S3 confirmed them, or on disk). */
@@ -36,18 +37,6 @@ export interface Progress {
   bytes: number
   /** Requests retried (each retry counts once). */
   retries: number
-  /** Input lines that were not JSON objects, skipped or dead-lettered under `--on-invalid`. */
-  invalid: number
-  /** What became of them: `'skipped'` or `'dead-lettered'`. */
-  invalidAction?: string
-  /** Records later than `--allowed-lateness-ms` (with `--time-field`): stored under `late/`, or dropped with `--on-late drop`. */
-  late: number
-  /** What became of them: `'under late/'` (default) or `'dropped'`. */
-  lateAction?: string
-  /** Records the filter left out: not in `--apis-to-send` (`api`), failed Runs under `--skip-on-fail` (`failed`). */
-  readonly filtered: { api: number, failed: number }
-  /** Records no `--route` took, left out under `--unmatched drop`. */
-  unmatched: number
   /**
    * Set by a graceful stop: its cause (`'SIGTERM'`) and where reading
    * stopped: the first line not read, `null` when the input had been read to
@@ -115,7 +104,7 @@ export function createProgress (options: ProgressOptions): Progress {
     summary () {
       const seconds = (clock.now() - startedAt) / 1000
       return `s3-sink: ${progress.recordsRead} records read, ${progress.recordsDelivered} delivered, ${ackNote(progress.recordsAcknowledged)}` +
-        `${plural(progress.objects, 'object')}, ${progress.bytes} bytes stored, ${seconds.toFixed(1)} s${invalidNote(progress)}${lateNote(progress)}${droppedNote(progress)}${retryNote(progress.retries)}${stopNote(progress.stopped)}` +
+        `${plural(progress.objects, 'object')}, ${progress.bytes} bytes stored, ${seconds.toFixed(1)} s${leftOutNote(progress)}${retryNote(progress.retries)}${stopNote(progress.stopped)}` +
         routeNote(progress.objectsByRoute) + inFlightNote(progress)
     }
   }
@@ -139,12 +128,6 @@ export function createProgress (options: ProgressOptions): Progress {
   return progress
 }
 
-/** `, 3 invalid lines skipped`: shown once there is one. */
-function invalidNote (progress: Progress): string {
-  if (progress.invalid === 0) return ''
-  return `, ${plural(progress.invalid, 'invalid line')} ${progress.invalidAction ?? 'skipped'}`
-}
-
 /** `s3-sink: objects by route: errors 9, runs 3`, a line of its own (with `--route`). */
 function routeNote (byRoute: Map<string, number> | undefined): string {
   if (byRoute === undefined) return ''
@@ -165,26 +148,6 @@ function plural (count: number, noun: string): string {
 /** `12 acknowledged, `: only for a log source, whose acknowledgements are what lets the log forget. */
 function ackNote (acknowledged: number | undefined): string {
   return acknowledged === undefined ? '' : `${acknowledged} acknowledged, `
-}
-
-/** `, 3 late records under late/` (or `dropped`): shown once there is one (only with --time-field). */
-function lateNote (progress: Progress): string {
-  return progress.late === 0 ? '' : `, ${plural(progress.late, 'late record')} ${progress.lateAction ?? 'under late/'}`
-}
-
-/**
- * `, 3 records filtered out by --apis-to-send, 1 failed Run by --skip-on-fail,
- * 2 unmatched records dropped`: every record read and not delivered is
- * counted somewhere, each part shown once there is one.
- */
-function droppedNote (progress: Progress): string {
-  const { api, failed } = progress.filtered
-  const parts = [
-    api === 0 ? '' : `${plural(api, 'record')} filtered out by --apis-to-send`,
-    failed === 0 ? '' : `${plural(failed, 'failed Run')} filtered out by --skip-on-fail`,
-    progress.unmatched === 0 ? '' : `${plural(progress.unmatched, 'unmatched record')} dropped (--unmatched drop)`
-  ]
-  return parts.filter((part) => part !== '').map((part) => `, ${part}`).join('')
 }
 
 /** `, 12 retries`: shown once there is one, so a healthy run's line stays short. */
