@@ -62,7 +62,8 @@ export interface S3DestinationOptions extends S3ConnectionOptions, BatchObjectOp
    * stores it under `[prefix]late/` (counted in `stats.late`, then
    * `delivered`); `'drop'` leaves it out and calls its `onDurable` (counted
    * in `stats.late` and `stats.dropped`); `'error'` fails its pair with
-   * `ERR_LATE_RECORD`, emitted as `'error'`. See `minuteWindow()`.
+   * `ERR_LATE_RECORD`, emitted as `'error'` (its `index` counts the payloads
+   * of that pair). See `minuteWindow()`.
    */
   onLate?: 'partition' | 'drop' | 'error'
   /** With `timeOf`: close an event-time batch no payload joined for this long (processing time), so a quiet pair still delivers. Default `windowMs + allowedLatenessMs`. */
