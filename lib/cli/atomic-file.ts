@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdir, rename, unlink } from 'node:fs/promises'
+import { mkdir, open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -11,7 +11,11 @@ import { pipeline } from 'node:stream/promises'
  * directory so the rename is atomic), which is flushed and renamed over
  * `path` once complete. On failure or abort the temp file is removed and
  * `path` is left untouched. Parent directories are created as needed.
- * Resolves with the number of bytes written.
+ * Resolves, with the number of bytes written, once the new name is durable
+ * too: its directory is synced after the rename, and so is the parent of
+ * every directory made for it (a file's own fsync does not persist its
+ * name, so a power loss could take away a file whose records were
+ * acknowledged).
  *
  * @example
  * ```ts
@@ -20,7 +24,7 @@ import { pipeline } from 'node:stream/promises'
  */
 export async function writeFileAtomic (path: string, body: Readable | Buffer | string, options: { signal?: AbortSignal } = {}): Promise<number> {
   const dir = dirname(path)
-  await mkdir(dir, { recursive: true })
+  const made = await mkdir(dir, { recursive: true })
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`)
   // 'wx': never reuse a file another writer holds; flush: the bytes are on disk before the rename publishes them.
   const out = createWriteStream(temp, { flags: 'wx', flush: true })
@@ -28,9 +32,21 @@ export async function writeFileAtomic (path: string, body: Readable | Buffer | s
   try {
     await pipeline(source, out, options.signal === undefined ? {} : { signal: options.signal })
     await rename(temp, path)
+    // The directories whose entries changed: the file's, and up from it to the parent of the first one made.
+    const changed = [dir]
+    if (made !== undefined) for (let d = dir; d !== dirname(made) && d !== dirname(d);) changed.push(d = dirname(d))
+    await Promise.all(changed.map(syncDir))
     return out.bytesWritten
   } catch (err) {
     await unlink(temp).catch(() => {})
     throw err
   }
+}
+
+/** fsync of a directory, so its entries survive a power loss; where directories cannot be synced (Windows, some network filesystems), the rename stays the OS's to persist, as before. */
+async function syncDir (dir: string): Promise<void> {
+  const handle = await open(dir, 'r').catch(() => null)
+  if (handle === null) return
+  await handle.sync().catch(() => {})
+  await handle.close().catch(() => {})
 }
