@@ -174,9 +174,10 @@ describe('reliability: secrets never show', function () {
   })
 
   // S3 answers a request whose signature it cannot match with what it computed: the key id, the string to sign and
-  // the canonical request, whose headers include x-amz-security-token with its value. The SDK puts every field of
-  // that XML on the error it throws, so the error kept as `cause` printed the session token (and the key id).
-  describe('in errors after SignatureDoesNotMatch, whose answer echoes the canonical request', () => {
+  // the canonical request, whose headers include x-amz-security-token with its value; and a request with an expired
+  // or unknown session token with the token itself (Token-0). The SDK puts every field of that XML on the error it
+  // throws, so the error kept as `cause` printed the session token (and the key id).
+  describe('in errors after SignatureDoesNotMatch or ExpiredToken, whose answers echo the token', () => {
     const KEY_ID = 'AKID-987-key'
     let server: Server
     let endpoint: string
@@ -184,9 +185,14 @@ describe('reliability: secrets never show', function () {
       server = createServer((req, res) => {
         req.resume()
         req.on('end', () => {
-          const keyId = /Credential=([^/]+)/.exec(req.headers.authorization ?? '')?.[1] ?? ''
-          const canonical = `${req.method ?? ''}\n${req.url ?? ''}\n\nhost:${req.headers.host ?? ''}\nx-amz-security-token:${String(req.headers['x-amz-security-token'])}\n\nhost;x-amz-security-token\nUNSIGNED-PAYLOAD`
+          const token = String(req.headers['x-amz-security-token'])
           res.writeHead(403, { 'content-type': 'application/xml' })
+          if ((req.url ?? '').startsWith('/expired')) {
+            res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message><Token-0>${token}</Token-0><RequestId>R2</RequestId><HostId>H2</HostId></Error>`)
+            return
+          }
+          const keyId = /Credential=([^/]+)/.exec(req.headers.authorization ?? '')?.[1] ?? ''
+          const canonical = `${req.method ?? ''}\n${req.url ?? ''}\n\nhost:${req.headers.host ?? ''}\nx-amz-security-token:${token}\n\nhost;x-amz-security-token\nUNSIGNED-PAYLOAD`
           res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SignatureDoesNotMatch</Code>' +
             '<Message>The request signature we calculated does not match the signature you provided. Check your key and signing method.</Message>' +
             `<AWSAccessKeyId>${keyId}</AWSAccessKeyId><StringToSign>AWS4-HMAC-SHA256\n20261202T000000Z</StringToSign><SignatureProvided>0a1b</SignatureProvided>` +
@@ -201,11 +207,11 @@ describe('reliability: secrets never show', function () {
     after(() => { server.close() })
 
     const credentials = { accessKeyId: KEY_ID, secretAccessKey: SECRET, sessionToken: TOKEN }
-    function expectNoneOfThem (err: unknown): void {
+    function expectNoneOfThem (err: unknown, name = 'SignatureDoesNotMatch'): void {
       expectNoSecrets(err)
       for (const [how, text] of Object.entries(renderings(err))) expect(text.includes(KEY_ID), `${how} shows the access key id`).to.equal(false)
       // What failed is still said.
-      expect((err as Error).cause).to.include({ name: 'SignatureDoesNotMatch' })
+      expect((err as Error).cause).to.include({ name })
     }
 
     it('S3UploadError of s3Writable()', async () => {
@@ -214,6 +220,13 @@ describe('reliability: secrets never show', function () {
       expect(err).to.include({ code: 'ERR_S3_UPLOAD' })
       expectNoneOfThem(err)
       expectNoSecrets(sink)
+    })
+
+    it('S3UploadError of s3Writable() after ExpiredToken', async () => {
+      const sink = s3Writable({ bucket: 'expired', region: 'us-east-1', endpoint, forcePathStyle: true, ...credentials, maxAttempts: 1 })
+      const err = await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock() }), gzip(), sink).catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_S3_UPLOAD' })
+      expectNoneOfThem(err, 'ExpiredToken')
     })
 
     it('ListUploadsError of abortIncompleteUploads()', async () => {
