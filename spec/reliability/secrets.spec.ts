@@ -234,5 +234,37 @@ describe('reliability: secrets never show', function () {
       expect(err).to.include({ code: 'ERR_S3_LIST_UPLOADS' })
       expectNoneOfThem(err)
     })
+
+    // A caller's client (its own middleware, its own retry) may hand the AWS error on wrapped: as the `cause` of its
+    // error, one or two levels deep, or among an AggregateError's `errors`. The fields are dropped at any depth.
+    const wrappings: Array<[string, (err: unknown) => Error]> = [
+      ['as the cause of an Error', (err) => new Error('send failed', { cause: err })],
+      ['two levels deep in a cause chain', (err) => new Error('send failed', { cause: new Error('gave up retrying', { cause: err }) })],
+      ['in an AggregateError, itself a cause', (err) => new Error('send failed', { cause: new AggregateError([new Error('attempt 1'), err], 'every attempt failed') })]
+    ]
+    for (const bucket of ['b', 'expired']) {
+      for (const [how, wrap] of wrappings) {
+        it(`S3UploadError of s3Writable() with a caller's client that wraps the AWS error ${how} (${bucket === 'b' ? 'SignatureDoesNotMatch' : 'ExpiredToken'})`, async () => {
+          const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials, maxAttempts: 1 })
+          client.middlewareStack.add((next) => async (args) => {
+            try { return await next(args) } catch (err) { throw wrap(err) }
+          }, { step: 'initialize', name: 'wrapErrors' })
+          try {
+            const sink = s3Writable({ bucket, client })
+            const err = await pipeline(source([{ n: 1 }]), minuteWindow({ clock: manualClock() }), gzip(), sink).catch((e: unknown) => e)
+            expect(err).to.include({ code: 'ERR_S3_UPLOAD' })
+            expectNoSecrets(err)
+            for (const [rendering, text] of Object.entries(renderings(err))) expect(text.includes(KEY_ID), `${rendering} shows the access key id`).to.equal(false)
+            // The chain is kept, cleaned: what failed is still said, at its depth.
+            const shown = inspect(err, { depth: Infinity })
+            expect(shown).to.include('send failed')
+            expect(shown).to.include(bucket === 'b' ? 'SignatureDoesNotMatch' : 'ExpiredToken')
+            expect((err as Error).cause).to.be.instanceOf(Error).and.include({ message: 'send failed' })
+          } finally {
+            client.destroy()
+          }
+        })
+      }
+    }
   })
 })
