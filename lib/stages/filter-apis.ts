@@ -3,7 +3,7 @@ import { toError } from '../errors.js'
 import { apiFilter, type DropReason, type FilterApisOptions } from '../internal/api-filter.js'
 import { ackNow } from '../internal/durable-callback.js'
 import { validateKnownKeys, validateObject } from '../internal/validate.js'
-import { SINK_CONFIG_FIELDS, type S3SinkConfig } from '../sinks/sink-config.js'
+import { SINK_CONFIG_FIELDS, type S3SinkConfig } from '../sinks/s3-sink-config.js'
 
 export type { FilterApisOptions }
 
