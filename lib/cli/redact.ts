@@ -1,12 +1,14 @@
-const SECRET_FLAGS = ['--secret-access-key', '--session-token']
-const SECRET_VARIABLES = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']
+/** The key id too: stores may name it in a refusal, and it is half of the key pair (README, Secrets). */
+const SECRET_FLAGS = ['--access-key-id', '--secret-access-key', '--session-token']
+const SECRET_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']
 /** Shorter values cannot be real secrets, and masking them would garble messages. */
 const MIN_SECRET_LENGTH = 4
 
 /**
- * A function that masks, in any text, the values given to the secret flags
- * (`--secret-access-key`, `--session-token`, as `--flag value` or
- * `--flag=value`), the secret `AWS_*` variables and the credentials of a
+ * A function that masks, in any text, the values given to the credential flags
+ * (`--access-key-id`, `--secret-access-key`, `--session-token`, as
+ * `--flag value` or `--flag=value`), the same three `AWS_*` variables
+ * (whether or not the flags won) and the credentials of a
  * `--source` URL (`redis://:PASSWORD@...`, `nats://USER:PASSWORD@...`, a
  * NATS token `nats://TOKEN@...`), as written and percent-decoded. The CLI passes every
  * message through it: a second line of defence behind messages that are

@@ -164,6 +164,12 @@ describe('redactor()', () => {
   it('masks the values of the secret flags and variables', () => {
     const redact = redactor(['--secret-access-key', SECRET, '--session-token=tok3n-secret'], { AWS_SESSION_TOKEN: 'envtoken' })
     expect(redact(`a ${SECRET} b tok3n-secret c envtoken`)).to.equal('a *** b *** c ***')
+    // The key id too: the README's Secrets section covers the whole key pair and the token.
+    const flags = redactor(['--access-key-id', 'AKIAFLAG123', '--secret-access-key=flag-secret', '--session-token', 'flag-token'], {})
+    expect(flags('AKIAFLAG123 flag-secret flag-token')).to.equal('*** *** ***')
+    expect(redactor(['--access-key-id=AKIAFLAG456'], {})('key AKIAFLAG456')).to.equal('key ***')
+    const env = { AWS_ACCESS_KEY_ID: 'AKIAENV789', AWS_SECRET_ACCESS_KEY: 'env-secret', AWS_SESSION_TOKEN: 'env-token' }
+    expect(redactor([], env)('AKIAENV789 env-secret env-token')).to.equal('*** *** ***')
     // Values too short to be secrets are left alone, so messages stay readable.
     expect(redactor(['--secret-access-key', 'a'], {})('a bad day')).to.equal('a bad day')
   })
