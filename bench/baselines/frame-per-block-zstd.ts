@@ -1,7 +1,9 @@
 import * as zlib from 'node:zlib'
 import type { Transform } from 'node:stream'
 import { BlockCompressor, type BlockCompressorOptions } from '../../lib/internal/block-compressor.js'
-import { runBlockJob, type BlockDone, type ZlibEngine } from '../../lib/internal/block-job.js'
+import type { BlockDone } from '../../lib/internal/block-done.js'
+import type { ZlibEngine } from '../../lib/internal/zlib-engine.js'
+import { runBlockJob } from './run-block-job.js'
 
 /** Settings of a {@link FramePerBlockZstd}, checked by the stage that builds it. */
 export type FramePerBlockZstdOptions = BlockCompressorOptions

@@ -1,6 +1,6 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { CompressionFailedError } from '../errors.js'
-import type { BlockDone } from './block-job.js'
+import type { BlockDone } from './block-done.js'
 import { BlockFill, type FilledBlock } from './block-fill.js'
 
 /** Settings of a {@link BlockCompressor}, checked by the stage that builds it. */

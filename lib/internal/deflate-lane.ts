@@ -1,5 +1,6 @@
 import * as zlib from 'node:zlib'
-import type { BlockDone, ZlibEngine } from './block-job.js'
+import type { BlockDone } from './block-done.js'
+import type { ZlibEngine } from './zlib-engine.js'
 
 /** Output pieces copied out of a lane: one stream's chunk size, small enough for malloc's heap and its free lists. */
 const PIECE = 64 * 1024

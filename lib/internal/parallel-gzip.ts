@@ -1,6 +1,6 @@
 import * as zlib from 'node:zlib'
 import { BlockCompressor, type BlockCompressorOptions } from './block-compressor.js'
-import type { BlockDone } from './block-job.js'
+import type { BlockDone } from './block-done.js'
 import { DeflateLane } from './deflate-lane.js'
 
 /** Settings of a {@link ParallelGzip}, checked by the stage that builds it. */

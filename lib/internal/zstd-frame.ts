@@ -1,5 +1,6 @@
 import { BlockCompressor, type BlockCompressorOptions } from './block-compressor.js'
-import type { BlockDone, ZlibEngine } from './block-job.js'
+import type { BlockDone } from './block-done.js'
+import type { ZlibEngine } from './zlib-engine.js'
 import { createZstd, emptyZstdFrame } from './zstd.js'
 
 /** Settings of a {@link ZstdFrame}: one block in flight (a frame is one context), checked by the stage that builds it. */

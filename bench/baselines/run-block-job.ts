@@ -1,10 +1,5 @@
-import type { Transform } from 'node:stream'
-
-/** The end of one block's job: its whole compressed output (in pieces, in order), or why there is none. */
-export type BlockDone = (err: Error | null, out?: Buffer | Buffer[]) => void
-
-/** A node:zlib engine (e.g. `createDeflateRaw()`), fresh. */
-export type ZlibEngine = Transform & { reset: () => void, close: () => void }
+import type { BlockDone } from '../../lib/internal/block-done.js'
+import type { ZlibEngine } from '../../lib/internal/zlib-engine.js'
 
 /**
  * Compresses `block` whole with a fresh `engine` whose output buffer should
