@@ -114,7 +114,7 @@ export function resolveManifests (value: unknown, name: string): KeyTemplate | u
   const { keyTemplate, timeZone } = value as { keyTemplate?: unknown, timeZone?: unknown }
   const template = resolveKeyTemplate(keyTemplate ?? DEFAULT_MANIFEST_TEMPLATE, `${name}.keyTemplate`, timeZone, `${name}.timeZone`, false)
   if (template !== undefined && template.timeZone !== 'UTC' && !template.source.includes('{id}') && zoneShifts(template.timeZone)) {
-    throw new InvalidOptionError(`${name}.keyTemplate`, `must contain {id} with ${name}.timeZone "${template.timeZone}": its clocks go back once a year, and two windows of the repeated hour would get the same manifest key`)
+    throw new InvalidOptionError(`${name}.keyTemplate`, `must contain {id} with ${name}.timeZone "${template.timeZone}": its offset from UTC changes around this year (daylight saving), and when its clocks go back two windows of the repeated hour would get the same manifest key`)
   }
   return template
 }
