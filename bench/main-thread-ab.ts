@@ -1,13 +1,16 @@
 // The batched pipeline's main-thread cost per record, this tree's lib/ against another build of it (e.g.
 // main's: `git -C /work/main archive HEAD lib | tar -x -C /tmp/base && ln -s $PWD/node_modules /tmp/base/`),
-// rows interleaved in one process (order reversed every other round), so load moves both sides alike:
-//   node --import tsx bench/main-thread-ab.ts BASE_LIB_DIR [records=150000] [rounds=5] [rows=stages,gzip,zstd]
+// rows interleaved in one process, each row's two sides back to back in an order swapped every round, so load and
+// the row before move both sides alike:
+//   node --import tsx bench/main-thread-ab.ts BASE_LIB_DIR [records=150000] [rounds=5] [rows=stages,gzip,zstd] [ab|aa]
+// aa: the A/A control, BASE_LIB_DIR's lib on both sides (one module instance): what "new − base" reads by chance
+// and by order alone. (An A/B against a copy of this tree's lib/ is an A/A with two module instances.)
 // Rows: stages (filterApis → minuteWindow, bodies drained), gzip (default compress(): gzip 6, one stream),
 // t2 (gzip threads 2), zstd (compress({ compression: 'zstd' }), level 3), none; each into the discarding
 // client with s3Writable's defaults (a client on AWS's endpoint, a fresh one per run), and limit (the serial
 // JSON.stringify + gzip 6 loop). gzip-custom, zstd-custom: the same into a discarding client on a custom
 // endpoint (as MinIO), one per side for the whole process, as one sink's client serves every object. Main-thread CPU
-// from process.threadCpuUsage() where Node has it (>= 23.9), else /proc/thread-self (Linux; 10 ms ticks): the
+// from process.threadCpuUsage() where Node has it (>= 23.9), else /proc/thread-self/schedstat (Linux, ns): the
 // figure load moves least. "idle": the share of the run the main thread sat in the event loop with nothing to
 // do (performance.eventLoopUtilization), i.e. waited for the pool or the upload; the rest of the gap between
 // wall time and CPU is time the thread was ready but not running (other load on the cores).
@@ -24,34 +27,43 @@ import { limit } from './baselines/limit.js'
 import { discardClient } from './discard-client.js'
 import { feedStream, recordPool } from './feed.js'
 
-const [baseDir, countArg = '150000', roundsArg = '5', rowsArg = 'stages,gzip,zstd'] = process.argv.slice(2)
-if (baseDir === undefined) throw new Error('usage: main-thread-ab.ts BASE_LIB_DIR [records] [rounds] [rows]')
+const [baseDir, countArg = '150000', roundsArg = '5', rowsArg = 'stages,gzip,zstd', modeArg = 'ab'] = process.argv.slice(2)
+if (baseDir === undefined || !['ab', 'aa'].includes(modeArg)) throw new Error('usage: main-thread-ab.ts BASE_LIB_DIR [records] [rounds] [rows] [ab|aa]')
+const control = modeArg === 'aa'
 const count = Number(countArg)
 const rounds = Number(roundsArg)
 const pool = recordPool(100_000)
-const libs: Record<string, typeof Lib> = {
-  base: await import(resolve(baseDir, 'index.js')) as typeof Lib,
-  new: await import('../lib/index.js')
+const baseLib = await import(resolve(baseDir, 'index.js')) as typeof Lib
+const SIDES = ['base', 'new'] as const
+const libs: Record<typeof SIDES[number], typeof Lib> = {
+  base: baseLib,
+  new: control ? baseLib : await import('../lib/index.js')
 }
 
 const threadCpuUsage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage
+const hasSchedstat = ((): boolean => { try { readFileSync('/proc/thread-self/schedstat'); return true } catch { return false } })()
 
-/** Main-thread CPU so far, µs (this thread's utime + stime: exact where Node has threadCpuUsage, else 100 Hz ticks). */
+/**
+ * Main-thread CPU so far, µs: exact where Node has threadCpuUsage, else the scheduler's run time in ns (Linux), else
+ * 100 Hz ticks (one tick over 150,000 records is 0.067 µs/record, the size of the effects measured here).
+ */
 function mainCpu (): number {
   if (threadCpuUsage !== undefined) {
     const u = threadCpuUsage.call(process)
     return u.user + u.system
   }
+  if (hasSchedstat) return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1000
   const stat = readFileSync('/proc/thread-self/stat', 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(fields[11]) + Number(fields[12])) * 10_000
 }
 
-const customClients = new Map<typeof Lib, S3Client>()
-/** The custom-endpoint client of `lib`'s side. */
-const customClient = (lib: typeof Lib): S3Client => {
-  if (!customClients.has(lib)) customClients.set(lib, discardClient(0, { endpoint: 'http://discard.invalid:9000' }).client)
-  return customClients.get(lib) as S3Client
+// Keyed by side, not by lib: in the A/A control both sides share one lib but not a client.
+const customClients = new Map<string, S3Client>()
+/** The custom-endpoint client of `side`. */
+const customClient = (side: string): S3Client => {
+  if (!customClients.has(side)) customClients.set(side, discardClient(0, { endpoint: 'http://discard.invalid:9000' }).client)
+  return customClients.get(side) as S3Client
 }
 
 async function into (lib: typeof Lib, compress: Lib.CompressOptions | null, client = discardClient().client): Promise<void> {
@@ -61,26 +73,33 @@ async function into (lib: typeof Lib, compress: Lib.CompressOptions | null, clie
   await pipeline(feedStream(pool, count), lib.filterApis(), lib.minuteWindow(), ...tail as [Writable])
 }
 
-const rowRuns: Record<string, (lib: typeof Lib) => Promise<unknown>> = {
+const rowRuns: Record<string, (lib: typeof Lib, side: string) => Promise<unknown>> = {
   stages: async (lib) => { await into(lib, null) },
   gzip: async (lib) => { await into(lib, {}) },
   t2: async (lib) => { await into(lib, { threads: 2 }) },
   zstd: async (lib) => { await into(lib, { compression: 'zstd' }) },
-  'gzip-custom': async (lib) => { await into(lib, {}, customClient(lib)) },
-  'zstd-custom': async (lib) => { await into(lib, { compression: 'zstd' }, customClient(lib)) },
+  'gzip-custom': async (lib, side) => { await into(lib, {}, customClient(side)) },
+  'zstd-custom': async (lib, side) => { await into(lib, { compression: 'zstd' }, customClient(side)) },
   none: async (lib) => { await into(lib, { compression: 'none' }) }
 }
 const rows = rowsArg.split(',')
-const runs: Array<[string, () => Promise<unknown>]> = []
-for (const row of rows) {
-  if (row === 'limit') runs.push(['limit', async () => await limit(pool, count, 6)])
-  else for (const side of Object.keys(libs)) runs.push([`${row} ${side}`, async () => await (rowRuns[row] as (lib: typeof Lib) => Promise<unknown>)(libs[side] as typeof Lib)])
-}
+for (const row of rows) if (row !== 'limit' && rowRuns[row] === undefined) throw new Error(`unknown row ${row}`)
+type Run = [string, () => Promise<unknown>]
+const sideRun = (row: string, side: typeof SIDES[number]): Run =>
+  [`${row} ${side}`, async () => await (rowRuns[row] as (lib: typeof Lib, side: string) => Promise<unknown>)(libs[side], side)]
+// Rows in a fixed order, each row's two sides back to back, which goes first swapped every round: each side follows
+// the row before in half the rounds and its own partner in the other half. Reversing the whole list every other
+// round (this bench's order before) put one side of the first and last rows after another row in half the rounds
+// and its partner never (an A/A control of that order in bench/unsigned-ab.ts: +0.11 µs/record on one side).
+const orderOf = (r: number): Run[] => rows.flatMap((row): Run[] => row === 'limit'
+  ? [['limit', async () => await limit(pool, count, 6)]]
+  : (r % 2 === 0 ? SIDES : [...SIDES].reverse()).map((side) => sideRun(row, side)))
+const runs = orderOf(0)
 const rates = new Map<string, number[]>()
 const mains = new Map<string, number[]>()
 const idles = new Map<string, number[]>()
 for (let r = 0; r <= rounds; r++) {
-  for (const [name, run] of r % 2 === 0 ? runs : [...runs].reverse()) {
+  for (const [name, run] of orderOf(r)) {
     const m0 = mainCpu()
     const e0 = performance.eventLoopUtilization()
     const t0 = process.hrtime.bigint()
@@ -92,9 +111,23 @@ for (let r = 0; r <= rounds; r++) {
     idles.set(name, [...idles.get(name) ?? [], performance.eventLoopUtilization(e0).idle / (wall * 1000)])
   }
 }
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[m] as number : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
+/** A distribution-free interval of at least 95% for the median (the sign test's, as in bench/unsigned-ab.ts). */
+function medianInterval (xs: number[]): [number, number] {
+  const s = [...xs].sort((a, b) => a - b)
+  const n = s.length
+  let k = 0
+  let cdf = 0
+  let term = 0.5 ** n // P(Binomial(n, ½) = 0)
+  while (k < n && cdf + term <= 0.025) { cdf += term; k++; term = term * (n - k + 1) / k }
+  return k === 0 ? [-Infinity, Infinity] : [s[k - 1] as number, s[n - k] as number]
+}
 const load = (await import('node:os')).loadavg()[0]?.toFixed(2) ?? '?'
-console.log(`${count} records, ${rounds} rounds; ${process.version}; load ${load} at the end; main-thread CPU µs/record (min, median); main thread idle (median); records/s (median, range)`)
+console.log(`${control ? 'A/A CONTROL (base lib on both sides); ' : ''}${count} records, ${rounds} rounds; ${process.version}; load ${load} at the end; main-thread CPU µs/record (min, median); main thread idle (median); records/s (median, range)`)
 for (const [name] of runs) {
   const rs = rates.get(name) as number[]
   const ms = mains.get(name) as number[]
@@ -114,6 +147,8 @@ for (const side of Object.keys(libs)) {
 // "new lower in k of n" is a sign test over the rounds.
 const cpuDelta = (row: string): string => {
   const xs = (mains.get(`${row} new`) ?? []).map((x, i) => x - ((mains.get(`${row} base`) ?? [])[i] ?? NaN))
-  return `${median(xs) >= 0 ? '+' : ''}${median(xs).toFixed(3)} µs/record [${Math.min(...xs).toFixed(2)} – ${Math.max(...xs).toFixed(2)}], new lower in ${xs.filter((x) => x < 0).length} of ${xs.length}`
+  const [lo, hi] = medianInterval(xs)
+  const signed = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`
+  return `${signed(median(xs))} µs/record [${Math.min(...xs).toFixed(2)} – ${Math.max(...xs).toFixed(2)}], 95% interval of the median ${Number.isFinite(lo) ? `${signed(lo)} – ${signed(hi)}` : 'none (too few rounds)'}, new lower in ${xs.filter((x) => x < 0).length} of ${xs.length}`
 }
 for (const row of rows.filter((r) => r !== 'limit')) console.log(`${row}: new ÷ base records/s ${ratio(`${row} new`, `${row} base`)}; main CPU new − base ${cpuDelta(row)}`)
