@@ -15,7 +15,6 @@
 // do (performance.eventLoopUtilization), i.e. waited for the pool or the upload; the rest of the gap between
 // wall time and CPU is time the thread was ready but not running (other load on the cores).
 import './env.js'
-import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { resolve } from 'node:path'
 import { Writable } from 'node:stream'
@@ -25,6 +24,8 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import type * as Lib from '../lib/index.js'
 import { limit } from './baselines/limit.js'
 import { discardClient } from './discard-client.js'
+import { mainCpu } from './main-thread-cpu.js'
+import { median, medianInterval } from './measure.js'
 import { feedStream, recordPool } from './feed.js'
 
 const [baseDir, countArg = '150000', roundsArg = '5', rowsArg = 'stages,gzip,zstd', modeArg = 'ab'] = process.argv.slice(2)
@@ -38,24 +39,6 @@ const SIDES = ['base', 'new'] as const
 const libs: Record<typeof SIDES[number], typeof Lib> = {
   base: baseLib,
   new: control ? baseLib : await import('../lib/index.js')
-}
-
-const threadCpuUsage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage
-const hasSchedstat = ((): boolean => { try { readFileSync('/proc/thread-self/schedstat'); return true } catch { return false } })()
-
-/**
- * Main-thread CPU so far, µs: exact where Node has threadCpuUsage, else the scheduler's run time in ns (Linux), else
- * 100 Hz ticks (one tick over 150,000 records is 0.067 µs/record, the size of the effects measured here).
- */
-function mainCpu (): number {
-  if (threadCpuUsage !== undefined) {
-    const u = threadCpuUsage.call(process)
-    return u.user + u.system
-  }
-  if (hasSchedstat) return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1000
-  const stat = readFileSync('/proc/thread-self/stat', 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10_000
 }
 
 // Keyed by side, not by lib: in the A/A control both sides share one lib but not a client.
@@ -110,21 +93,6 @@ for (let r = 0; r <= rounds; r++) {
     mains.set(name, [...mains.get(name) ?? [], (mainCpu() - m0) / count])
     idles.set(name, [...idles.get(name) ?? [], performance.eventLoopUtilization(e0).idle / (wall * 1000)])
   }
-}
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[m] as number : ((s[m - 1] as number) + (s[m] as number)) / 2
-}
-/** A distribution-free interval of at least 95% for the median (the sign test's, as in bench/unsigned-ab.ts). */
-function medianInterval (xs: number[]): [number, number] {
-  const s = [...xs].sort((a, b) => a - b)
-  const n = s.length
-  let k = 0
-  let cdf = 0
-  let term = 0.5 ** n // P(Binomial(n, ½) = 0)
-  while (k < n && cdf + term <= 0.025) { cdf += term; k++; term = term * (n - k + 1) / k }
-  return k === 0 ? [-Infinity, Infinity] : [s[k - 1] as number, s[n - k] as number]
 }
 const load = (await import('node:os')).loadavg()[0]?.toFixed(2) ?? '?'
 console.log(`${control ? 'A/A CONTROL (base lib on both sides); ' : ''}${count} records, ${rounds} rounds; ${process.version}; load ${load} at the end; main-thread CPU µs/record (min, median); main thread idle (median); records/s (median, range)`)

@@ -74,3 +74,23 @@ export function spreadPct (values: readonly number[]): number {
   const m = median(values)
   return ((Math.max(...values) - Math.min(...values)) / 2 / m) * 100
 }
+
+/**
+ * A distribution-free interval of at least 95% for the median of `values`: the k-th smallest and k-th largest, k the
+ * largest with P(Binomial(n, ½) < k) ≤ 2.5% (the sign test's interval: no assumption about the rounds' spread).
+ * `[-Infinity, Infinity]` when there are too few values for any.
+ *
+ * @example
+ * ```ts
+ * const [lo, hi] = medianInterval(pairedDeltas) // 0 outside [lo, hi]: the difference is real at 95%
+ * ```
+ */
+export function medianInterval (values: readonly number[]): [number, number] {
+  const s = [...values].sort((a, b) => a - b)
+  const n = s.length
+  let k = 0
+  let cdf = 0
+  let term = 0.5 ** n // P(Binomial(n, ½) = 0)
+  while (k < n && cdf + term <= 0.025) { cdf += term; k++; term = term * (n - k + 1) / k }
+  return k === 0 ? [-Infinity, Infinity] : [s[k - 1] as number, s[n - k] as number]
+}

@@ -12,7 +12,6 @@
 // the same bytes per record, the figure the pipeline's paired delta should approach.
 import './env.js'
 import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { pipeline } from 'node:stream/promises'
@@ -22,6 +21,8 @@ import { Sha256 as SdkSha256 } from '@smithy/core/checksum'
 import { compress, filterApis, minuteWindow, s3Writable, type CompressOptions } from '../lib/index.js'
 import { skipPayloadHash } from '../lib/internal/unsigned-payload.js'
 import { discardClient } from './discard-client.js'
+import { cpuSource, mainCpu } from './main-thread-cpu.js'
+import { median, medianInterval } from './measure.js'
 import { feedStream, recordPool } from './feed.js'
 
 const [countArg = '150000', roundsArg = '12', rowsArg = 'gzip,zstd', modeArg = 'ab'] = process.argv.slice(2)
@@ -39,20 +40,6 @@ for (const row of rows) if (ROWS[row] === undefined) throw new Error(`unknown ro
 const SIDES = ['base', 'new'] as const
 type Side = typeof SIDES[number]
 
-const threadCpuUsage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage
-const hasSchedstat = ((): boolean => { try { readFileSync('/proc/thread-self/schedstat'); return true } catch { return false } })()
-const cpuSource = threadCpuUsage !== undefined ? 'process.threadCpuUsage()' : hasSchedstat ? '/proc/thread-self/schedstat (ns)' : '/proc ticks (10 ms)'
-/** Main-thread CPU so far, µs. */
-function mainCpu (): number {
-  if (threadCpuUsage !== undefined) {
-    const u = threadCpuUsage.call(process)
-    return u.user + u.system
-  }
-  if (hasSchedstat) return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1000
-  const stat = readFileSync('/proc/thread-self/stat', 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10_000
-}
 
 /** Adds the SHA-256 of every Buffer body back, on the main thread just before signing, its digest unused. */
 function hashBodies (client: S3Client): void {
@@ -113,25 +100,7 @@ for (let r = 0; r <= rounds; r++) {
 }
 
 function sign (x: number): string { return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}` }
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[m] as number : ((s[m - 1] as number) + (s[m] as number)) / 2
-}
 
-/**
- * A distribution-free interval of at least 95% for the median of `xs`: the k-th smallest and k-th largest, k the
- * largest with P(Binomial(n, ½) < k) ≤ 2.5% (the sign test's interval: no assumption about the rounds' spread).
- */
-function medianInterval (xs: number[]): [number, number] {
-  const s = [...xs].sort((a, b) => a - b)
-  const n = s.length
-  let k = 0
-  let cdf = 0
-  let term = 0.5 ** n // P(X = 0)
-  while (k < n && cdf + term <= 0.025) { cdf += term; k++; term = term * (n - k + 1) / k }
-  return k === 0 ? [-Infinity, Infinity] : [s[k - 1] as number, s[n - k] as number]
-}
 
 // The SHA-256 the new side skips, alone: the same number of bytes per record, hashed in part-sized Buffers.
 // Timed in main-thread CPU, as the rounds are, not in wall time, which other load stretches.
