@@ -2,7 +2,7 @@ import { InvalidOptionError, type ConfigIssue } from '../errors.js'
 
 const SECRETS = new Set(['accessKeyId', 'secretAccessKey', 'sessionToken'])
 const NUMBERS = new Set(['concurrency', 'maxAttempts', 'requestTimeout', 'socketTimeout', 'connectionTimeout', 'retryFor', 'windowMs', 'maxBytes', 'maxRecords',
-  'level', 'threads', 'allowedLatenessMs', 'maxOpenPartitions'])
+  'chunkSize', 'level', 'threads', 'allowedLatenessMs', 'idleTimeoutMs', 'maxOpenPartitions'])
 const BOOLEANS = new Set(['skipOnFail', 'forcePathStyle', 'encodingHeader', 'ifNoneMatch', 'stableKeys', 'closeOnTime'])
 
 /** The problems of a sink config, collected instead of stopping at the first one (see `resolveSinkConfig()`). */
